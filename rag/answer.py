@@ -1,0 +1,38 @@
+"""The structured answer every answerer and the chain return."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source ``n`` of an answer: the passage an [n] marker points at."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+    passage: str
+    start: int  # character span of the passage in the article's text
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    standalone_question: str
+    text: str
+    citations: list[Citation]
+    abstained: bool = False
+    uncited: bool = False  # an LLM answer with no valid marker
+    closest: list[dict[str, Any]] = field(default_factory=list)  # closest articles when abstaining
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    answerer: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

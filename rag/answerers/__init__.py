@@ -1,0 +1,73 @@
+"""Answerers: the seam between retrieved passages and the answer text.
+
+An answerer streams text whose sentences carry ``[n]`` markers pointing at the
+numbered passages it was given (1-based, in the given order).  The chain parses
+and renumbers the markers; answerers don't.  Pick one by name with
+:func:`make_answerer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from vectorstore.embedder import Embedder
+from vectorstore.errors import ConfigError
+from vectorstore.store import Hit
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
+
+
+class Answerer(Protocol):
+    name: str
+    model: str
+
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+        """Yield pieces of the answer text as they are produced."""
+        ...
+
+
+AnswererFactory = Callable[["Settings", Embedder], Answerer]
+
+
+def _extractive(settings: Settings, embedder: Embedder) -> Answerer:
+    from .extractive import ExtractiveAnswerer
+
+    return ExtractiveAnswerer(embedder)
+
+
+def _openai(settings: Settings, embedder: Embedder) -> Answerer:
+    from .llm import openai_answerer
+
+    return openai_answerer(settings)
+
+
+def _ollama(settings: Settings, embedder: Embedder) -> Answerer:
+    from .llm import ollama_answerer
+
+    return ollama_answerer(settings)
+
+
+def _llamacpp(settings: Settings, embedder: Embedder) -> Answerer:
+    from .llm import llamacpp_answerer
+
+    return llamacpp_answerer(settings)
+
+
+ANSWERERS: dict[str, AnswererFactory] = {
+    "extractive": _extractive,
+    "openai": _openai,
+    "ollama": _ollama,
+    "llamacpp": _llamacpp,
+}
+
+
+def make_answerer(name: str, settings: Settings, embedder: Embedder) -> Answerer:
+    try:
+        factory = ANSWERERS[name]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown answerer {name!r}. Choose one of: {', '.join(ANSWERERS)} (NEWSRAG_ANSWERER or --answerer)."
+        ) from None
+    return factory(settings, embedder)

@@ -1,0 +1,137 @@
+"""An answerer with no LLM: quote the sentences that best answer the question.
+
+Each output sentence is copied verbatim from the passage it cites.  Sentences
+are scored by the embedding similarity to the question plus the share of the
+question's content words they contain (weighted by rarity among the
+candidates), plus a small bonus for the expected kind of answer (a number for
+"how many", a date for "when").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vectorstore.chunker import sentence_spans
+from vectorstore.embedder import Embedder
+from vectorstore.store import Hit
+
+from ..prompts import ABSTAIN
+
+_STOP = set(
+    "a an the of to in on at for by with from and or but is are was were be been being do does did has have had "
+    "what who whom whose which when where why how that this these those it its as about into than then there their "
+    "they he she his her him them i you we our your my me will would can could should may might shall not no "
+    "if so such any some all more most other s also just over under after before between during up down out".split()
+)
+_MONTHS = "january february march april may june july august september october november december".split()
+
+
+def content_words(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
+
+
+def _stem(w: str) -> str:
+    for suf in ("ings", "ing", "ed", "es", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+_YEAR_OR_MONTH = re.compile(r"\b(1[5-9]|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.I)
+_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    # (question pattern, what a sentence holding that kind of answer contains)
+    (re.compile(r"\bhow (many|much|old|long|far)\b|\bwhat (percentage|number)\b", re.I), re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|thousands?|millions?)\b", re.I)),
+    (re.compile(r"\bwhen\b|\bwhat (year|date|day|month)\b", re.I), _YEAR_OR_MONTH),
+    (re.compile(r"\bwhere\b|\bwhat (city|country|place|venue)\b", re.I), re.compile(r"\b(venue|location|hosts?|hosted|held|site|city|country|capital)\b|\b(in|at|near) (the )?[A-Z]\w+")),
+]  # fmt: skip
+
+
+def expected_type(question: str) -> re.Pattern[str] | None:
+    """What a sentence answering ``question`` must contain, when the question says."""
+    return next((cue for q, cue in _ANSWER_TYPES if q.search(question)), None)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: int  # 1-based
+    article_id: str
+    start: int  # offset in the article
+    text: str
+    lexical: float
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+    model = "none (extractive)"
+
+    def __init__(self, embedder: Embedder, passages: int = 5, max_sentences: int = 2, min_similarity: float = 0.15):
+        self.embedder = embedder
+        self.passages = passages
+        self.max_sentences = max_sentences
+        self.min_similarity = min_similarity
+
+    def _candidates(self, question: str, hits: Sequence[Hit]) -> list[_Candidate]:
+        seen: dict[tuple[str, int], tuple[int, str]] = {}
+        for n, hit in enumerate(hits[: self.passages], start=1):
+            for s, e in sentence_spans(hit.text):
+                seen.setdefault((hit.article_id, hit.start + s), (n, hit.text[s:e]))
+        sents = [(key, n, t) for key, (n, t) in sorted(seen.items())]  # article order
+        q_words = set(content_words(question))
+        bags = [set(content_words(t)) for *_, t in sents]
+        df = {w: sum(1 for b in bags if w in b) for w in q_words}
+        idf = {w: math.log(1 + len(bags) / (1 + df[w])) for w in q_words}
+        total = sum(idf.values()) or 1.0
+        return [
+            _Candidate(n, aid, start, t, sum(idf[w] for w in q_words & bag) / total)
+            for ((aid, start), n, t), bag in zip(sents, bags, strict=True)
+        ]
+
+    def select(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, str]]:
+        """The chosen ``(passage number, sentence)`` pairs, in article order; empty to abstain."""
+        cands = self._candidates(question, hits)
+        if not cands:
+            return []
+        vecs = self.embedder.embed([question] + [c.text for c in cands])
+        sims = vecs[1:] @ vecs[0]
+        cue = expected_type(question)
+        typed = [bool(cue and cue.search(c.text)) for c in cands]
+        scores = np.array(
+            [
+                0.6 * sim + 0.4 * c.lexical + (0.1 if t else 0.0) - 0.02 * (c.passage - 1)
+                for c, sim, t in zip(cands, sims, typed, strict=True)
+            ]
+        )
+        order = [int(i) for i in np.argsort(-scores)]
+        best = order[0]
+        if sims[best] < self.min_similarity and cands[best].lexical == 0:
+            return []
+        chosen = [best]
+        if cue is not None and not typed[best]:
+            # The best match restates the question without the kind of answer asked
+            # for: take the nearest following sentence of that article that has it.
+            near = [
+                i
+                for i in range(best + 1, min(best + 4, len(cands)))
+                if typed[i] and cands[i].article_id == cands[best].article_id
+            ]
+            if near:
+                chosen.append(near[0])
+        for i in order[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if scores[i] >= 0.85 * scores[best] and i not in chosen:
+                chosen.append(i)
+        return [(cands[i].passage, cands[i].text) for i in sorted(chosen)]
+
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+        chosen = self.select(question, passages)
+        if not chosen:
+            yield ABSTAIN
+            return
+        for i, (n, sentence) in enumerate(chosen):
+            yield ("" if i == 0 else " ") + f"{sentence} [{n}]"

@@ -1,0 +1,170 @@
+"""The answer chain: condense → retrieve → answer, as one LCEL ``Runnable``.
+
+``chain.runnable`` streams ``str`` pieces of the answer and ends with the
+structured :class:`Answer`.  ``stream``/``ask`` are thin helpers over it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
+
+from vectorstore.errors import InputError
+from vectorstore.store import Hit
+
+from .answer import Answer, Citation
+from .answerers import Answerer
+from .citations import parse_citations
+from .condense import Message, condense
+from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED
+from .retriever import NewsRetriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _State:
+    question: str
+    history: list[Message]
+    standalone: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    vector: Any = None
+    empty_store: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    t0: float = 0.0
+
+
+def validate_question(question: Any, max_chars: int) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("The question is empty. Type a question about the articles.")
+    q = question.strip()
+    if len(q) > max_chars:
+        raise InputError(
+            f"The question is {len(q):,} characters long; the limit is {max_chars:,}. "
+            "Ask a shorter question (NEWSRAG_MAX_QUESTION_CHARS sets the limit)."
+        )
+    return q
+
+
+class AnswerChain:
+    def __init__(
+        self,
+        retriever: NewsRetriever,
+        answerer: Answerer,
+        min_score: float,
+        max_question_chars: int = 2000,
+        closest_k: int = 3,
+    ) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.min_score = min_score
+        self.max_question_chars = max_question_chars
+        self.closest_k = closest_k
+        self.runnable: Runnable[dict[str, Any], Any] = (
+            RunnableLambda(self._prepare) | RunnableLambda(self._retrieve) | RunnableGenerator(self._answer)
+        )
+
+    # ---- stages ----------------------------------------------------------
+    def _prepare(self, inputs: dict[str, Any]) -> _State:
+        t0 = time.perf_counter()
+        q = validate_question(inputs.get("question"), self.max_question_chars)
+        history = list(inputs.get("history") or [])
+        state = _State(question=q, history=history, t0=t0)
+        state.standalone = condense(q, history)
+        state.timings["condense_ms"] = (time.perf_counter() - t0) * 1000
+        return state
+
+    def _retrieve(self, state: _State) -> _State:
+        t = time.perf_counter()
+        if self.retriever.store.count_chunks() == 0:
+            state.empty_store = True
+            return state
+        state.hits, state.vector = self.retriever.search(state.standalone)
+        state.timings.update(self.retriever.last_timings)
+        state.timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
+        return state
+
+    def _closest(self, state: _State) -> list[dict[str, Any]]:
+        if state.vector is None:
+            return []
+        return [
+            {"article_id": a.id, "title": a.title, "source": a.source, "published": a.published, "score": s}
+            for a, s in self.retriever.store.nearest_articles(state.vector, self.closest_k)
+        ]
+
+    def _finish(self, state: _State, **kw: Any) -> Answer:
+        state.timings["total_ms"] = (time.perf_counter() - state.t0) * 1000
+        return Answer(
+            question=state.question,
+            standalone_question=state.standalone,
+            timings=state.timings,
+            answerer=self.answerer.name,
+            **kw,
+        )
+
+    def _abstain(self, state: _State) -> Answer:
+        closest = self._closest(state)
+        titles = "; ".join(f"“{c['title']}”" for c in closest) or "none"
+        return self._finish(state, text=NOT_COVERED.render(titles=titles), citations=[], abstained=True, closest=closest)
+
+    def _answer(self, states: Iterator[_State]) -> Iterator[str | Answer]:
+        for state in states:
+            if state.empty_store:
+                yield EMPTY_STORE
+                yield self._finish(state, text=EMPTY_STORE, citations=[], abstained=True)
+                continue
+            if not state.hits or state.hits[0].score < self.min_score:
+                answer = self._abstain(state)
+                yield answer.text
+                yield answer
+                continue
+            t = time.perf_counter()
+            pieces: list[str] = []
+            for piece in self.answerer.stream(state.standalone, state.hits):
+                pieces.append(piece)
+                yield piece
+            state.timings["answer_ms"] = (time.perf_counter() - t) * 1000
+            raw = "".join(pieces).strip()
+            if not raw or raw.startswith(ABSTAIN.rstrip(".")):
+                yield self._abstain(state)
+                continue
+            yield self._cited(state, raw)
+
+    def _cited(self, state: _State, raw: str) -> Answer:
+        parsed = parse_citations(raw, len(state.hits))
+        if parsed.dropped:
+            log.info("dropped citation markers that point at no passage: %s", parsed.dropped)
+        citations = [
+            Citation(
+                n=new,
+                article_id=h.article_id,
+                title=h.title,
+                source=h.source,
+                published=h.published,
+                url=h.url,
+                passage=h.text,
+                start=h.start,
+                end=h.end,
+                score=h.score,
+            )
+            for new, h in ((i + 1, state.hits[old - 1]) for i, old in enumerate(parsed.used))
+        ]
+        return self._finish(state, text=parsed.text, citations=citations, uncited=not citations)
+
+    # ---- entry points ----------------------------------------------------
+    def stream(self, question: str, history: Iterable[Message] | None = None) -> Iterator[str | Answer]:
+        """Yield answer text pieces, then the final :class:`Answer`."""
+        yield from self.runnable.stream({"question": question, "history": list(history or [])})
+
+    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
+        final = None
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final

@@ -1,0 +1,106 @@
+"""The composition root: build every part from the settings, once, and expose
+the operations the CLI and the UI offer (ask, ingest, list, delete)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from vectorstore.article import Article
+from vectorstore.chunker import Chunker
+from vectorstore.embedder import Embedder, make_embedder
+from vectorstore.ingest import IngestReport, Ingestor, Outcome, Progress
+from vectorstore.loaders import Overrides, expand_paths
+from vectorstore.store import ChromaStore, StoredArticle, open_client
+
+from .answer import Answer
+from .answerers import ANSWERERS, Answerer, make_answerer
+from .chain import AnswerChain
+from .condense import Message
+from .retriever import NewsRetriever
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class NewsRAG:
+    """Everything a user can do with newsrag, on injected parts."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, answerer: Answerer) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words))
+        self.retriever = NewsRetriever.create(store, embedder, k=settings.top_k)
+        self.chain = self._make_chain(answerer)
+
+    def _make_chain(self, answerer: Answerer) -> AnswerChain:
+        return AnswerChain(
+            self.retriever, answerer, self.settings.min_score, self.settings.max_question_chars
+        )
+
+    @classmethod
+    def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:
+        embedder = embedder or make_embedder(settings.embedder)
+        if client is None:
+            if not settings.chroma_host:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+            client = open_client(
+                str(settings.data_dir / "chroma"), settings.chroma_host, settings.chroma_port
+            )
+        store = ChromaStore(client, embedder.name, embedder.dim, prefix=settings.collection)
+        answerer = make_answerer(settings.answerer, settings, embedder)
+        return cls(settings, store, embedder, answerer)
+
+    # ---- answering -------------------------------------------------------
+    @property
+    def answerer(self) -> Answerer:
+        return self.chain.answerer
+
+    def use_answerer(self, name: str) -> None:
+        """Switch the answerer (e.g. from the UI); raises ConfigError for a bad name or setup."""
+        self.chain = self._make_chain(make_answerer(name, self.settings, self.embedder))
+
+    @staticmethod
+    def answerer_names() -> list[str]:
+        return list(ANSWERERS)
+
+    def stream(self, question: str, history: Iterable[Message] | None = None) -> Iterator[str | Answer]:
+        return self.chain.stream(question, history)
+
+    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
+        return self.chain.ask(question, history)
+
+    # ---- the library -----------------------------------------------------
+    def ingest_paths(
+        self, paths: Sequence[Path], overrides: Overrides | None = None, on_progress: Progress | None = None
+    ) -> IngestReport:
+        return self.ingestor.ingest_paths(paths, overrides, self.settings.max_file_mb, on_progress)
+
+    def add_article(self, article: Article) -> Outcome:
+        return self.ingestor.ingest([("(pasted)", article)])[0]
+
+    def list_articles(self) -> list[StoredArticle]:
+        return self.store.list_articles()
+
+    def article_text(self, article_id: str) -> str:
+        return self.store.article_text(article_id)
+
+    def delete(self, article_id: str) -> StoredArticle:
+        return self.store.delete_article(article_id)
+
+    def ensure_seeded(self, on_progress: Progress | None = None) -> IngestReport | None:
+        """Fill a store opened for the first time from the seeds folder."""
+        if not self.store.is_new:
+            return None
+        seeds = self.settings.seeds_dir
+        if not seeds.is_dir() or not expand_paths([seeds]):
+            log.info("no seed articles in %s", seeds)
+            self.store.mark_seeded()
+            return None
+        log.info("first start: indexing the seed articles in %s", seeds)
+        report = self.ingest_paths([seeds], on_progress=on_progress)
+        self.store.mark_seeded()
+        return report

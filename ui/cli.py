@@ -1,0 +1,225 @@
+"""The `newsrag` command line.  Errors become one line on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .offline import apply_offline_defaults
+
+log = logging.getLogger("newsrag")
+
+
+class Context:
+    """What the group's options gave; the service is built on first use."""
+
+    def __init__(self, overrides: dict[str, Any], quiet: bool) -> None:
+        self.overrides = overrides
+        self.quiet = quiet
+        self._service: Any = None
+
+    def settings(self) -> Any:
+        from rag.settings import Settings
+
+        return Settings.from_env(**self.overrides)
+
+    def service(self, seed: bool = True) -> Any:
+        if self._service is None:
+            from rag.service import NewsRAG
+
+            self._service = NewsRAG.build(self.settings())
+            if seed and self._service.store.is_new:
+                with progress_bar(self.quiet, "Indexing seed articles") as tick:
+                    report = self._service.ensure_seeded(on_progress=tick)
+                if report is not None and not self.quiet:
+                    click.echo(f"First start: seed articles indexed ({report.summary()}).", err=True)
+        return self._service
+
+
+@contextmanager
+def progress_bar(quiet: bool, desc: str) -> Iterator[Callable[[Any], None]]:
+    """A tqdm bar on stderr, advanced once per article; silent when ``quiet``."""
+    if quiet:
+        yield lambda _o: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit=" articles", file=sys.stderr, leave=False, dynamic_ncols=True)
+    try:
+        yield lambda _o: bar.update(1)
+    finally:
+        bar.close()
+
+
+def run_safely(fn: Callable[[], None]) -> None:
+    from vectorstore.errors import NewsragError
+
+    try:
+        fn()
+    except NewsragError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted. Articles already reported as added are stored; run the same command again to finish.", err=True)
+        sys.exit(130)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Store location [NEWSRAG_DATA_DIR].")
+@click.option("--answerer", help="extractive, openai, ollama or llamacpp [NEWSRAG_ANSWERER].")
+@click.option("--model", help="LLM model name, or GGUF path for llamacpp [NEWSRAG_MODEL].")
+@click.option("--base-url", help="LLM server URL [NEWSRAG_BASE_URL].")
+@click.option("--top-k", type=int, help="Passages retrieved per question [NEWSRAG_TOP_K].")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices.")
+@click.option("-v", "--verbose", count=True, help="Log more (-vv for debug).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model: str | None,
+         base_url: str | None, top_k: int | None, quiet: bool, verbose: int) -> None:  # fmt: skip
+    """newsrag: ask questions about news articles and get cited answers, offline."""
+    apply_offline_defaults()
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    overrides = {"data_dir": data_dir, "answerer": answerer, "model": model, "base_url": base_url, "top_k": top_k}
+    ctx.obj = Context(overrides, quiet)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", help="Outlet of the articles, e.g. 'Reuters'.")
+@click.option("--date", "published", help="Publication date, YYYY-MM-DD.")
+@click.option("--title", help="Title (for a single article file).")
+@click.option("--url", help="URL (for a single article file).")
+@click.option("--id", "article_id", help="Article id (for a single article file); default: a hash of the text.")
+@click.pass_obj
+def ingest(obj: Context, paths: tuple[Path, ...], source: str | None, published: str | None,
+           title: str | None, url: str | None, article_id: str | None) -> None:  # fmt: skip
+    """Add articles from .txt, .md, .html, .pdf and .jsonl files or folders."""
+
+    def go() -> None:
+        from vectorstore.article import parse_date
+        from vectorstore.errors import InputError
+        from vectorstore.loaders import Overrides
+
+        try:
+            date = parse_date(published)
+        except ValueError as e:
+            raise InputError(f"--date: {e}.") from None
+        overrides = Overrides(title=title, source=source, published=date, url=url, id=article_id)
+        service = obj.service()
+        with progress_bar(obj.quiet, "Ingesting") as tick:
+            report = service.ingest_paths(list(paths), overrides, on_progress=tick)
+        from .render import report_text
+
+        click.echo(report_text(report))
+        if report.counts["failed"]:
+            sys.exit(1)
+
+    run_safely(go)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the structured answer as JSON.")
+@click.pass_obj
+def ask(obj: Context, question: str, as_json: bool) -> None:
+    """Answer QUESTION from the stored articles, with numbered sources."""
+
+    def go() -> None:
+        answer = obj.service().ask(question)
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            from .render import answer_text
+
+            click.echo(answer_text(answer))
+
+    run_safely(go)
+
+
+@main.command()
+@click.pass_obj
+def chat(obj: Context) -> None:
+    """Ask questions one per line; follow-ups use the conversation so far."""
+
+    def go() -> None:
+        from rag.answer import Answer
+        from vectorstore.errors import InputError
+
+        from .render import answer_text
+
+        service = obj.service()
+        history: list[dict[str, str]] = []
+        for line in sys.stdin:
+            q = line.strip()
+            if not q:
+                continue
+            try:
+                answer: Answer = service.ask(q, history)
+            except InputError as e:
+                click.echo(f"Error: {e}", err=True)
+                continue
+            click.echo(answer_text(answer) + "\n")
+            history += [{"role": "user", "content": q}, {"role": "assistant", "content": answer.text}]
+
+    run_safely(go)
+
+
+@main.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def list_(obj: Context, as_json: bool) -> None:
+    """List the stored articles: id, title, source, date, chunks."""
+
+    def go() -> None:
+        arts = obj.service().list_articles()
+        if as_json:
+            click.echo(json.dumps([a.__dict__ for a in arts], indent=2, ensure_ascii=False))
+            return
+        for a in arts:
+            click.echo(f"{a.id}\t{a.title}\t{a.source or '-'}\t{a.published or '-'}\t{a.n_chunks}")
+        click.echo(f"{len(arts)} articles.", err=True)
+
+    run_safely(go)
+
+
+@main.command()
+@click.argument("article_id")
+@click.pass_obj
+def delete(obj: Context, article_id: str) -> None:
+    """Delete the article ARTICLE_ID and its passages."""
+
+    def go() -> None:
+        art = obj.service().delete(article_id)
+        click.echo(f"Deleted {art.id}: {art.title} ({art.n_chunks} passages).")
+
+    run_safely(go)
+
+
+@main.command()
+@click.option("--host", help="Address to bind [NEWSRAG_HOST, default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [NEWSRAG_PORT, default 7860].")
+@click.pass_obj
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    """Serve the chat UI (http://127.0.0.1:7860 by default)."""
+
+    def go() -> None:
+        obj.overrides.update({"host": host, "port": port})
+        service = obj.service()
+        from .web import serve as serve_web
+
+        serve_web(service, service.settings)
+
+    run_safely(go)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""The Gradio chat UI (a first version; the full UI is issue 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def serve(service: Any, settings: Any) -> None:
+    import gradio as gr
+
+    from rag.answer import Answer
+    from vectorstore.errors import NewsragError
+
+    def respond(message: str, history: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+        text = ""
+        try:
+            for item in service.stream(message, history):
+                if isinstance(item, Answer):
+                    text = item.text
+                else:
+                    text += item
+                yield text
+        except NewsragError as e:
+            raise gr.Error(str(e)) from None
+
+    demo = gr.ChatInterface(respond, title="newsrag")
+    demo.launch(server_name=settings.host, server_port=settings.port, share=False)

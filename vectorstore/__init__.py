@@ -1,0 +1,1 @@
+"""Articles, chunks, embeddings and the Chroma store."""

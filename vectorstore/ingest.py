@@ -1,0 +1,154 @@
+"""Ingestion: articles → chunks → vectors → store, idempotently.
+
+Chunks of several articles are embedded together (the encoder is the cost),
+then each article is written and committed on its own, so a failure or a kill
+loses at most the articles not yet committed and never leaves half of one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .article import Article
+from .chunker import Chunker
+from .embedder import Embedder
+from .errors import IngestError, NewsragError
+from .loaders import DEFAULT_MAX_FILE_MB, Overrides, expand_paths, load_file
+from .store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("added", "unchanged", "replaced", "failed")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one article (or to a file that gave none)."""
+
+    status: str  # one of STATUSES
+    path: str = ""
+    article_id: str = ""
+    title: str = ""
+    reason: str = ""
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(o.status for o in self.outcomes)
+        return {s: c.get(s, 0) for s in STATUSES}
+
+    def summary(self) -> str:
+        c = self.counts
+        return ", ".join(f"{c[s]} {s}" for s in STATUSES)
+
+
+Progress = Callable[[Outcome], None]
+
+
+class Ingestor:
+    def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 64) -> None:
+        if batch_chunks < 1:
+            raise ValueError(f"batch_chunks must be at least 1, got {batch_chunks}")
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.batch_chunks = batch_chunks
+
+    def _flush(self, batch: list[tuple[str, Article]], on_progress: Progress | None) -> list[Outcome]:
+        if not batch:
+            return []
+        existing = self.store.get_articles([a.id for _, a in batch])
+        todo: list[tuple[str, Article, str]] = []
+        outcomes: list[Outcome] = []
+
+        def done(o: Outcome) -> None:
+            outcomes.append(o)
+            if on_progress:
+                on_progress(o)
+
+        for path, art in batch:
+            old = existing.get(art.id)
+            if old is not None and old.content_hash == art.content_hash:
+                done(Outcome("unchanged", path, art.id, art.title))
+            else:
+                todo.append((path, art, "replaced" if old is not None else "added"))
+        chunked = [(p, a, s, self.chunker.split(a)) for p, a, s in todo]
+        texts = [c.embed_text for *_, cs in chunked for c in cs]
+        vectors = self.embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        pos = 0
+        for path, art, status, chunks in chunked:
+            vecs = vectors[pos : pos + len(chunks)]
+            pos += len(chunks)
+            try:
+                self.store.write_article(art, chunks, vecs)
+            except NewsragError:
+                raise
+            except Exception as e:  # a store write that failed for this article alone
+                log.warning("writing %s failed: %s", art.id, e)
+                done(Outcome("failed", path, art.id, art.title, f"the store refused it ({e})"))
+                continue
+            done(Outcome(status, path, art.id, art.title))
+        return outcomes
+
+    def ingest(
+        self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None
+    ) -> list[Outcome]:
+        """Ingest ``(path, article)`` pairs; ``path`` only labels the outcome."""
+        outcomes: list[Outcome] = []
+        batch: list[tuple[str, Article]] = []
+        ids: set[str] = set()
+        words = 0
+        for path, art in items:
+            if not art.text.strip():
+                o = Outcome("failed", path, art.id, art.title, "the article text is empty")
+                outcomes.append(o)
+                if on_progress:
+                    on_progress(o)
+                continue
+            if art.id in ids:  # the same article twice in one run: settle the first one first
+                outcomes += self._flush(batch, on_progress)
+                batch, ids, words = [], set(), 0
+            batch.append((path, art))
+            ids.add(art.id)
+            words += len(art.text.split())
+            if words >= self.batch_chunks * self.chunker.max_words:
+                outcomes += self._flush(batch, on_progress)
+                batch, ids, words = [], set(), 0
+        outcomes += self._flush(batch, on_progress)
+        return outcomes
+
+    def ingest_paths(
+        self,
+        paths: Sequence[Path],
+        overrides: Overrides | None = None,
+        max_mb: float = DEFAULT_MAX_FILE_MB,
+        on_progress: Progress | None = None,
+    ) -> IngestReport:
+        report = IngestReport()
+        files = expand_paths(list(paths))
+        if not files:
+            raise IngestError("no supported files found. Give .txt, .md, .html, .pdf or .jsonl files or folders.")
+
+        def items() -> Iterable[tuple[str, Article]]:
+            for f in files:
+                loaded = load_file(f, overrides, max_mb)
+                for err in loaded.errors:
+                    o = Outcome("failed", loaded.path, reason=str(err.reason) + (f" (line {err.line})" if err.line else ""))
+                    report.outcomes.append(o)
+                    if on_progress:
+                        on_progress(o)
+                for art in loaded.articles:
+                    yield loaded.path, art
+
+        report.outcomes.extend(self.ingest(items(), on_progress))
+        return report

@@ -1,0 +1,236 @@
+"""Turn files into articles: one loader per file type, chosen by extension.
+
+HTML goes through trafilatura (boilerplate removal and metadata), PDF through
+pypdf.  A loader either returns articles or raises :class:`IngestError` whose
+message says what to do; a JSONL file reports its bad lines one by one and
+still yields the good ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .article import Article, parse_date
+from .errors import IngestError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_FILE_MB = 10.0
+_TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Metadata the user gave on the command line or in the form."""
+
+    title: str | None = None
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    id: str | None = None
+
+
+@dataclass
+class Loaded:
+    """What one file gave: its articles and the problems with some of its parts."""
+
+    path: str
+    articles: list[Article] = field(default_factory=list)
+    errors: list[IngestError] = field(default_factory=list)
+
+
+def _read_text(path: Path, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise IngestError(
+            "this is a binary file, not text. Give a .txt, .md, .html, .pdf or .jsonl file.", path=str(path)
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise IngestError(
+            f"not valid UTF-8 (bad byte at offset {e.start}). Save the file as UTF-8 and add it again.",
+            path=str(path),
+        ) from None
+
+
+def _split_title(text: str, fallback: str) -> tuple[str, str]:
+    """Use the first line as the title when it looks like one."""
+    lines = text.strip().splitlines()
+    if len(lines) >= 2:
+        first = lines[0].strip().lstrip("#").strip()
+        if 0 < len(first) <= _TITLE_MAX and not first.endswith((".", ",", ";", ":")):
+            body = "\n".join(lines[1:]).strip()
+            if body:
+                return first, body
+    return fallback, text.strip()
+
+
+def _plain(path: Path, data: bytes) -> list[Article]:
+    text = _read_text(path, data)
+    if not text.strip():
+        raise IngestError("the file holds only white space. Add a file with the article's text.", path=str(path))
+    title, body = _split_title(text, path.stem)
+    return [Article(title=title, text=body)]
+
+
+def _html(path: Path, data: bytes) -> list[Article]:
+    import trafilatura
+
+    html = _read_text(path, data)
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    if not text:
+        raise IngestError(
+            "no article text found in this HTML page (it may be a navigation or index page). "
+            "Save the article page itself, or paste its text into a .txt file.",
+            path=str(path),
+        )
+    try:
+        published = parse_date(getattr(doc, "date", None))
+    except ValueError:
+        published = None
+    return [
+        Article(
+            title=(getattr(doc, "title", None) or path.stem).strip(),
+            text=text,
+            source=getattr(doc, "sitename", None) or None,
+            url=getattr(doc, "url", None) or None,
+            published=published,
+        )
+    ]
+
+
+def _pdf(path: Path, data: bytes) -> list[Article]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or None
+    except (PdfReadError, ValueError, KeyError) as e:
+        raise IngestError(f"cannot read this PDF ({e}). Check that it opens in a PDF viewer.", path=str(path)) from None
+    text = "\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise IngestError(
+            "this PDF has no text layer (it may be a scan). Run OCR on it first or add the text as a .txt file.",
+            path=str(path),
+        )
+    title, body = _split_title(text, path.stem)
+    if meta_title:
+        title, body = meta_title.strip(), text
+    return [Article(title=title, text=body)]
+
+
+def _jsonl_record(obj: object) -> Article:
+    if not isinstance(obj, dict):
+        raise ValueError("each line must be a JSON object")
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('the "text" field is missing or empty')
+    title = obj.get("title") or text.strip().splitlines()[0][:80]
+    return Article(
+        id=str(obj.get("id") or ""),
+        title=str(title).strip(),
+        text=text.strip(),
+        source=(str(obj["source"]) if obj.get("source") else None),
+        url=(str(obj["url"]) if obj.get("url") else None),
+        published=parse_date(obj.get("published")),
+    )
+
+
+def load_jsonl_text(path: str, text: str) -> Loaded:
+    loaded = Loaded(path=path)
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            loaded.articles.append(_jsonl_record(json.loads(line)))
+        except json.JSONDecodeError as e:
+            loaded.errors.append(
+                IngestError(f"malformed JSON ({e.msg}); fix or remove this line.", path=path, line=n)
+            )
+        except ValueError as e:
+            loaded.errors.append(IngestError(f"{e}; fix or remove this line.", path=path, line=n))
+    if not loaded.articles and not loaded.errors:
+        loaded.errors.append(IngestError("the file holds no records. Add one JSON object per line.", path=path))
+    return loaded
+
+
+Loader = Callable[[Path, bytes], list[Article]]
+
+LOADERS: dict[str, Loader] = {
+    ".txt": _plain,
+    ".text": _plain,
+    ".md": _plain,
+    ".markdown": _plain,
+    ".html": _html,
+    ".htm": _html,
+    ".pdf": _pdf,
+}
+SUPPORTED = sorted([*LOADERS, ".jsonl"])
+
+
+def _apply(article: Article, o: Overrides, single: bool) -> Article:
+    changes: dict[str, str] = {}
+    if o.title and single:
+        changes["title"] = o.title
+    if o.id and single:
+        changes["id"] = o.id
+    if o.source:
+        changes["source"] = o.source
+    if o.published:
+        changes["published"] = o.published
+    if o.url and single:
+        changes["url"] = o.url
+    return replace(article, **changes) if changes else article
+
+
+def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DEFAULT_MAX_FILE_MB) -> Loaded:
+    """Load one file.  Never raises for a bad file: problems land in ``Loaded.errors``."""
+    overrides = overrides or Overrides()
+    name = str(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in LOADERS and suffix != ".jsonl":
+            raise IngestError(
+                f"unsupported file type {suffix or '(none)'!r}. Supported: {', '.join(SUPPORTED)}.", path=name
+            )
+        if not path.is_file():
+            raise IngestError("no such file. Check the path.", path=name)
+        size = path.stat().st_size
+        if size > max_mb * 1024 * 1024:
+            raise IngestError(
+                f"the file is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit. "
+                "Split it into smaller files, or raise NEWSRAG_MAX_FILE_MB.",
+                path=name,
+            )
+        if size == 0:
+            raise IngestError("the file is empty. Add a file with the article's text.", path=name)
+        data = path.read_bytes()
+        if suffix == ".jsonl":
+            loaded = load_jsonl_text(name, _read_text(path, data))
+        else:
+            loaded = Loaded(path=name, articles=LOADERS[suffix](path, data))
+    except IngestError as e:
+        return Loaded(path=name, errors=[e])
+    single = len(loaded.articles) == 1 and suffix != ".jsonl"
+    loaded.articles = [_apply(a, overrides, single) for a in loaded.articles]
+    return loaded
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files given, plus the supported files under directories given (sorted)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED))
+        else:
+            out.append(p)
+    return out

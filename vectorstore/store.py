@@ -1,0 +1,267 @@
+"""The Chroma-backed store of articles and their chunks.
+
+Two collections: ``<prefix>_chunks`` (one record per passage, with its
+embedding) and ``<prefix>_articles`` (one record per article: full text and
+metadata).  The article record is written *last* and acts as the commit
+marker: chunks whose article record is missing, or whose content hash differs
+from it, are invisible to queries and are cleaned up on the next write of that
+article.  So a crash half-way through an article never leaves a partial
+article behind, and re-running the same ingest converges to one copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .article import Article, Chunk
+from .errors import BackendUnavailable, ConfigError, NotFound
+
+log = logging.getLogger(__name__)
+
+CHROMA_MAX_BATCH = 5000  # Chroma rejects larger adds (its limit is 5,461)
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    content_hash: str
+    n_chunks: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its article's metadata and a cosine similarity."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+def _days(published: str | None) -> int:
+    if not published:
+        return -1
+    return dt.date.fromisoformat(published).toordinal()
+
+
+def _opt(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def open_client(data_dir: str | None = None, host: str | None = None, port: int = 8000) -> Any:
+    """An embedded Chroma under ``data_dir``, or a Chroma server when ``host`` is set.
+
+    Telemetry is always off.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if host:
+        try:
+            client = chromadb.HttpClient(host=host, port=port, settings=settings)
+            client.heartbeat()
+        except Exception as e:  # chromadb raises several types for a dead server
+            raise BackendUnavailable(
+                f"The Chroma server at http://{host}:{port} is not reachable ({type(e).__name__}). "
+                f"Start it with `chroma run --host {host} --port {port} --path DIR`, "
+                "or unset NEWSRAG_CHROMA_HOST to use the embedded store."
+            ) from None
+        return client
+    if not data_dir:
+        raise ConfigError("No data directory: set NEWSRAG_DATA_DIR (or NEWSRAG_CHROMA_HOST for a server).")
+    return chromadb.PersistentClient(path=data_dir, settings=settings)
+
+
+class ChromaStore:
+    """Articles and passages in Chroma; vectors are computed by the caller."""
+
+    def __init__(self, client: Any, embedder_name: str, dim: int, prefix: str = "newsrag") -> None:
+        self.client = client
+        self.embedder_name = embedder_name
+        self.dim = dim
+        meta = {"hnsw:space": "cosine", "embedder": embedder_name, "dim": dim}
+        self._seeded_name = f"{prefix}_seeded"
+        try:
+            names = {getattr(c, "name", c) for c in client.list_collections()}
+            self.chunks = client.get_or_create_collection(f"{prefix}_chunks", metadata=meta, embedding_function=None)
+            self.articles = client.get_or_create_collection(
+                f"{prefix}_articles", metadata=meta, embedding_function=None
+            )
+        except Exception as e:
+            raise BackendUnavailable(f"Cannot open the Chroma collections ({e}). Check the store settings.") from e
+        self.is_new = self._seeded_name not in names
+        stored = (self.chunks.metadata or {}).get("embedder")
+        if stored and stored != embedder_name:
+            raise ConfigError(
+                f"This store was built with the {stored!r} embedder, not {embedder_name!r}. "
+                f"Set NEWSRAG_EMBEDDER={stored} or use another NEWSRAG_DATA_DIR."
+            )
+        try:
+            self.max_batch = min(CHROMA_MAX_BATCH, int(client.get_max_batch_size()))
+        except Exception:
+            self.max_batch = CHROMA_MAX_BATCH
+
+    def mark_seeded(self) -> None:
+        """Record that the seed articles were indexed (``is_new`` is then false for good)."""
+        self.client.get_or_create_collection(self._seeded_name, embedding_function=None)
+        self.is_new = False
+
+    # ---- reading -------------------------------------------------------
+    def count_articles(self) -> int:
+        return int(self.articles.count())
+
+    def count_chunks(self) -> int:
+        return int(self.chunks.count())
+
+    @staticmethod
+    def _stored(id_: str, m: dict[str, Any]) -> StoredArticle:
+        return StoredArticle(
+            id=id_,
+            title=str(m.get("title", "")),
+            source=_opt(m.get("source")),
+            url=_opt(m.get("url")),
+            published=_opt(m.get("published")),
+            content_hash=str(m.get("content_hash", "")),
+            n_chunks=int(m.get("n_chunks", 0)),
+        )
+
+    def get_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
+        if not ids:
+            return {}
+        res = self.articles.get(ids=list(ids), include=["metadatas"])
+        return {i: self._stored(i, m or {}) for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)}
+
+    def get_article(self, id_: str) -> StoredArticle | None:
+        return self.get_articles([id_]).get(id_)
+
+    def article_text(self, id_: str) -> str:
+        res = self.articles.get(ids=[id_], include=["documents"])
+        if not res["ids"]:
+            raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
+        return str((res["documents"] or [""])[0])
+
+    def list_articles(self) -> list[StoredArticle]:
+        out: list[StoredArticle] = []
+        offset = 0
+        while True:
+            res = self.articles.get(include=["metadatas"], limit=self.max_batch, offset=offset)
+            out.extend(self._stored(i, m or {}) for i, m in zip(res["ids"], res["metadatas"] or [], strict=True))
+            if len(res["ids"]) < self.max_batch:
+                break
+            offset += self.max_batch
+        out.sort(key=lambda a: (a.published or "", a.title), reverse=True)
+        return out
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """The ``k`` passages closest to ``vector``, best first, committed articles only."""
+        if k <= 0 or self.count_chunks() == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = res["ids"][0]
+        metas = (res["metadatas"] or [[]])[0]
+        docs = (res["documents"] or [[]])[0]
+        dists = (res["distances"] or [[]])[0]
+        live = self.get_articles(sorted({str(m["article_id"]) for m in metas}))
+        hits = []
+        for cid, m, doc, d in zip(ids, metas, docs, dists, strict=True):
+            art = live.get(str(m["article_id"]))
+            if art is None or art.content_hash != m.get("content_hash"):
+                continue  # an uncommitted or superseded passage
+            hits.append(
+                Hit(
+                    chunk_id=cid,
+                    article_id=art.id,
+                    title=art.title,
+                    source=art.source,
+                    published=art.published,
+                    url=art.url,
+                    text=str(doc),
+                    start=int(m["start"]),
+                    end=int(m["end"]),
+                    score=1.0 - float(d),
+                )
+            )
+        return hits
+
+    def nearest_articles(self, vector: np.ndarray, k: int) -> list[tuple[StoredArticle, float]]:
+        """Whole articles closest to ``vector`` (by their mean passage vector)."""
+        n = self.count_articles()
+        if n == 0 or k <= 0:
+            return []
+        res = self.articles.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(k, n),
+            include=["metadatas", "distances"],
+        )
+        metas = (res["metadatas"] or [[]])[0]
+        dists = (res["distances"] or [[]])[0]
+        return [
+            (self._stored(i, m or {}), 1.0 - float(d)) for i, m, d in zip(res["ids"][0], metas, dists, strict=True)
+        ]
+
+    # ---- writing -------------------------------------------------------
+    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Store an article's chunks, then commit its record, then drop superseded chunks."""
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk is required")
+        if len(chunks) == 0:
+            raise ValueError("an article needs at least one chunk")
+        h = article.content_hash
+        base = {
+            "article_id": article.id,
+            "content_hash": h,
+            "published_days": _days(article.published),
+        }
+        ids = [f"{article.id}:{h[:8]}:{c.index}" for c in chunks]
+        metas = [{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks]
+        for i in range(0, len(ids), self.max_batch):
+            sl = slice(i, i + self.max_batch)
+            self.chunks.upsert(
+                ids=ids[sl],
+                embeddings=vectors[sl].tolist(),
+                documents=[c.text for c in chunks[sl]],
+                metadatas=metas[sl],
+            )
+        mean = vectors.mean(axis=0)
+        mean = mean / (np.linalg.norm(mean) or 1.0)
+        record = {
+            "title": article.title,
+            "source": article.source or "",
+            "url": article.url or "",
+            "published": article.published or "",
+            "published_days": _days(article.published),
+            "content_hash": h,
+            "n_chunks": len(chunks),
+        }
+        self.articles.upsert(ids=[article.id], embeddings=[mean.tolist()], documents=[article.text], metadatas=[record])
+        self.chunks.delete(where={"$and": [{"article_id": article.id}, {"content_hash": {"$ne": h}}]})
+
+    def delete_article(self, id_: str) -> StoredArticle:
+        art = self.get_article(id_)
+        if art is None:
+            raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
+        self.articles.delete(ids=[id_])  # uncommit first: its chunks vanish from queries at once
+        self.chunks.delete(where={"article_id": id_})
+        return art
