@@ -110,7 +110,9 @@ class AnswerChain:
     def _abstain(self, state: _State) -> Answer:
         closest = self._closest(state)
         titles = "; ".join(f"“{c['title']}”" for c in closest) or "none"
-        return self._finish(state, text=NOT_COVERED.render(titles=titles), citations=[], abstained=True, closest=closest)
+        return self._finish(
+            state, text=NOT_COVERED.render(titles=titles), citations=[], abstained=True, closest=closest
+        )
 
     def _answer(self, states: Iterator[_State]) -> Iterator[str | Answer]:
         for state in states:

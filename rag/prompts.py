@@ -24,7 +24,9 @@ class Template:
         missing = self.variables - values.keys()
         extra = values.keys() - self.variables
         if missing or extra:
-            raise KeyError(f"template needs {sorted(self.variables)}; missing {sorted(missing)}, unexpected {sorted(extra)}")
+            raise KeyError(
+                f"template needs {sorted(self.variables)}; missing {sorted(missing)}, unexpected {sorted(extra)}"
+            )
         return self.text.format(**values)
 
 

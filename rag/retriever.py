@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from vectorstore.embedder import Embedder
 from vectorstore.store import ChromaStore, Hit
@@ -43,7 +43,7 @@ class NewsRetriever(BaseRetriever):
     store: Any  # ChromaStore (Any: pydantic can't validate it)
     embedder: Any  # Embedder
     k: int = 5
-    last_timings: dict[str, float] = {}
+    last_timings: dict[str, float] = Field(default_factory=dict)
 
     @classmethod
     def create(cls, store: ChromaStore, embedder: Embedder, k: int = 5) -> NewsRetriever:

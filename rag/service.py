@@ -11,7 +11,7 @@ from typing import Any
 from vectorstore.article import Article
 from vectorstore.chunker import Chunker
 from vectorstore.embedder import Embedder, make_embedder
-from vectorstore.ingest import IngestReport, Ingestor, Outcome, Progress
+from vectorstore.ingest import Ingestor, IngestReport, Outcome, Progress
 from vectorstore.loaders import Overrides, expand_paths
 from vectorstore.store import ChromaStore, StoredArticle, open_client
 
@@ -37,9 +37,7 @@ class NewsRAG:
         self.chain = self._make_chain(answerer)
 
     def _make_chain(self, answerer: Answerer) -> AnswerChain:
-        return AnswerChain(
-            self.retriever, answerer, self.settings.min_score, self.settings.max_question_chars
-        )
+        return AnswerChain(self.retriever, answerer, self.settings.min_score, self.settings.max_question_chars)
 
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:
@@ -47,9 +45,7 @@ class NewsRAG:
         if client is None:
             if not settings.chroma_host:
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
-            client = open_client(
-                str(settings.data_dir / "chroma"), settings.chroma_host, settings.chroma_port
-            )
+            client = open_client(str(settings.data_dir / "chroma"), settings.chroma_host, settings.chroma_port)
         store = ChromaStore(client, embedder.name, embedder.dim, prefix=settings.collection)
         answerer = make_answerer(settings.answerer, settings, embedder)
         return cls(settings, store, embedder, answerer)

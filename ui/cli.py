@@ -67,7 +67,10 @@ def run_safely(fn: Callable[[], None]) -> None:
         click.echo(f"Error: {e}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("Interrupted. Articles already reported as added are stored; run the same command again to finish.", err=True)
+        click.echo(
+            "Interrupted. Articles already reported as added are stored; run the same command again to finish.",
+            err=True,
+        )
         sys.exit(130)
 
 

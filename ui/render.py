@@ -22,7 +22,9 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            lines.append(f"[{c.n}] {source_line(c.title, c.source, c.published)}  (id {c.article_id}, chars {c.start}–{c.end})")
+            lines.append(
+                f"[{c.n}] {source_line(c.title, c.source, c.published)}  (id {c.article_id}, chars {c.start}–{c.end})"
+            )
             lines.append(textwrap.indent(textwrap.fill(f"“{c.passage}”", width - 4), "    "))
     elif answer.closest:
         lines.append("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -11,7 +12,7 @@ def serve(service: Any, settings: Any) -> None:
     from rag.answer import Answer
     from vectorstore.errors import NewsragError
 
-    def respond(message: str, history: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
         text = ""
         try:
             for item in service.stream(message, history):

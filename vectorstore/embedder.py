@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,10 +49,10 @@ class MiniLMEmbedder:
     def __init__(self, batch_size: int = 32, device: str = "cpu") -> None:
         self.batch_size = batch_size
         self.device = device
-        self._model = None
+        self._model: Any = None
 
     @property
-    def model(self):  # type: ignore[no-untyped-def]
+    def model(self) -> Any:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -100,9 +100,7 @@ class Ingestor:
             done(Outcome(status, path, art.id, art.title))
         return outcomes
 
-    def ingest(
-        self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None
-    ) -> list[Outcome]:
+    def ingest(self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None) -> list[Outcome]:
         """Ingest ``(path, article)`` pairs; ``path`` only labels the outcome."""
         outcomes: list[Outcome] = []
         batch: list[tuple[str, Article]] = []
@@ -143,7 +141,9 @@ class Ingestor:
             for f in files:
                 loaded = load_file(f, overrides, max_mb)
                 for err in loaded.errors:
-                    o = Outcome("failed", loaded.path, reason=str(err.reason) + (f" (line {err.line})" if err.line else ""))
+                    o = Outcome(
+                        "failed", loaded.path, reason=str(err.reason) + (f" (line {err.line})" if err.line else "")
+                    )
                     report.outcomes.append(o)
                     if on_progress:
                         on_progress(o)

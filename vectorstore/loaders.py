@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_MB = 10.0
 _TITLE_MAX = 200
+_MIN_HTML_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,9 @@ def _html(path: Path, data: bytes) -> list[Article]:
     import trafilatura
 
     html = _read_text(path, data)
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
+    if len(text.split()) < _MIN_HTML_WORDS:  # a menu or a cookie notice is not an article
         raise IngestError(
             "no article text found in this HTML page (it may be a navigation or index page). "
             "Save the article page itself, or paste its text into a .txt file.",
@@ -153,9 +154,7 @@ def load_jsonl_text(path: str, text: str) -> Loaded:
         try:
             loaded.articles.append(_jsonl_record(json.loads(line)))
         except json.JSONDecodeError as e:
-            loaded.errors.append(
-                IngestError(f"malformed JSON ({e.msg}); fix or remove this line.", path=path, line=n)
-            )
+            loaded.errors.append(IngestError(f"malformed JSON ({e.msg}); fix or remove this line.", path=path, line=n))
         except ValueError as e:
             loaded.errors.append(IngestError(f"{e}; fix or remove this line.", path=path, line=n))
     if not loaded.articles and not loaded.errors:

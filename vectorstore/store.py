@@ -217,9 +217,7 @@ class ChromaStore:
         )
         metas = (res["metadatas"] or [[]])[0]
         dists = (res["distances"] or [[]])[0]
-        return [
-            (self._stored(i, m or {}), 1.0 - float(d)) for i, m, d in zip(res["ids"][0], metas, dists, strict=True)
-        ]
+        return [(self._stored(i, m or {}), 1.0 - float(d)) for i, m, d in zip(res["ids"][0], metas, dists, strict=True)]
 
     # ---- writing -------------------------------------------------------
     def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

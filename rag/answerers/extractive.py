@@ -22,11 +22,11 @@ from vectorstore.store import Hit
 
 from ..prompts import ABSTAIN
 
-_STOP = set(
-    "a an the of to in on at for by with from and or but is are was were be been being do does did has have had "
-    "what who whom whose which when where why how that this these those it its as about into than then there their "
-    "they he she his her him them i you we our your my me will would can could should may might shall not no "
-    "if so such any some all more most other s also just over under after before between during up down out".split()
+_STOP = frozenset(
+    """a an the of to in on at for by with from and or but is are was were be been being do does did has have had
+    what who whom whose which when where why how that this these those it its as about into than then there their
+    they he she his her him them i you we our your my me will would can could should may might shall not no if so
+    such any some all more most other s also just over under after before between during up down out""".split()
 )
 _MONTHS = "january february march april may june july august september october november december".split()
 
@@ -43,12 +43,14 @@ def _stem(w: str) -> str:
 
 
 _YEAR_OR_MONTH = re.compile(r"\b(1[5-9]|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.I)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|thousands?|millions?)\b", re.I)
+_PLACE = re.compile(r"\b(venue|location|hosts?|hosted|held|site|city|country|capital)\b|\b(in|at|near) (the )?[A-Z]\w+")
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     # (question pattern, what a sentence holding that kind of answer contains)
-    (re.compile(r"\bhow (many|much|old|long|far)\b|\bwhat (percentage|number)\b", re.I), re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|thousands?|millions?)\b", re.I)),
+    (re.compile(r"\bhow (many|much|old|long|far)\b|\bwhat (percentage|number)\b", re.I), _NUMBER),
     (re.compile(r"\bwhen\b|\bwhat (year|date|day|month)\b", re.I), _YEAR_OR_MONTH),
-    (re.compile(r"\bwhere\b|\bwhat (city|country|place|venue)\b", re.I), re.compile(r"\b(venue|location|hosts?|hosted|held|site|city|country|capital)\b|\b(in|at|near) (the )?[A-Z]\w+")),
-]  # fmt: skip
+    (re.compile(r"\bwhere\b|\bwhat (city|country|place|venue)\b", re.I), _PLACE),
+]
 
 
 def expected_type(question: str) -> re.Pattern[str] | None:

@@ -48,8 +48,16 @@ def _is_connection_error(e: BaseException) -> bool:
     names = {type(x).__name__ for x in _chain(e)}
     return bool(
         names
-        & {"APIConnectionError", "APITimeoutError", "ConnectError", "ConnectTimeout", "ConnectionError",
-           "ConnectionRefusedError", "ReadTimeout", "RemoteProtocolError"}  # fmt: skip
+        & {
+            "APIConnectionError",
+            "APITimeoutError",
+            "ConnectError",
+            "ConnectTimeout",
+            "ConnectionError",
+            "ConnectionRefusedError",
+            "ReadTimeout",
+            "RemoteProtocolError",
+        }
     )
 
 

@@ -1,0 +1,110 @@
+"""Shared fixtures.  Every test runs with its data directory in a temp folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.service import NewsRAG
+from rag.settings import Settings
+from ui.offline import apply_offline_defaults
+from vectorstore.embedder import HashEmbedder, MiniLMEmbedder
+from vectorstore.store import open_client
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+BIN = Path(sys.executable).parent
+
+apply_offline_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's settings or writes into the source tree."""
+    for key in list(os.environ):
+        if key.startswith("NEWSRAG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("NEWSRAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSRAG_SEEDS_DIR", str(SEEDS))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:  # type: ignore[no-untyped-def,type-arg]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}")
+        try:
+            if predicate():
+                return
+        except Exception:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{what} not ready after {timeout}s")
+
+
+def make_service(tmp_path: Path, embedder=None, client=None, **settings) -> NewsRAG:  # type: ignore[no-untyped-def]
+    s = Settings.from_env(data_dir=tmp_path / "data", **settings)
+    return NewsRAG.build(s, embedder=embedder or HashEmbedder(), client=client)
+
+
+@pytest.fixture
+def hash_service(tmp_path: Path) -> NewsRAG:
+    """A real embedded Chroma with the deterministic hash embedder (fast, no model)."""
+    return make_service(tmp_path, min_score=-1.0)
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLMEmbedder:
+    emb = MiniLMEmbedder()
+    emb.embed(["warm up"])
+    return emb
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real `chroma run` server on 127.0.0.1 and a free port, for this session."""
+    exe = shutil.which("chroma", path=str(BIN)) or shutil.which("chroma")
+    assert exe, "the `chroma` command (from the chromadb package) is missing: run `make dev`"
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    with open(path / "server.log", "wb") as log:
+        proc = subprocess.Popen(
+            [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path / "db")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: open_client(host="127.0.0.1", port=port) is not None, 60, "chroma server", proc)
+            yield "127.0.0.1", port
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The same tests against the embedded store and a real Chroma server."""
+    if request.param == "embedded":
+        return open_client(str(tmp_path / "chroma"))
+    host, port = request.getfixturevalue("chroma_server")
+    client = open_client(host=host, port=port)
+    for c in client.list_collections():  # a clean server for each test
+        client.delete_collection(getattr(c, "name", c))
+    return client

@@ -1,0 +1,114 @@
+"""The answer chain's logic with fakes: a hash embedder and a fake chat model."""
+
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from rag.answer import Answer
+from rag.answerers.llm import ChatModelAnswerer
+from rag.chain import AnswerChain
+from rag.prompts import ABSTAIN
+from rag.service import NewsRAG
+from rag.settings import Settings
+from tests.conftest import free_port, make_service
+from vectorstore.article import Article
+from vectorstore.errors import BackendUnavailable, InputError
+
+STORM = Article(id="storm", title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday.")
+STRIKE = Article(id="strike", title="Harbour strike ends", text="Dock workers returned to work on Friday.")
+
+
+def fake_llm(svc: NewsRAG, reply: str, **chain_kw) -> AnswerChain:  # type: ignore[no-untyped-def]
+    chat = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+    answerer = ChatModelAnswerer("fake", "fake-model", chat, "memory", "")
+    svc.chain = AnswerChain(svc.retriever, answerer, **{"min_score": -1.0, **chain_kw})
+    return svc.chain
+
+
+@pytest.fixture
+def svc(hash_service: NewsRAG) -> NewsRAG:
+    hash_service.add_article(STORM)
+    hash_service.add_article(STRIKE)
+    return hash_service
+
+
+def test_llm_answer_streams_and_markers_resolve_to_passages(svc: NewsRAG) -> None:
+    chain = fake_llm(svc, "Power went out for forty thousand homes [2]. Also [9] and [1].")
+    items = list(chain.stream("How many homes lost power in the storm?"))
+    pieces = [i for i in items if isinstance(i, str)]
+    answer = items[-1]
+    assert isinstance(answer, Answer) and len(pieces) > 3  # streamed in pieces
+    hits, _ = svc.retriever.search("How many homes lost power in the storm?")
+    # [2] and [1] point at real passages, renumbered in order of use; [9] is dropped
+    assert answer.text == "Power went out for forty thousand homes [1]. Also and [2]."
+    assert [c.article_id for c in answer.citations] == [hits[1].article_id, hits[0].article_id]
+    assert answer.citations[0].passage == hits[1].text and not answer.uncited
+
+
+def test_llm_answer_without_markers_is_marked_uncited(svc: NewsRAG) -> None:
+    answer = fake_llm(svc, "Something happened.").ask("What happened in the storm?")
+    assert answer.uncited and answer.citations == [] and not answer.abstained
+
+
+def test_llm_abstention_lists_the_closest_articles(svc: NewsRAG) -> None:
+    answer = fake_llm(svc, ABSTAIN).ask("What is the capital of Peru?")
+    assert answer.abstained and answer.citations == []
+    assert {c["article_id"] for c in answer.closest} == {"storm", "strike"}
+    assert "found nothing about that" in answer.text
+
+
+def test_low_similarity_abstains_without_calling_the_answerer(svc: NewsRAG) -> None:
+    chain = fake_llm(svc, "should never be used [1]", min_score=0.99)
+    answer = chain.ask("What is the capital of Peru?")
+    assert answer.abstained and "should never" not in answer.text
+    assert answer.closest and answer.closest[0]["title"] in {"Storm hits coast", "Harbour strike ends"}
+
+
+def test_extractive_answer_is_verbatim_from_the_cited_passage(svc: NewsRAG) -> None:
+    answer = svc.ask("When did dock workers return to work?")
+    assert answer.citations and not answer.abstained
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text
+    sentence = answer.text.split(" [")[0]
+    assert sentence in answer.citations[0].passage
+    assert set(answer.timings) >= {"embed_ms", "search_ms", "answer_ms", "total_ms"}
+
+
+def test_follow_up_is_condensed_for_retrieval(svc: NewsRAG) -> None:
+    history = [{"role": "user", "content": "What did Peskov say?"}, {"role": "assistant", "content": "..."}]
+    answer = svc.ask("What is his job?", history)
+    assert answer.standalone_question == "What is Peskov's job?"
+    assert answer.question == "What is his job?"
+
+
+def test_empty_and_huge_questions_are_refused_clearly(svc: NewsRAG) -> None:
+    with pytest.raises(InputError, match="The question is empty"):
+        svc.ask("   ")
+    with pytest.raises(InputError, match="10,000 characters long; the limit is 2,000"):
+        svc.ask("x" * 10_000)
+    assert len(svc.list_articles()) == 2
+
+
+def test_empty_store_says_how_to_add_articles(tmp_path: Path) -> None:
+    answer = make_service(tmp_path).ask("Anything?")
+    assert answer.abstained and "newsrag ingest" in answer.text
+
+
+def test_unreachable_llm_server_names_backend_and_url(svc: NewsRAG) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    settings = Settings(base_url=url, answerer="openai", llm_timeout=5, min_score=-1.0)
+    from rag.answerers import make_answerer
+
+    svc.chain = AnswerChain(svc.retriever, make_answerer("openai", settings, svc.embedder), min_score=-1.0)
+    with pytest.raises(BackendUnavailable) as e:
+        svc.ask("What happened in the storm?")
+    assert "openai answerer could not reach" in str(e.value) and url in str(e.value)
+    assert len(svc.list_articles()) == 2
+
+
+def test_chroma_server_down_says_how_to_start_it(tmp_path: Path) -> None:
+    port = free_port()
+    with pytest.raises(BackendUnavailable, match=f"Chroma server at http://127.0.0.1:{port} is not reachable"):
+        NewsRAG.build(Settings(chroma_host="127.0.0.1", chroma_port=port, embedder="hash"))

@@ -1,0 +1,62 @@
+"""The real model (all-MiniLM-L6-v2) over both real stores, on the seed article."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.service import NewsRAG
+from rag.settings import Settings
+from tests.conftest import SEEDS
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, backend_client: Any, minilm: Any) -> NewsRAG:
+    svc = NewsRAG.build(
+        Settings.from_env(data_dir=tmp_path / "data", seeds_dir=SEEDS), embedder=minilm, client=backend_client
+    )
+    report = svc.ensure_seeded()
+    assert report is not None and report.counts["added"] == 1
+    assert svc.ensure_seeded() is None  # only on first use
+    return svc
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Where might Trump and Putin meet?", "Saudi Arabia"),
+        ("Who is Putin's spokesman?", "Dmitry Peskov"),
+        ("When did Russia invade Ukraine?", "February 2022"),
+    ],
+)
+def test_answers_hold_the_fact_and_cite_the_passage_holding_it(seeded: NewsRAG, question: str, fact: str) -> None:
+    answer = seeded.ask(question)
+    assert not answer.abstained
+    assert fact in answer.text
+    # the sentence holding the fact carries a marker whose passage holds the fact
+    sentence = next(s for s in re.split(r"(?<=\])\s+", answer.text) if fact in s)
+    n = int(re.findall(r"\[(\d+)\]", sentence)[-1])
+    cited = next(c for c in answer.citations if c.n == n)
+    assert fact in cited.passage
+    article = seeded.article_text(cited.article_id)
+    assert article[cited.start : cited.end] == cited.passage
+    assert cited.title == "Kremlin Sees Trump-Putin Call as Turning Point in Ukraine War"
+
+
+def test_question_not_covered_abstains(seeded: NewsRAG) -> None:
+    answer = seeded.ask("What is the capital of Peru?")
+    assert answer.abstained and answer.citations == []
+    assert "found nothing about that" in answer.text
+    assert answer.closest[0]["title"].startswith("Kremlin Sees")
+
+
+def test_follow_up_retrieves_as_if_standalone(seeded: NewsRAG) -> None:
+    first = seeded.ask("What did Putin order three years ago?")
+    assert "invasion of Ukraine" in first.text
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    follow = seeded.ask("Who is his spokesman?", history)
+    assert follow.standalone_question == "Who is Putin's spokesman?"
+    assert "Peskov" in follow.text and follow.citations

@@ -1,0 +1,65 @@
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rag.answerers import make_answerer
+from rag.prompts import ANSWER_USER, Template
+from rag.settings import SETTINGS_DOC, Settings
+from ui.cli import main
+from vectorstore.embedder import HashEmbedder, make_embedder
+from vectorstore.errors import ConfigError
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def test_env_then_overrides() -> None:
+    s = Settings.from_env({"NEWSRAG_TOP_K": "7", "NEWSRAG_ANSWERER": "openai"}, answerer="extractive")
+    assert s.top_k == 7 and s.answerer == "extractive"
+    assert s.host == "127.0.0.1"  # private by default
+
+
+def test_bad_number_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="NEWSRAG_TOP_K='many' is not a whole number"):
+        Settings.from_env({"NEWSRAG_TOP_K": "many"})
+    with pytest.raises(ConfigError, match="top_k must be between 1 and 100"):
+        Settings.from_env({"NEWSRAG_TOP_K": "0"})
+
+
+def test_unknown_names_list_the_choices() -> None:
+    with pytest.raises(ConfigError, match="Choose one of: extractive, openai, ollama, llamacpp"):
+        make_answerer("gpt", Settings(), HashEmbedder())
+    with pytest.raises(ConfigError, match="Choose one of: hash, minilm"):
+        make_embedder("bert")
+
+
+def test_openai_answerer_without_url_or_key_says_what_to_set() -> None:
+    with pytest.raises(ConfigError, match="NEWSRAG_BASE_URL"):
+        make_answerer("openai", Settings(), HashEmbedder())
+
+
+def test_api_key_is_never_shown() -> None:
+    s = Settings(api_key="sk-secret")
+    assert "sk-secret" not in repr(s) and s.public()["api_key"] == "set"
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    for name, (var, _) in SETTINGS_DOC.items():
+        assert var in README, f"{var} ({name}) is missing from the README's settings table"
+    assert set(SETTINGS_DOC) == {f for f in Settings.__dataclass_fields__}
+
+
+def test_every_cli_command_is_documented_and_has_help() -> None:
+    runner = CliRunner()
+    for name in main.commands:
+        assert re.search(rf"newsrag {name}\b", README), f"`newsrag {name}` is not in the README"
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_templates_check_their_variables() -> None:
+    with pytest.raises(KeyError, match="missing \\['question'\\]"):
+        ANSWER_USER.render(passages="p")
+    with pytest.raises(ValueError, match="declares"):
+        Template("{a} {b}", frozenset({"a"}))

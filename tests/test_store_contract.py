@@ -1,0 +1,107 @@
+"""One contract, two backends: the embedded store and a real `chroma run` server.
+
+Uses the hash embedder (the store's behaviour doesn't depend on the model);
+the real model runs over both backends in test_real.py.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rag.service import NewsRAG
+from tests.conftest import make_service
+from vectorstore.article import Article
+from vectorstore.errors import NotFound
+
+pytestmark = pytest.mark.server
+
+A = Article(id="a1", title="Harbour strike ends", text="Dock workers returned on Friday. The deal raises pay by 5%.")
+B = Article(title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday.")
+
+
+@pytest.fixture
+def svc(tmp_path: Path, backend_client: Any) -> NewsRAG:
+    return make_service(tmp_path, client=backend_client, min_score=-1.0, chunk_words=20)
+
+
+def ids_in_answers(svc: NewsRAG, q: str) -> set[str]:
+    hits, _ = svc.retriever.search(q, k=20)
+    return {h.article_id for h in hits}
+
+
+def test_added_unchanged_replaced(svc: NewsRAG) -> None:
+    assert svc.add_article(A).status == "added"
+    assert svc.add_article(B).status == "added"
+    assert svc.add_article(A).status == "unchanged"
+    # same text, different white space: still the same article
+    assert (
+        svc.add_article(Article(title=B.title, text="A storm  cut power to forty\nthousand homes on Monday.")).status
+        == "unchanged"
+    )
+    changed = Article(id="a1", title=A.title, text="Dock workers stayed out on Friday.")
+    assert svc.add_article(changed).status == "replaced"
+    arts = {a.id: a for a in svc.list_articles()}
+    assert set(arts) == {"a1", B.id}
+    assert svc.article_text("a1") == changed.text
+    # no passage of the old text is left
+    assert svc.store.count_chunks() == sum(a.n_chunks for a in arts.values())
+    hits, _ = svc.retriever.search("deal raises pay", k=20)
+    assert all("deal raises pay" not in h.text for h in hits)
+
+
+def test_passage_spans_point_into_the_article(svc: NewsRAG) -> None:
+    long = Article(title="Long", text=" ".join(f"Sentence number {i} says something new." for i in range(40)))
+    svc.add_article(long)
+    text = svc.article_text(long.id)
+    hits, _ = svc.retriever.search("Sentence number 17", k=50)
+    assert len(hits) == svc.store.get_article(long.id).n_chunks > 3  # type: ignore[union-attr]
+    for h in hits:
+        assert text[h.start : h.end] == h.text
+
+
+def test_delete_removes_the_article_from_answers(svc: NewsRAG) -> None:
+    svc.add_article(A)
+    svc.add_article(B)
+    assert "a1" in ids_in_answers(svc, "dock workers strike")
+    svc.delete("a1")
+    assert "a1" not in ids_in_answers(svc, "dock workers strike")
+    assert [a.id for a in svc.list_articles()] == [B.id]
+    with pytest.raises(NotFound, match="newsrag list"):
+        svc.delete("a1")
+
+
+def test_a_failure_half_way_leaves_no_partial_article(svc: NewsRAG, monkeypatch: pytest.MonkeyPatch) -> None:
+    svc.add_article(B)
+    real_upsert = svc.store.articles.upsert
+
+    def boom(*a: Any, **k: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(svc.store.articles, "upsert", boom)
+    outcome = svc.add_article(A)
+    assert outcome.status == "failed" and "disk full" in outcome.reason
+    assert [a.id for a in svc.list_articles()] == [B.id]
+    assert "a1" not in ids_in_answers(svc, "dock workers strike")  # its written passages are invisible
+    monkeypatch.setattr(svc.store.articles, "upsert", real_upsert)
+    assert svc.add_article(A).status == "added"
+    assert sorted(a.id for a in svc.list_articles()) == sorted(["a1", B.id])
+    assert svc.store.count_chunks() == sum(a.n_chunks for a in svc.list_articles())
+
+
+def test_large_ingest_is_batched_under_the_chroma_limit(svc: NewsRAG) -> None:
+    svc.store.max_batch = 7  # force several batches per write
+    arts = [Article(id=f"n{i}", title=f"Note {i}", text=f"Item {i} happened. " * 60) for i in range(5)]
+    out = svc.ingestor.ingest(("x", a) for a in arts)
+    assert [o.status for o in out] == ["added"] * 5
+    assert svc.store.count_chunks() == sum(a.n_chunks for a in svc.list_articles()) > 7
+
+
+def test_nearest_articles(svc: NewsRAG) -> None:
+    svc.add_article(A)
+    svc.add_article(B)
+    vec = svc.embedder.embed(["storm power homes"])[0]
+    (best, score), _ = svc.store.nearest_articles(vec, 2)
+    assert best.id == B.id and -1 <= score <= 1
+    assert isinstance(vec, np.ndarray)
