@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 # [1]  [1, 3]  [1][2]  [1-2] is read as 1 and 2
@@ -50,7 +49,3 @@ def parse_citations(text: str, n_passages: int) -> Parsed:
     out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out)
     out = re.sub(r"[ \t]{2,}", " ", out).strip()
     return Parsed(text=out, used=order, dropped=dropped)
-
-
-def renumber(markers: Sequence[int]) -> dict[int, int]:
-    return {old: i + 1 for i, old in enumerate(dict.fromkeys(markers))}

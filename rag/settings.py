@@ -45,6 +45,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "temperature": ("NEWSRAG_TEMPERATURE", "Sampling temperature of LLM answerers. Default 0.1."),
     "host": ("NEWSRAG_HOST", "Address the UI binds to. Default 127.0.0.1 (this machine only)."),
     "port": ("NEWSRAG_PORT", "Port of the UI. Default 7860."),
+    "auth": ("NEWSRAG_AUTH", "`user:password` to require a login in the UI (use it with a public --host)."),
 }
 
 
@@ -69,6 +70,7 @@ class Settings:
     temperature: float = 0.1
     host: str = "127.0.0.1"
     port: int = 7860
+    auth: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.top_k > 100:
@@ -105,8 +107,9 @@ class Settings:
 
     def public(self) -> dict[str, Any]:
         """The settings as shown to a user (no secrets)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "api_key"}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("api_key", "auth")}
         out["api_key"] = "set" if self.api_key else None
+        out["auth"] = "set" if self.auth else None
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in out.items()}
 
 

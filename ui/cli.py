@@ -219,7 +219,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         service = obj.service()
         from .web import serve as serve_web
 
-        serve_web(service, service.settings)
+        st = service.settings
+        click.echo(f"newsrag: chat UI on http://{st.host}:{st.port}  (Ctrl+C to stop)", err=True)
+        serve_web(service, st)
 
     run_safely(go)
 

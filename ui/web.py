@@ -1,28 +1,293 @@
-"""The Gradio chat UI (a first version; the full UI is issue 3)."""
+"""The Gradio UI: chat with cited sources, add articles, the library, settings.
+
+Only presentation: every action calls the service (rag → vectorstore) and
+translates its errors into ``gr.Error`` messages.  Nothing is built at import;
+:func:`build_app` takes the settings and the service.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import logging
+from collections.abc import Callable, Iterator
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import gradio as gr
+
+from rag.answer import Answer
+from vectorstore.article import Article, parse_date
+from vectorstore.errors import InputError, NewsragError
+
+from .format import answer_markdown, highlighted_article, source_label
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+LIBRARY_COLUMNS = ["id", "title", "source", "date", "passages"]
 
 
-def serve(service: Any, settings: Any) -> None:
-    import gradio as gr
+def _friendly(fn: F) -> F:
+    """Turn every failure into a clear message in the UI, never a traceback."""
 
-    from rag.answer import Answer
-    from vectorstore.errors import NewsragError
+    def translate(e: Exception) -> Exception:
+        if isinstance(e, gr.Error):
+            return e
+        if isinstance(e, NewsragError):
+            return gr.Error(str(e))
+        log.exception("unexpected error in %s", fn.__name__)
+        return gr.Error(f"Something went wrong ({type(e).__name__}: {e}). The app keeps working; see the server log.")
 
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
-        text = ""
+    if _is_generator(fn):
+
+        @wraps(fn)
+        def gen_wrapper(*a: Any, **k: Any) -> Any:
+            try:
+                yield from fn(*a, **k)
+            except Exception as e:
+                raise translate(e) from None
+
+        return gen_wrapper  # type: ignore[return-value]
+
+    @wraps(fn)
+    def wrapper(*a: Any, **k: Any) -> Any:
         try:
-            for item in service.stream(message, history):
-                if isinstance(item, Answer):
-                    text = item.text
-                else:
-                    text += item
-                yield text
-        except NewsragError as e:
-            raise gr.Error(str(e)) from None
+            return fn(*a, **k)
+        except Exception as e:
+            raise translate(e) from None
 
-    demo = gr.ChatInterface(respond, title="newsrag")
-    demo.launch(server_name=settings.host, server_port=settings.port, share=False)
+    return wrapper  # type: ignore[return-value]
+
+
+def _is_generator(fn: Callable[..., Any]) -> bool:
+    import inspect
+
+    return inspect.isgeneratorfunction(fn)
+
+
+def build_app(service: Any, settings: Any) -> Any:
+    def settings_md() -> str:
+        store = (
+            f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            if settings.chroma_host
+            else f"embedded, in `{Path(settings.data_dir).resolve() / 'chroma'}`"
+        )
+        a = service.answerer
+        return (
+            f"**Answerer:** `{a.name}` · **Model:** `{a.model}` · **Embedder:** `{service.embedder.name}`  \n"
+            f"**Store:** {store} · **Articles:** {service.store.count_articles()} · "
+            f"**Passages:** {service.store.count_chunks()}"
+        )
+
+    # ---- API + UI actions ------------------------------------------------
+    @_friendly
+    def ask(question: str, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Answer a question; returns the answer with its structured citations."""
+        return dict(service.ask(question, history or []).to_dict())
+
+    @_friendly
+    def add_article(title: str, text: str, source: str = "", published: str = "", url: str = "") -> dict[str, Any]:
+        """Add one article (title and text required; date as YYYY-MM-DD)."""
+        if not (title or "").strip() or not (text or "").strip():
+            raise InputError("Both a title and the article text are required.")
+        try:
+            date = parse_date(published)
+        except ValueError as e:
+            raise InputError(f"Date: {e}.") from None
+        art = Article(title=title.strip(), text=text.strip(), source=source.strip() or None,
+                      published=date, url=(url or "").strip() or None)  # fmt: skip
+        o = service.add_article(art)
+        if o.status == "failed":
+            raise InputError(f"The article was not added: {o.reason}.")
+        return {"status": o.status, "article_id": o.article_id, "title": o.title}
+
+    @_friendly
+    def list_articles() -> list[dict[str, Any]]:
+        """Every stored article: id, title, source, published, n_chunks."""
+        return [a.__dict__ for a in service.list_articles()]
+
+    @_friendly
+    def delete_article(article_id: str) -> dict[str, Any]:
+        """Delete an article and its passages."""
+        a = service.delete(article_id)
+        return {"deleted": a.id, "title": a.title}
+
+    @_friendly
+    def ingest_files(files: list[Any] | None, progress: Any = None) -> list[list[str]]:
+        if not files:
+            raise InputError("Choose one or more files first (.txt, .md, .html, .pdf, .jsonl).")
+        paths = [Path(getattr(f, "name", f)) for f in files]
+        count = [0]
+
+        def tick(_o: Any) -> None:
+            count[0] += 1
+            if progress is not None:
+                progress((count[0], None), desc="articles processed")
+
+        report = service.ingest_paths(paths, on_progress=tick)
+        return [[Path(o.path).name, o.status, o.title, o.reason] for o in report.outcomes]
+
+    # ---- chat ---------------------------------------------------------------
+    @_friendly
+    def chat(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+        prior = [{"role": m["role"], "content": m.get("content", "")} for m in history if isinstance(m, dict)]
+        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        yield history, "", gr.update()
+        text = ""
+        final: Answer | None = None
+        for item in service.stream(message, _plain_history(prior)):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                text += item
+                history[-1] = {"role": "assistant", "content": text}
+                yield history, "", gr.update()
+        assert final is not None
+        history[-1] = {"role": "assistant", "content": answer_markdown(final)}
+        choices = [
+            (f"[{c.n}] {source_label(c.title, c.source, c.published)}", i) for i, c in enumerate(final.citations)
+        ]
+        _last["answer"] = final
+        yield history, "", gr.update(choices=choices, value=None, visible=bool(choices))
+
+    _last: dict[str, Answer | None] = {"answer": None}
+
+    @_friendly
+    def open_source(index: int | None) -> str:
+        answer = _last["answer"]
+        if index is None or answer is None or index >= len(answer.citations):
+            return ""
+        c = answer.citations[index]
+        return highlighted_article(c.title, service.article_text(c.article_id), c.start, c.end)
+
+    # ---- library --------------------------------------------------------------
+    def library_rows(query: str = "") -> list[list[Any]]:
+        q = (query or "").strip().lower()
+        return [
+            [a.id, a.title, a.source or "", a.published or "", a.n_chunks]
+            for a in service.list_articles()
+            if q in a.title.lower()
+        ]
+
+    with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
+        gr.Markdown("## newsrag — answers from your news articles, every claim cited")
+        with gr.Accordion("Settings", open=False):
+            settings_view = gr.Markdown(settings_md())
+            answerer_pick = gr.Dropdown(service.answerer_names(), value=service.answerer.name, label="Answerer")
+        with gr.Tab("Chat"):
+            chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True)
+            question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
+            sources = gr.Dropdown(label="Open a source", choices=[], visible=False, type="value")
+            source_view = gr.HTML()
+        with gr.Tab("Add articles"), gr.Row():
+            with gr.Column():
+                f_title = gr.Textbox(label="Title (required)")
+                f_text = gr.Textbox(label="Text (required)", lines=8)
+                with gr.Row():
+                    f_source = gr.Textbox(label="Source / outlet")
+                    f_date = gr.Textbox(label="Date (YYYY-MM-DD)")
+                    f_url = gr.Textbox(label="URL")
+                add_btn = gr.Button("Add article", variant="primary")
+                add_result = gr.Markdown()
+            with gr.Column():
+                files = gr.File(label="Upload files", file_count="multiple",
+                                file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"])  # fmt: skip
+                upload_btn = gr.Button("Add files", variant="primary")
+                upload_result = gr.Dataframe(headers=["file", "status", "title", "reason"], interactive=False)
+        with gr.Tab("Library"):
+            search = gr.Textbox(label="Search titles")
+            table = gr.Dataframe(headers=LIBRARY_COLUMNS, value=library_rows(), interactive=False)
+            selected = gr.State(None)
+            reader = gr.Textbox(label="Article", lines=10, interactive=False)
+            with gr.Row():
+                delete_btn = gr.Button("Delete selected", variant="stop")
+                confirm_btn = gr.Button("Yes, delete it", variant="stop", visible=False)
+            library_msg = gr.Markdown()
+
+        # ---- wiring -----------------------------------------------------------
+        question.submit(chat, [question, chatbot], [chatbot, question, sources], api_visibility="private").then(
+            lambda: settings_md(), None, settings_view, api_visibility="private"
+        )
+        sources.change(open_source, sources, source_view, api_visibility="private")
+
+        @_friendly
+        def ui_add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, str]:
+            o = add_article(title, text, source, date, url)
+            return f"**{o['status']}**: {o['title']} (id `{o['article_id']}`)", settings_md()
+
+        add_btn.click(ui_add, [f_title, f_text, f_source, f_date, f_url], [add_result, settings_view],
+                      api_visibility="private").then(library_rows, search, table, api_visibility="private")  # fmt: skip
+
+        @_friendly
+        def ui_upload(fs: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[list[list[str]], str]:
+            return ingest_files(fs, progress), settings_md()
+
+        upload_btn.click(ui_upload, files, [upload_result, settings_view], api_visibility="private").then(
+            library_rows, search, table, api_visibility="private"
+        )
+        search.change(library_rows, search, table, api_visibility="private")
+
+        @_friendly
+        def ui_select(rows: Any, evt: gr.SelectData) -> tuple[str | None, str]:
+            row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+            article_id = str(rows.iloc[row, 0]) if hasattr(rows, "iloc") else str(rows[row][0])
+            return article_id, service.article_text(article_id)
+
+        table.select(ui_select, table, [selected, reader], api_visibility="private")
+
+        def ask_to_confirm(article_id: str | None) -> tuple[Any, str]:
+            if not article_id:
+                return gr.update(visible=False), "Select an article in the table first."
+            return gr.update(visible=True), "Delete this article? Click “Yes, delete it”."
+
+        delete_btn.click(ask_to_confirm, selected, [confirm_btn, library_msg], api_visibility="private")
+
+        @_friendly
+        def ui_delete(article_id: str | None, query: str) -> tuple[Any, ...]:
+            if not article_id:
+                raise InputError("Select an article in the table first.")
+            d = delete_article(article_id)
+            return None, "", gr.update(visible=False), f"Deleted: {d['title']}", library_rows(query), settings_md()
+
+        outputs = [selected, reader, confirm_btn, library_msg, table, settings_view]
+        confirm_btn.click(ui_delete, [selected, search], outputs, api_visibility="private")
+
+        @_friendly
+        def ui_answerer(name: str) -> str:
+            service.use_answerer(name)
+            return settings_md()
+
+        answerer_pick.change(ui_answerer, answerer_pick, settings_view, api_visibility="private")
+
+        gr.api(ask, api_name="ask")
+        gr.api(add_article, api_name="add_article")
+        gr.api(list_articles, api_name="list_articles")
+        gr.api(delete_article, api_name="delete_article")
+    return app
+
+
+def _plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"role": str(m["role"]), "content": m["content"] if isinstance(m["content"], str) else ""} for m in history]
+
+
+def auth_pair(auth: str | None) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise InputError("NEWSRAG_AUTH must look like user:password.")
+    return user, password
+
+
+def serve(service: Any, settings: Any, block: bool = True) -> Any:
+    app = build_app(service, settings)
+    app.queue(default_concurrency_limit=1)
+    app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=False,
+        auth=auth_pair(settings.auth),
+        show_error=True,
+        prevent_thread_lock=not block,
+        quiet=True,
+    )
+    return app

@@ -1,0 +1,58 @@
+"""Safe rendering of answers and articles for the web UI.
+
+Everything that comes from an article or a user is escaped: HTML characters
+become entities and Markdown syntax is backslash-escaped, so a ``<script>`` or
+``![x](javascript:...)`` in an article shows as those characters and runs
+nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rag.answer import Answer
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_escape(text: str) -> str:
+    """Text for a Markdown component: shown literally, never interpreted."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def source_label(title: str, source: str | None, published: str | None) -> str:
+    return f"{title} — {source or 'unknown source'}, {published or 'undated'}"
+
+
+def answer_markdown(answer: Answer) -> str:
+    parts = [md_escape(answer.text)]
+    if answer.standalone_question != answer.question:
+        parts.append(f"<sub>searched for: {md_escape(answer.standalone_question)}</sub>")
+    if answer.uncited:
+        parts.append("<sub>⚠ this answer cites no passage: check it against the articles</sub>")
+    if answer.citations:
+        lines = ["**Sources**", ""]
+        for c in answer.citations:
+            lines.append(f"**\\[{c.n}\\]** {md_escape(source_label(c.title, c.source, c.published))}  ")
+            lines.append(f"> {md_escape(c.passage.replace(chr(10), ' '))}")
+            lines.append("")
+        parts.append("\n".join(lines))
+    elif answer.closest:
+        lines = ["**Closest articles**", ""]
+        lines += [f"- {md_escape(source_label(a['title'], a['source'], a['published']))}" for a in answer.closest]
+        parts.append("\n".join(lines))
+    t = answer.timings
+    stages = [f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in t.items() if k.endswith("_ms")]
+    if stages:
+        parts.append(f"<details><summary>Timings</summary>{html.escape(' · '.join(stages))}</details>")
+    return "\n\n".join(parts)
+
+
+def highlighted_article(title: str, text: str, start: int, end: int) -> str:
+    """The article as escaped HTML with the cited passage marked."""
+    before, passage, after = (html.escape(x) for x in (text[:start], text[start:end], text[end:]))
+    return (
+        f"<h3>{html.escape(title)}</h3>"
+        f'<div class="article" style="white-space: pre-wrap">{before}<mark id="cited">{passage}</mark>{after}</div>'
+    )
