@@ -112,3 +112,9 @@ def test_chroma_server_down_says_how_to_start_it(tmp_path: Path) -> None:
     port = free_port()
     with pytest.raises(BackendUnavailable, match=f"Chroma server at http://127.0.0.1:{port} is not reachable"):
         NewsRAG.build(Settings(chroma_host="127.0.0.1", chroma_port=port, embedder="hash"))
+
+
+def test_the_retriever_is_a_langchain_retriever(svc: NewsRAG) -> None:
+    docs = svc.retriever.invoke("storm power homes")
+    assert docs[0].metadata["article_id"] == "storm" and docs[0].page_content == STORM.text
+    assert {"title", "source", "published", "start", "end", "score"} <= set(docs[0].metadata)

@@ -66,7 +66,3 @@ class Chunk:
     start: int
     end: int
     embed_text: str = field(default="", compare=False)
-
-    @property
-    def id(self) -> str:
-        return f"{self.article_id}:{self.index}"
