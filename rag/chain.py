@@ -81,10 +81,10 @@ class AnswerChain:
 
     def _retrieve(self, state: _State) -> _State:
         t = time.perf_counter()
-        if self.retriever.store.count_chunks() == 0:
+        state.hits, state.vector = self.retriever.search(state.standalone)
+        if not state.hits and self.retriever.store.count_chunks() == 0:
             state.empty_store = True
             return state
-        state.hits, state.vector = self.retriever.search(state.standalone)
         state.timings.update(self.retriever.last_timings)
         state.timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
         return state

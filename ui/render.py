@@ -7,9 +7,7 @@ import textwrap
 from rag.answer import Answer
 from vectorstore.ingest import IngestReport
 
-
-def source_line(title: str, source: str | None, published: str | None) -> str:
-    return f"{title} — {source or 'unknown source'}, {published or 'undated'}"
+from .format import source_label
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
@@ -23,14 +21,14 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(
-                f"[{c.n}] {source_line(c.title, c.source, c.published)}  (id {c.article_id}, chars {c.start}–{c.end})"
+                f"[{c.n}] {source_label(c.title, c.source, c.published)}  (id {c.article_id}, chars {c.start}–{c.end})"
             )
             lines.append(textwrap.indent(textwrap.fill(f"“{c.passage}”", width - 4), "    "))
     elif answer.closest:
         lines.append("")
         lines.append("Closest articles:")
         for a in answer.closest:
-            lines.append(f"  - {source_line(a['title'], a['source'], a['published'])}  (id {a['article_id']})")
+            lines.append(f"  - {source_label(a['title'], a['source'], a['published'])}  (id {a['article_id']})")
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ translates its errors into ``gr.Error`` messages.  Nothing is built at import;
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from functools import wraps
@@ -37,7 +38,7 @@ def _friendly(fn: F) -> F:
         log.exception("unexpected error in %s", fn.__name__)
         return gr.Error(f"Something went wrong ({type(e).__name__}: {e}). The app keeps working; see the server log.")
 
-    if _is_generator(fn):
+    if inspect.isgeneratorfunction(fn):
 
         @wraps(fn)
         def gen_wrapper(*a: Any, **k: Any) -> Any:
@@ -56,12 +57,6 @@ def _friendly(fn: F) -> F:
             raise translate(e) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _is_generator(fn: Callable[..., Any]) -> bool:
-    import inspect
-
-    return inspect.isgeneratorfunction(fn)
 
 
 def build_app(service: Any, settings: Any) -> Any:
@@ -128,35 +123,32 @@ def build_app(service: Any, settings: Any) -> Any:
 
     # ---- chat ---------------------------------------------------------------
     @_friendly
-    def chat(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
-        prior = [{"role": m["role"], "content": m.get("content", "")} for m in history if isinstance(m, dict)]
+    def chat(message: str, history: list[dict[str, Any]], cited: list[Any]) -> Iterator[tuple[Any, ...]]:
+        prior = [m for m in history if isinstance(m, dict)]
         history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-        yield history, "", gr.update()
+        yield history, "", gr.update(), cited
         text = ""
         final: Answer | None = None
-        for item in service.stream(message, _plain_history(prior)):
+        for item in service.stream(message, prior):
             if isinstance(item, Answer):
                 final = item
             else:
                 text += item
                 history[-1] = {"role": "assistant", "content": text}
-                yield history, "", gr.update()
+                yield history, "", gr.update(), cited
         assert final is not None
         history[-1] = {"role": "assistant", "content": answer_markdown(final)}
         choices = [
             (f"[{c.n}] {source_label(c.title, c.source, c.published)}", i) for i, c in enumerate(final.citations)
         ]
-        _last["answer"] = final
-        yield history, "", gr.update(choices=choices, value=None, visible=bool(choices))
-
-    _last: dict[str, Answer | None] = {"answer": None}
+        yield history, "", gr.update(choices=choices, value=None, visible=bool(choices)), final.citations
 
     @_friendly
-    def open_source(index: int | None) -> str:
-        answer = _last["answer"]
-        if index is None or answer is None or index >= len(answer.citations):
+    def open_source(index: int | None, cited: list[Any]) -> str:
+        """Show source ``index`` of this session's latest answer inside its article."""
+        if index is None or index >= len(cited):
             return ""
-        c = answer.citations[index]
+        c = cited[index]
         return highlighted_article(c.title, service.article_text(c.article_id), c.start, c.end)
 
     # ---- library --------------------------------------------------------------
@@ -178,6 +170,7 @@ def build_app(service: Any, settings: Any) -> Any:
             question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
             sources = gr.Dropdown(label="Open a source", choices=[], visible=False, type="value")
             source_view = gr.HTML()
+            cited = gr.State([])  # the latest answer's citations, per browser session
         with gr.Tab("Add articles"), gr.Row():
             with gr.Column():
                 f_title = gr.Textbox(label="Title (required)")
@@ -204,10 +197,10 @@ def build_app(service: Any, settings: Any) -> Any:
             library_msg = gr.Markdown()
 
         # ---- wiring -----------------------------------------------------------
-        question.submit(chat, [question, chatbot], [chatbot, question, sources], api_visibility="private").then(
-            lambda: settings_md(), None, settings_view, api_visibility="private"
-        )
-        sources.change(open_source, sources, source_view, api_visibility="private")
+        question.submit(
+            chat, [question, chatbot, cited], [chatbot, question, sources, cited], api_visibility="private"
+        ).then(lambda: settings_md(), None, settings_view, api_visibility="private")
+        sources.change(open_source, [sources, cited], source_view, api_visibility="private")
 
         @_friendly
         def ui_add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, str]:
@@ -263,10 +256,6 @@ def build_app(service: Any, settings: Any) -> Any:
         gr.api(list_articles, api_name="list_articles")
         gr.api(delete_article, api_name="delete_article")
     return app
-
-
-def _plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"role": str(m["role"]), "content": m["content"] if isinstance(m["content"], str) else ""} for m in history]
 
 
 def auth_pair(auth: str | None) -> tuple[str, str] | None:

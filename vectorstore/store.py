@@ -171,7 +171,7 @@ class ChromaStore:
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` passages closest to ``vector``, best first, committed articles only."""
-        if k <= 0 or self.count_chunks() == 0:
+        if k <= 0:
             return []
         res = self.chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
