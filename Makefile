@@ -9,7 +9,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint bench install dev clean
+.PHONY: run test lint bench install dev browser clean
 
 # The runtime environment: torch's CPU build first (a looser spec pulls CUDA).
 $(BIN)/.installed: pyproject.toml
@@ -24,8 +24,16 @@ $(BIN)/.dev-installed: $(BIN)/.installed
 	$(BIN)/pip install -q -e '.[dev,ollama,llamacpp]'
 	touch $@
 
+# The browser tests drive Debian's chromium (Playwright's own download can't be used here).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing: run 'sudo apt-get install -y chromium' (the browser tests will fail without it)"; fi
+
 install: $(BIN)/.installed
-dev: $(BIN)/.dev-installed
+dev: $(BIN)/.dev-installed browser
 
 run: $(BIN)/.installed
 	$(BIN)/newsrag serve

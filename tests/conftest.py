@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +110,18 @@ def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ign
     for c in client.list_collections():  # a clean server for each test
         client.delete_collection(getattr(c, "name", c))
     return client
+
+
+@contextmanager
+def running_app(data_dir: Path, embedder: Any) -> Iterator[str]:
+    """A real Gradio server for the UI on 127.0.0.1 and a free port, seeded; yields its URL."""
+    from ui.web import serve
+
+    settings = Settings(data_dir=data_dir, seeds_dir=SEEDS, port=free_port())
+    svc = NewsRAG.build(settings, embedder=embedder)
+    svc.ensure_seeded()
+    app = serve(svc, settings, block=False)
+    try:
+        yield f"http://127.0.0.1:{settings.port}/"
+    finally:
+        app.close()

@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from rag.service import NewsRAG
-from rag.settings import Settings
-from tests.conftest import SEEDS, free_port
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
 
@@ -17,17 +15,8 @@ pytestmark = pytest.mark.slow
 def client(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> Iterator[Any]:
     from gradio_client import Client
 
-    from ui.web import serve
-
-    data = tmp_path_factory.mktemp("web") / "data"
-    settings = Settings(data_dir=data, seeds_dir=SEEDS, port=free_port())
-    svc = NewsRAG.build(settings, embedder=minilm)
-    svc.ensure_seeded()
-    app = serve(svc, settings, block=False)
-    try:
-        yield Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
-    finally:
-        app.close()
+    with running_app(tmp_path_factory.mktemp("web") / "data", minilm) as url:
+        yield Client(url, verbose=False)
 
 
 def test_server_binds_to_loopback_only(client: Any) -> None:
@@ -71,6 +60,21 @@ def test_bad_input_gets_a_clear_error_and_the_app_keeps_working(client: Any) -> 
     with pytest.raises(AppError, match="No article with id"):
         client.predict("no-such-id", api_name="/delete_article")
     assert client.predict("Who is Putin's spokesman?", None, api_name="/ask")["citations"]
+
+
+def test_file_upload_reports_added_and_refused_files(client: Any, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    good = tmp_path / "ferry.txt"
+    good.write_text("Ferry service resumes\nThe island ferry resumed service on Sunday after storm repairs.")
+    bad = tmp_path / "photo.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    result = client.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/add_files")
+    rows = {r[0]: r for r in result["data"]}
+    assert rows["ferry.txt"][1] == "added" and rows["ferry.txt"][2] == "Ferry service resumes"
+    assert rows["photo.png"][1] == "failed" and "unsupported file type '.png'" in rows["photo.png"][3]
+    titles = [a["title"] for a in client.predict(api_name="/list_articles")]
+    assert titles.count("Ferry service resumes") == 1 and not any("photo" in t for t in titles)
 
 
 def test_importing_the_ui_builds_nothing(tmp_path: Path) -> None:

@@ -182,8 +182,9 @@ def build_app(service: Any, settings: Any) -> Any:
                 add_btn = gr.Button("Add article", variant="primary")
                 add_result = gr.Markdown()
             with gr.Column():
-                files = gr.File(label="Upload files", file_count="multiple",
-                                file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"])  # fmt: skip
+                # No file_types filter: Gradio would refuse the whole batch; our loaders
+                # refuse each bad file with its reason and still add the good ones.
+                files = gr.File(label="Upload files (.txt .md .html .pdf .jsonl)", file_count="multiple")
                 upload_btn = gr.Button("Add files", variant="primary")
                 upload_result = gr.Dataframe(headers=["file", "status", "title", "reason"], interactive=False)
         with gr.Tab("Library"):
@@ -211,12 +212,17 @@ def build_app(service: Any, settings: Any) -> Any:
                       api_visibility="private").then(library_rows, search, table, api_visibility="private")  # fmt: skip
 
         @_friendly
-        def ui_upload(fs: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[list[list[str]], str]:
-            return ingest_files(fs, progress), settings_md()
+        def add_files(fs: list[Any] | None, progress: gr.Progress = gr.Progress()) -> list[list[str]]:
+            """Add articles from files; one row per article or refused file: file, status, title, reason."""
+            rows = ingest_files(fs, progress)
+            failed = [f"{r[0]}: {r[3]}" for r in rows if r[1] == "failed"]
+            if failed:
+                gr.Warning("Not added — " + "; ".join(failed))
+            return rows
 
-        upload_btn.click(ui_upload, files, [upload_result, settings_view], api_visibility="private").then(
-            library_rows, search, table, api_visibility="private"
-        )
+        upload_btn.click(add_files, files, upload_result, api_name="add_files").then(
+            settings_md, None, settings_view, api_visibility="private"
+        ).then(library_rows, search, table, api_visibility="private")
         search.change(library_rows, search, table, api_visibility="private")
 
         @_friendly

@@ -1,0 +1,122 @@
+"""The UI in a real headless Chromium (Debian's), driven by Playwright.
+
+These tests never skip: without a browser they fail and say how to install it.
+"""
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import running_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+XSS_TEXT = (
+    "Harbour officials said the new pier opens in May. "
+    '<script>window.__xss = 1</script> <img src=x onerror="window.__xss = 2"> '
+    "**Markdown** and [a link](javascript:window.__xss=3) must show as typed."
+)
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail(
+            "Debian's chromium is not installed, so the browser tests cannot run. "
+            "Install it with `sudo apt-get install -y chromium` (make test does this when run as root)."
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> Iterator[str]:
+    with running_app(tmp_path_factory.mktemp("browser") / "data", minilm) as url:
+        yield url
+
+
+@pytest.fixture
+def page(app_url: str, tmp_path: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        pg = browser.new_page(viewport={"width": 1280, "height": 1100})
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(app_url)
+        pg.get_by_label("Question").wait_for(timeout=30_000)
+        yield pg
+        pg.screenshot(path=str(tmp_path / "final.png"), full_page=True)
+        browser.close()
+
+
+def ask(page: Any, question: str) -> None:
+    box = page.get_by_label("Question")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_question_streams_an_answer_with_its_sources(page: Any, tmp_path: Path) -> None:
+    ask(page, "Where might Trump and Putin meet?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    text = page.locator("body").inner_text()
+    assert "Saudi Arabia has been mentioned as a potential venue" in text
+    assert "Kremlin Sees Trump-Putin Call as Turning Point in Ukraine War" in text
+    assert "[1]" in text and "Timings" in text
+    page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
+    # open a source: the passage is shown highlighted inside its article
+    page.get_by_label("Open a source").click()
+    page.get_by_role("option").first.click()
+    mark = page.locator("mark#cited")
+    mark.wait_for(timeout=15_000)
+    assert "Moscow" in mark.inner_text() or "Saudi Arabia" in mark.inner_text()
+    page.screenshot(path=str(tmp_path / "source.png"), full_page=True)
+
+
+def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Title (required)").fill("Tram line opens in Bergen")
+    page.get_by_label("Text (required)").fill("Bergen opened its new tram line to the airport on Monday morning.")
+    page.get_by_label("Source / outlet").fill("NRK")
+    page.get_by_label("Date (YYYY-MM-DD)").fill("2025-03-03")
+    page.get_by_role("button", name="Add article").click()
+    page.get_by_text("added:").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_label("Search titles").fill("Tram")
+    page.locator("text=Tram line opens in Bergen >> visible=true").first.wait_for(timeout=15_000)
+    assert "NRK" in page.locator("body").inner_text()
+    # read it, then delete it with a confirmation
+    page.locator("text=Tram line opens in Bergen >> visible=true").first.click()
+    expect(page.get_by_label("Article")).to_have_value(re.compile("new tram line to the airport"), timeout=15_000)
+    page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
+    page.get_by_role("button", name="Delete selected").click()
+    page.get_by_role("button", name="Yes, delete it").click()
+    page.get_by_text("Deleted: Tram line opens in Bergen").wait_for(timeout=15_000)
+    assert page.locator("text=Tram line opens in Bergen >> visible=true").count() == 1  # only the message
+
+
+def test_article_with_a_script_payload_shows_the_characters_and_runs_nothing(page: Any, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Title (required)").fill('<img src=x onerror="window.__xss = 4">Pier news')
+    page.get_by_label("Text (required)").fill(XSS_TEXT)
+    page.get_by_role("button", name="Add article").click()
+    page.get_by_text("added:").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "When does the new pier open, according to harbour officials?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    text = page.locator("body").inner_text()
+    assert "<script>window.__xss = 1</script>" in text
+    assert '<img src=x onerror="window.__xss = 4">Pier news' in text
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_label("Search titles").fill("Pier")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(tmp_path / "xss.png"), full_page=True)
+    assert page.evaluate("window.__xss") is None, "a script from an article ran"
