@@ -46,7 +46,12 @@ class NewsRAG:
             if not settings.chroma_host:
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
             client = open_client(str(settings.data_dir / "chroma"), settings.chroma_host, settings.chroma_port)
-        store = ChromaStore(client, embedder.name, embedder.dim, prefix=settings.collection)
+        where = (
+            f"Chroma server at http://{settings.chroma_host}:{settings.chroma_port}"
+            if settings.chroma_host
+            else f"embedded Chroma store in {settings.data_dir / 'chroma'}"
+        )
+        store = ChromaStore(client, embedder.name, embedder.dim, prefix=settings.collection, where=where)
         answerer = make_answerer(settings.answerer, settings, embedder)
         return cls(settings, store, embedder, answerer)
 

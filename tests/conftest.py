@@ -76,13 +76,13 @@ def minilm() -> MiniLMEmbedder:
     return emb
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    """A real `chroma run` server on 127.0.0.1 and a free port, for this session."""
+@contextmanager
+def chroma_run(path: Path) -> Iterator[tuple[str, int, subprocess.Popen]]:  # type: ignore[type-arg]
+    """A real `chroma run` server on 127.0.0.1 and a free port, stopped afterwards."""
     exe = shutil.which("chroma", path=str(BIN)) or shutil.which("chroma")
     assert exe, "the `chroma` command (from the chromadb package) is missing: run `make dev`"
     port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
+    path.mkdir(parents=True, exist_ok=True)
     with open(path / "server.log", "wb") as log:
         proc = subprocess.Popen(
             [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path / "db")],
@@ -91,13 +91,20 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         )
         try:
             wait_for(lambda: open_client(host="127.0.0.1", port=port) is not None, 60, "chroma server", proc)
-            yield "127.0.0.1", port
+            yield "127.0.0.1", port, proc
         finally:
             proc.terminate()
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """One Chroma server for the session's contract tests."""
+    with chroma_run(tmp_path_factory.mktemp("chroma-server")) as (host, port, _):
+        yield host, port
 
 
 @pytest.fixture(params=["embedded", "server"])
@@ -113,11 +120,11 @@ def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ign
 
 
 @contextmanager
-def running_app(data_dir: Path, embedder: Any) -> Iterator[str]:
+def running_app(data_dir: Path, embedder: Any, **overrides: Any) -> Iterator[str]:
     """A real Gradio server for the UI on 127.0.0.1 and a free port, seeded; yields its URL."""
     from ui.web import serve
 
-    settings = Settings(data_dir=data_dir, seeds_dir=SEEDS, port=free_port())
+    settings = Settings(data_dir=data_dir, seeds_dir=SEEDS, port=free_port(), **overrides)
     svc = NewsRAG.build(settings, embedder=embedder)
     svc.ensure_seeded()
     app = serve(svc, settings, block=False)

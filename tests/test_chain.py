@@ -12,7 +12,7 @@ from rag.chain import AnswerChain
 from rag.prompts import ABSTAIN
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.conftest import free_port, make_service
+from tests.conftest import chroma_run, free_port, make_service
 from vectorstore.article import Article
 from vectorstore.errors import BackendUnavailable, InputError
 
@@ -118,3 +118,17 @@ def test_the_retriever_is_a_langchain_retriever(svc: NewsRAG) -> None:
     docs = svc.retriever.invoke("storm power homes")
     assert docs[0].metadata["article_id"] == "storm" and docs[0].page_content == STORM.text
     assert {"title", "source", "published", "start", "end", "score"} <= set(docs[0].metadata)
+
+
+@pytest.mark.server
+def test_chroma_server_that_stops_answering_gives_a_clear_error(tmp_path: Path) -> None:
+    with chroma_run(tmp_path / "server") as (host, port, proc):
+        svc = NewsRAG.build(Settings(chroma_host=host, chroma_port=port, embedder="hash", min_score=-1.0))
+        svc.add_article(STORM)
+        assert svc.ask("What happened in the storm?").citations
+        proc.kill()
+        proc.wait()
+        with pytest.raises(BackendUnavailable, match=f"Chroma server at http://{host}:{port} stopped answering"):
+            svc.ask("What happened in the storm?")
+        with pytest.raises(BackendUnavailable, match="Start it again"):
+            svc.add_article(STRIKE)

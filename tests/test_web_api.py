@@ -77,6 +77,18 @@ def test_file_upload_reports_added_and_refused_files(client: Any, tmp_path: Path
     assert titles.count("Ferry service resumes") == 1 and not any("photo" in t for t in titles)
 
 
+def test_login_is_required_when_auth_is_set(tmp_path: Path, minilm: Any) -> None:
+    import httpx
+    from gradio_client import Client
+
+    with running_app(tmp_path / "data", minilm, auth="editor:s3cret") as url:
+        assert httpx.get(url + "config").status_code == 401
+        with pytest.raises(Exception):  # noqa: B017 - any refusal will do
+            Client(url, verbose=False, auth=("editor", "wrong"))
+        client = Client(url, verbose=False, auth=("editor", "s3cret"))
+        assert client.predict(api_name="/list_articles")[0]["title"].startswith("Kremlin Sees")
+
+
 def test_importing_the_ui_builds_nothing(tmp_path: Path) -> None:
     import ui.web
 

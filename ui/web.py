@@ -251,11 +251,14 @@ def build_app(service: Any, settings: Any) -> Any:
         confirm_btn.click(ui_delete, [selected, search], outputs, api_visibility="private")
 
         @_friendly
-        def ui_answerer(name: str) -> str:
-            service.use_answerer(name)
-            return settings_md()
+        def ui_answerer(name: str) -> tuple[str, Any]:
+            try:
+                service.use_answerer(name)
+            except NewsragError as e:  # keep the working answerer and say why
+                gr.Warning(str(e))
+            return settings_md(), gr.update(value=service.answerer.name)
 
-        answerer_pick.change(ui_answerer, answerer_pick, settings_view, api_visibility="private")
+        answerer_pick.input(ui_answerer, answerer_pick, [settings_view, answerer_pick], api_visibility="private")
 
         gr.api(ask, api_name="ask")
         gr.api(add_article, api_name="add_article")

@@ -6,6 +6,15 @@ CLI translate these once, at the edge; library code only raises them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+# Exception class names that mean "the other end is not there", whichever HTTP
+# library (httpx, requests, openai, chromadb) raised them.
+_CONNECTION_ERRORS = {
+    "APIConnectionError", "APITimeoutError", "ConnectError", "ConnectTimeout", "ConnectionError",
+    "ConnectionRefusedError", "ReadTimeout", "RemoteProtocolError", "ReadError",
+}  # fmt: skip
+
 
 class NewsragError(Exception):
     """Base class of every error meant for a user."""
@@ -41,3 +50,16 @@ class BackendUnavailable(NewsragError):
 
 class NotFound(NewsragError):
     """An article id that is not in the store."""
+
+
+def _causes(e: BaseException | None) -> Iterator[BaseException]:
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        yield e
+        e = e.__cause__ or e.__context__
+
+
+def is_connection_error(e: BaseException) -> bool:
+    """True when ``e`` (or what caused it) says a server could not be reached."""
+    return any(type(x).__name__ in _CONNECTION_ERRORS for x in _causes(e))

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .article import Article, Chunk
-from .errors import BackendUnavailable, ConfigError, NotFound
+from .errors import BackendUnavailable, ConfigError, NewsragError, NotFound, is_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,36 @@ def open_client(data_dir: str | None = None, host: str | None = None, port: int 
     return chromadb.PersistentClient(path=data_dir, settings=settings)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(fn: F) -> F:
+    """A store call whose server went away raises BackendUnavailable that says so."""
+
+    @wraps(fn)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except NewsragError:
+            raise
+        except Exception as e:
+            if is_connection_error(e):
+                raise BackendUnavailable(
+                    f"The {self.where} stopped answering ({type(e).__name__}). Start it again and retry."
+                ) from e
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
 class ChromaStore:
     """Articles and passages in Chroma; vectors are computed by the caller."""
 
-    def __init__(self, client: Any, embedder_name: str, dim: int, prefix: str = "newsrag") -> None:
+    def __init__(
+        self, client: Any, embedder_name: str, dim: int, prefix: str = "newsrag", where: str = "Chroma store"
+    ) -> None:
         self.client = client
+        self.where = where
         self.embedder_name = embedder_name
         self.dim = dim
         meta = {"hnsw:space": "cosine", "embedder": embedder_name, "dim": dim}
@@ -118,15 +144,18 @@ class ChromaStore:
         except Exception:
             self.max_batch = CHROMA_MAX_BATCH
 
+    @_guarded
     def mark_seeded(self) -> None:
         """Record that the seed articles were indexed (``is_new`` is then false for good)."""
         self.client.get_or_create_collection(self._seeded_name, embedding_function=None)
         self.is_new = False
 
     # ---- reading -------------------------------------------------------
+    @_guarded
     def count_articles(self) -> int:
         return int(self.articles.count())
 
+    @_guarded
     def count_chunks(self) -> int:
         return int(self.chunks.count())
 
@@ -142,6 +171,7 @@ class ChromaStore:
             n_chunks=int(m.get("n_chunks", 0)),
         )
 
+    @_guarded
     def get_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
         if not ids:
             return {}
@@ -151,12 +181,14 @@ class ChromaStore:
     def get_article(self, id_: str) -> StoredArticle | None:
         return self.get_articles([id_]).get(id_)
 
+    @_guarded
     def article_text(self, id_: str) -> str:
         res = self.articles.get(ids=[id_], include=["documents"])
         if not res["ids"]:
             raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
         return str((res["documents"] or [""])[0])
 
+    @_guarded
     def list_articles(self) -> list[StoredArticle]:
         out: list[StoredArticle] = []
         offset = 0
@@ -169,6 +201,7 @@ class ChromaStore:
         out.sort(key=lambda a: (a.published or "", a.title), reverse=True)
         return out
 
+    @_guarded
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` passages closest to ``vector``, best first, committed articles only."""
         if k <= 0:
@@ -205,6 +238,7 @@ class ChromaStore:
             )
         return hits
 
+    @_guarded
     def nearest_articles(self, vector: np.ndarray, k: int) -> list[tuple[StoredArticle, float]]:
         """Whole articles closest to ``vector`` (by their mean passage vector)."""
         n = self.count_articles()
@@ -220,6 +254,7 @@ class ChromaStore:
         return [(self._stored(i, m or {}), 1.0 - float(d)) for i, m, d in zip(res["ids"][0], metas, dists, strict=True)]
 
     # ---- writing -------------------------------------------------------
+    @_guarded
     def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Store an article's chunks, then commit its record, then drop superseded chunks."""
         if len(chunks) != len(vectors):
@@ -256,6 +291,7 @@ class ChromaStore:
         self.articles.upsert(ids=[article.id], embeddings=[mean.tolist()], documents=[article.text], metadatas=[record])
         self.chunks.delete(where={"$and": [{"article_id": article.id}, {"content_hash": {"$ne": h}}]})
 
+    @_guarded
     def delete_article(self, id_: str) -> StoredArticle:
         art = self.get_article(id_)
         if art is None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from vectorstore.errors import BackendUnavailable, ConfigError
+from vectorstore.errors import BackendUnavailable, ConfigError, is_connection_error
 from vectorstore.store import Hit
 
 from ..prompts import ABSTAIN, ANSWER_SYSTEM, ANSWER_USER, PASSAGE
@@ -44,31 +44,6 @@ def build_messages(question: str, passages: Sequence[Hit]) -> list[Any]:
     ]
 
 
-def _is_connection_error(e: BaseException) -> bool:
-    names = {type(x).__name__ for x in _chain(e)}
-    return bool(
-        names
-        & {
-            "APIConnectionError",
-            "APITimeoutError",
-            "ConnectError",
-            "ConnectTimeout",
-            "ConnectionError",
-            "ConnectionRefusedError",
-            "ReadTimeout",
-            "RemoteProtocolError",
-        }
-    )
-
-
-def _chain(e: BaseException | None) -> Iterator[BaseException]:
-    seen = set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        yield e
-        e = e.__cause__ or e.__context__
-
-
 class ChatModelAnswerer:
     """Any LangChain chat model behind the :class:`Answerer` protocol."""
 
@@ -86,7 +61,7 @@ class ChatModelAnswerer:
                 if piece:
                     yield piece
         except Exception as e:
-            if _is_connection_error(e):
+            if is_connection_error(e):
                 raise BackendUnavailable(
                     f"The {self.name} answerer could not reach its server at {self.where}. {self.hint}"
                 ) from e
