@@ -33,6 +33,7 @@ class Answer:
     closest: list[dict[str, Any]] = field(default_factory=list)  # closest articles when abstaining
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     answerer: str = ""
+    retrieved: list[str] = field(default_factory=list)  # article ids, best first, as retrieval ranked them
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,7 +32,8 @@ class _State:
     question: str
     history: list[Message]
     standalone: str = ""
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # the ranking, fetch_k deep
+    passages: list[Hit] = field(default_factory=list)  # the first k: what the answer is written from
     vector: Any = None
     empty_store: bool = False
     timings: dict[str, float] = field(default_factory=dict)
@@ -82,6 +83,7 @@ class AnswerChain:
     def _retrieve(self, state: _State) -> _State:
         t = time.perf_counter()
         state.hits, state.vector = self.retriever.search(state.standalone)
+        state.passages = state.hits[: self.retriever.k]
         if not state.hits and self.retriever.store.count_chunks() == 0:
             state.empty_store = True
             return state
@@ -104,6 +106,7 @@ class AnswerChain:
             standalone_question=state.standalone,
             timings=state.timings,
             answerer=self.answerer.name,
+            retrieved=list(dict.fromkeys(h.article_id for h in state.hits)),
             **kw,
         )
 
@@ -127,7 +130,7 @@ class AnswerChain:
                 continue
             t = time.perf_counter()
             pieces: list[str] = []
-            for piece in self.answerer.stream(state.standalone, state.hits):
+            for piece in self.answerer.stream(state.standalone, state.passages):
                 pieces.append(piece)
                 yield piece
             state.timings["answer_ms"] = (time.perf_counter() - t) * 1000
@@ -138,7 +141,7 @@ class AnswerChain:
             yield self._cited(state, raw)
 
     def _cited(self, state: _State, raw: str) -> Answer:
-        parsed = parse_citations(raw, len(state.hits))
+        parsed = parse_citations(raw, len(state.passages))
         if parsed.dropped:
             log.info("dropped citation markers that point at no passage: %s", parsed.dropped)
         citations = [
@@ -154,7 +157,7 @@ class AnswerChain:
                 end=h.end,
                 score=h.score,
             )
-            for new, h in ((i + 1, state.hits[old - 1]) for i, old in enumerate(parsed.used))
+            for new, h in ((i + 1, state.passages[old - 1]) for i, old in enumerate(parsed.used))
         ]
         return self._finish(state, text=parsed.text, citations=citations, uncited=not citations)
 

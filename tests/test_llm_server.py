@@ -54,7 +54,7 @@ def test_answer_streams_and_its_markers_resolve_to_real_passages(svc: NewsRAG) -
     assert isinstance(answer, Answer) and not answer.abstained
     assert len(pieces) > 3, "the answer did not stream"
     raw = "".join(pieces)
-    hits, _ = svc.retriever.search(question)
+    hits = svc.retriever.search(question)[0][: svc.retriever.k]  # the passages the model saw
     passages = {h.text for h in hits}
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
     assert set(markers) == {c.n for c in answer.citations}  # every marker has a source ...

@@ -92,6 +92,8 @@ class Chunker:
             count += n
         if current:
             groups.append(current)
+        # the title helps find a passage, unless it is just the text's first words
+        prefix = article.title if article.title and not text.startswith(article.title) else ""
         chunks = []
         for i, group in enumerate(groups):
             start, end = group[0][0], group[-1][1]
@@ -103,7 +105,7 @@ class Chunker:
                     text=body,
                     start=start,
                     end=end,
-                    embed_text=f"{article.title}\n{body}" if article.title else body,
+                    embed_text=f"{prefix}\n{body}" if prefix else body,
                 )
             )
         return chunks

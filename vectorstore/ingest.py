@@ -56,7 +56,7 @@ Progress = Callable[[Outcome], None]
 
 
 class Ingestor:
-    def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 64) -> None:
+    def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 256) -> None:
         if batch_chunks < 1:
             raise ValueError(f"batch_chunks must be at least 1, got {batch_chunks}")
         self.store = store
@@ -85,19 +85,28 @@ class Ingestor:
         chunked = [(p, a, s, self.chunker.split(a)) for p, a, s in todo]
         texts = [c.embed_text for *_, cs in chunked for c in cs]
         vectors = self.embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        items = []
         pos = 0
-        for path, art, status, chunks in chunked:
-            vecs = vectors[pos : pos + len(chunks)]
+        for _path, art, _status, chunks in chunked:
+            items.append((art, chunks, vectors[pos : pos + len(chunks)]))
             pos += len(chunks)
-            try:
-                self.store.write_article(art, chunks, vecs)
-            except NewsragError:
-                raise
-            except Exception as e:  # a store write that failed for this article alone
-                log.warning("writing %s failed: %s", art.id, e)
-                done(Outcome("failed", path, art.id, art.title, f"the store refused it ({e})"))
-                continue
-            done(Outcome(status, path, art.id, art.title))
+        try:
+            self.store.write_articles(items)
+            for path, art, status, _ in chunked:
+                done(Outcome(status, path, art.id, art.title))
+        except NewsragError:
+            raise
+        except Exception as e:  # find which article the store refused, and keep the others
+            log.warning("a batch write failed (%s); writing its articles one by one", e)
+            for (path, art, status, _), item in zip(chunked, items, strict=True):
+                try:
+                    self.store.write_articles([item])
+                except NewsragError:
+                    raise
+                except Exception as err:
+                    done(Outcome("failed", path, art.id, art.title, f"the store refused it ({err})"))
+                    continue
+                done(Outcome(status, path, art.id, art.title))
         return outcomes
 
     def ingest(self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None) -> list[Outcome]:

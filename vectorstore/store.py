@@ -255,41 +255,64 @@ class ChromaStore:
 
     # ---- writing -------------------------------------------------------
     @_guarded
-    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Store an article's chunks, then commit its record, then drop superseded chunks."""
-        if len(chunks) != len(vectors):
-            raise ValueError("one vector per chunk is required")
-        if len(chunks) == 0:
-            raise ValueError("an article needs at least one chunk")
-        h = article.content_hash
-        base = {
-            "article_id": article.id,
-            "content_hash": h,
-            "published_days": _days(article.published),
-        }
-        ids = [f"{article.id}:{h[:8]}:{c.index}" for c in chunks]
-        metas = [{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks]
+    def write_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
+        """Store several articles: all their chunks, then their records (the commit),
+        then delete the passages their records superseded."""
+        ids: list[str] = []
+        vecs: list[np.ndarray] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+        records: list[dict[str, Any]] = []
+        means: list[list[float]] = []
+        for article, chunks, vectors in items:
+            if len(chunks) != len(vectors) or len(chunks) == 0:
+                raise ValueError("an article needs at least one chunk and one vector per chunk")
+            h = article.content_hash
+            days = _days(article.published)
+            base = {"article_id": article.id, "content_hash": h, "published_days": days}
+            ids += [f"{article.id}:{h[:8]}:{c.index}" for c in chunks]
+            metas += [{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks]
+            docs += [c.text for c in chunks]
+            vecs.append(vectors)
+            mean = vectors.mean(axis=0)
+            means.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
+            records.append(
+                {
+                    "title": article.title,
+                    "source": article.source or "",
+                    "url": article.url or "",
+                    "published": article.published or "",
+                    "published_days": days,
+                    "content_hash": h,
+                    "n_chunks": len(chunks),
+                }
+            )
+        if not items:
+            return
+        embeddings = np.concatenate(vecs).tolist()
         for i in range(0, len(ids), self.max_batch):
             sl = slice(i, i + self.max_batch)
-            self.chunks.upsert(
-                ids=ids[sl],
-                embeddings=vectors[sl].tolist(),
-                documents=[c.text for c in chunks[sl]],
-                metadatas=metas[sl],
+            self.chunks.upsert(ids=ids[sl], embeddings=embeddings[sl], documents=docs[sl], metadatas=metas[sl])
+        arts = [a for a, _, _ in items]
+        for i in range(0, len(arts), self.max_batch):
+            sl = slice(i, i + self.max_batch)
+            self.articles.upsert(
+                ids=[a.id for a in arts[sl]],
+                embeddings=means[sl],
+                documents=[a.text for a in arts[sl]],
+                metadatas=records[sl],
             )
-        mean = vectors.mean(axis=0)
-        mean = mean / (np.linalg.norm(mean) or 1.0)
-        record = {
-            "title": article.title,
-            "source": article.source or "",
-            "url": article.url or "",
-            "published": article.published or "",
-            "published_days": _days(article.published),
-            "content_hash": h,
-            "n_chunks": len(chunks),
-        }
-        self.articles.upsert(ids=[article.id], embeddings=[mean.tolist()], documents=[article.text], metadatas=[record])
-        self.chunks.delete(where={"$and": [{"article_id": article.id}, {"content_hash": {"$ne": h}}]})
+        self.chunks.delete(
+            where={
+                "$and": [
+                    {"article_id": {"$in": [a.id for a in arts]}},
+                    {"content_hash": {"$nin": [a.content_hash for a in arts]}},
+                ]
+            }
+        )
+
+    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        self.write_articles([(article, chunks, vectors)])
 
     @_guarded
     def delete_article(self, id_: str) -> StoredArticle:

@@ -71,8 +71,16 @@ class ExtractiveAnswerer:
     name = "extractive"
     model = "none (extractive)"
 
-    def __init__(self, embedder: Embedder, passages: int = 5, max_sentences: int = 2, min_similarity: float = 0.15):
+    def __init__(
+        self,
+        embedder: Embedder,
+        passages: int = 5,
+        max_sentences: int = 2,
+        min_similarity: float = 0.15,
+        max_embedded: int = 16,
+    ) -> None:
         self.embedder = embedder
+        self.max_embedded = max_embedded  # sentences embedded per question: the answer stage's cost
         self.passages = passages
         self.max_sentences = max_sentences
         self.min_similarity = min_similarity
@@ -98,8 +106,11 @@ class ExtractiveAnswerer:
         cands = self._candidates(question, hits)
         if not cands:
             return []
-        vecs = self.embedder.embed([question] + [c.text for c in cands])
-        sims = vecs[1:] @ vecs[0]
+        # Embed only the likeliest sentences (most question words, then best passage).
+        pool = sorted(range(len(cands)), key=lambda i: (-cands[i].lexical, cands[i].passage))[: self.max_embedded]
+        vecs = self.embedder.embed([question] + [cands[i].text for i in pool])
+        sims = np.zeros(len(cands), dtype=np.float32)
+        sims[pool] = vecs[1:] @ vecs[0]
         cue = expected_type(question)
         typed = [bool(cue and cue.search(c.text)) for c in cands]
         scores = np.array(
