@@ -44,14 +44,14 @@ class Context:
 
 
 @contextmanager
-def progress_bar(quiet: bool, desc: str) -> Iterator[Callable[[Any], None]]:
-    """A tqdm bar on stderr, advanced once per article; silent when ``quiet``."""
+def progress_bar(quiet: bool, desc: str, unit: str = " articles") -> Iterator[Callable[[Any], None]]:
+    """A tqdm bar on stderr, advanced once per item; silent when ``quiet``."""
     if quiet:
         yield lambda _o: None
         return
     from tqdm import tqdm
 
-    bar = tqdm(desc=desc, unit=" articles", file=sys.stderr, leave=False, dynamic_ncols=True)
+    bar = tqdm(desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
     try:
         yield lambda _o: bar.update(1)
     finally:
@@ -203,6 +203,47 @@ def delete(obj: Context, article_id: str) -> None:
     def go() -> None:
         art = obj.service().delete(article_id)
         click.echo(f"Deleted {art.id}: {art.title} ({art.n_chunks} passages).")
+
+    run_safely(go)
+
+
+@main.command(name="eval")
+@click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path), help="corpus.jsonl (documents).")
+@click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), help="questions.jsonl.")
+@click.option("--limit", type=int, help="Use only the first N questions.")
+@click.option("--baseline", type=click.Choice(["naive"]), help="Also run LangChain's tutorial setup and compare.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write every figure here.")
+@click.option(
+    "--store-dir", type=click.Path(file_okay=False, path_type=Path), help="Eval store (default: under the data dir)."
+)
+@click.pass_obj
+def eval_(obj: Context, folder: Path | None, corpus: Path | None, questions: Path | None, limit: int | None,
+          baseline: str | None, json_out: Path | None, store_dir: Path | None) -> None:  # fmt: skip
+    """Measure retrieval, answers, citations, abstention and latency on a QA set (FOLDER or --corpus/--questions)."""
+
+    def go() -> None:
+        from rag.evaluate import EvalInputs, EvalRun, default_store_dir, format_table
+        from vectorstore.embedder import make_embedder
+
+        settings = obj.settings()
+        inputs = EvalInputs.resolve(folder, corpus, questions).load(limit)
+        run = EvalRun(
+            settings=settings,
+            inputs=inputs,
+            embedder=make_embedder(settings.embedder),
+            store_dir=store_dir or default_store_dir(settings, inputs),
+            baseline=baseline == "naive",
+        )
+        n_asks = len(inputs.items) * (2 if run.baseline else 1)
+        with progress_bar(obj.quiet, "Indexing the corpus") as tick:
+            run.ingest(on_progress=tick)
+        with progress_bar(obj.quiet, "Asking", " questions") as tick:
+            report = run.run(on_question=lambda: tick(None))
+        click.echo(format_table(report))
+        if json_out:
+            json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+            click.echo(f"Wrote {json_out} ({n_asks} questions asked).", err=True)
 
     run_safely(go)
 

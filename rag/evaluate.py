@@ -1,0 +1,270 @@
+"""`newsrag eval`: measure retrieval, answers, citations, abstention and latency
+on a QA set, through exactly the chain the CLI and the UI use.
+
+The corpus is indexed once into an eval store named by the corpus's content
+hash (and the embedder and chunk size), reused on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as md
+import json
+import logging
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vectorstore.article import Article
+from vectorstore.errors import ConfigError
+from vectorstore.ingest import Progress
+from vectorstore.loaders import load_file
+
+from .answer import Answer
+from .metrics import contains_gold, mean_of, percentiles, ranking, token_f1
+from .service import NewsRAG
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+RETRIEVAL_KEYS = ("hits@1", "hits@5", "hits@10", "mrr@10", "recall@10")
+STAGES = ("embed_ms", "search_ms", "retrieve_ms", "answer_ms")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answers: list[str]
+    evidence_ids: list[str]
+    type: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+
+@dataclass
+class EvalInputs:
+    corpus: Path
+    questions: Path
+    articles: list[Article] = field(default_factory=list)
+    items: list[Question] = field(default_factory=list)
+
+    @classmethod
+    def resolve(cls, path: Path | None, corpus: Path | None, questions: Path | None) -> EvalInputs:
+        if path is not None:
+            corpus, questions = path / "corpus.jsonl", path / "questions.jsonl"
+        if corpus is None or questions is None:
+            raise ConfigError(
+                "Give a folder holding corpus.jsonl and questions.jsonl, or both --corpus and --questions."
+            )
+        for p in (corpus, questions):
+            if not p.is_file():
+                raise ConfigError(f"{p} does not exist. Check the path (the format is in ../shared/eval/README.md).")
+        return cls(corpus=corpus, questions=questions)
+
+    def load(self, limit: int | None = None) -> EvalInputs:
+        loaded = load_file(self.corpus, max_mb=1024)
+        if loaded.errors:
+            raise ConfigError(f"The corpus has bad lines: {loaded.errors[0]} (and {len(loaded.errors) - 1} more).")
+        self.articles = loaded.articles
+        items = []
+        for n, line in enumerate(self.questions.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                items.append(
+                    Question(
+                        id=str(obj.get("id", n)),
+                        question=str(obj["question"]),
+                        answers=[str(a) for a in obj.get("answers") or []],
+                        evidence_ids=[str(e) for e in obj.get("evidence_ids") or []],
+                        type=obj.get("type"),
+                    )
+                )
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ConfigError(f"{self.questions}, line {n}: not a question record ({e}). Fix the line.") from None
+        self.items = items[:limit] if limit else items
+        return self
+
+    def corpus_hash(self) -> str:
+        return hashlib.sha256(self.corpus.read_bytes()).hexdigest()[:12]
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("newsrag", "chromadb", "langchain-core", "sentence-transformers", "torch", "numpy"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
+    with_evidence = [(q, a) for q, a in zip(items, answers, strict=True) if q.evidence_ids]
+    answerable = [(q, a) for q, a in zip(items, answers, strict=True) if q.answerable]
+    unanswerable = [(q, a) for q, a in zip(items, answers, strict=True) if not q.answerable]
+    given = [(q, a) for q, a in answerable if not a.abstained]
+    cited = [(q, c) for q, a in given for c in a.citations]
+    good = [c.article_id in q.evidence_ids or contains_gold(c.passage, q.answers) for q, c in cited]
+    lat: dict[str, dict[str, float]] = {"total": percentiles([a.timings["total_ms"] for a in answers])}
+    for stage in STAGES:
+        vals = [a.timings[stage] for a in answers if stage in a.timings]
+        if vals:
+            lat[stage.removesuffix("_ms")] = percentiles(vals)
+    return {
+        "retrieval": mean_of([ranking(a.retrieved, q.evidence_ids) for q, a in with_evidence]),
+        "retrieval_answerable": mean_of(
+            [ranking(a.retrieved, q.evidence_ids) for q, a in answerable if q.evidence_ids]
+        ),
+        "answers": {
+            "contains_gold": _share(contains_gold(a.text, q.answers) and not a.abstained for q, a in answerable),
+            "f1": _mean(0.0 if a.abstained else token_f1(a.text, q.answers) for q, a in answerable),
+        },
+        "citations": {
+            "precision": _mean(float(g) for g in good),
+            "support": _share(any(contains_gold(c.passage, q.answers) for c in a.citations) for q, a in given),
+        },
+        "abstention": {
+            "unanswerable_abstained": _share(a.abstained for _, a in unanswerable),
+            "answerable_abstained": _share(a.abstained for _, a in answerable),
+        },
+        "latency_ms": {"p50": lat["total"]["p50"], "p95": lat["total"]["p95"], "stages": lat},
+    }
+
+
+def score_baseline(items: list[Question], ranked: list[list[str]], timings: list[dict[str, float]]) -> dict[str, Any]:
+    pairs = list(zip(items, ranked, strict=True))
+    lat = {k.removesuffix("_ms"): percentiles([t[k] for t in timings]) for k in ("embed_ms", "search_ms")}
+    total = percentiles([t["total_ms"] for t in timings])
+    return {
+        "retrieval": mean_of([ranking(r, q.evidence_ids) for q, r in pairs if q.evidence_ids]),
+        "retrieval_answerable": mean_of(
+            [ranking(r, q.evidence_ids) for q, r in pairs if q.evidence_ids and q.answerable]
+        ),
+        "latency_ms": {"p50": total["p50"], "p95": total["p95"], "stages": lat},
+    }
+
+
+def _share(flags: Any) -> float:
+    flags = list(flags)
+    return float(sum(bool(f) for f in flags) / len(flags)) if flags else 0.0
+
+
+def _mean(values: Any) -> float:
+    values = list(values)
+    return float(sum(values) / len(values)) if values else 0.0
+
+
+@dataclass
+class EvalRun:
+    """Everything one `newsrag eval` needs, injected."""
+
+    settings: Settings
+    inputs: EvalInputs
+    embedder: Any
+    store_dir: Path
+    baseline: bool = False
+
+    def _service(self) -> NewsRAG:
+        s = self.settings.with_(data_dir=self.store_dir, chroma_host=None, seeds_dir=self.store_dir / "no-seeds")
+        return NewsRAG.build(s, embedder=self.embedder)
+
+    def ingest(self, on_progress: Progress | None = None) -> None:
+        """Index the corpus into the eval store, unless an earlier run did."""
+        done = self.store_dir / "ingested"
+        if done.exists():
+            return
+        svc = self._service()
+        svc.ingest_paths([self.inputs.corpus], on_progress=on_progress)
+        svc.store.mark_seeded()
+        done.write_text(self.inputs.corpus_hash())
+
+    def run(self, on_question: Callable[[], None] | None = None) -> dict[str, Any]:
+        self.ingest()
+        items = self.inputs.items
+        svc = self._service()
+        answers = []
+        for q in items:
+            answers.append(svc.ask(q.question))
+            if on_question:
+                on_question()
+        report: dict[str, Any] = {"ours": score_ours(items, answers)}
+        counts = {
+            "corpus_documents": len(self.inputs.articles),
+            "questions": len(items),
+            "answerable": sum(q.answerable for q in items),
+            "unanswerable": sum(not q.answerable for q in items),
+            "with_evidence": sum(bool(q.evidence_ids) for q in items),
+            "chunks": svc.store.count_chunks(),
+        }
+        if self.baseline:
+            from .baseline import NaiveBaseline
+
+            base = NaiveBaseline(svc.store.client, self.embedder)
+            if base.count() == 0:
+                base.build(self.inputs.articles)
+            ranked, timings = [], []
+            for q in items:
+                r, t = base.search(q.question)
+                ranked.append(r)
+                timings.append(t)
+                if on_question:
+                    on_question()
+            report["baseline"] = score_baseline(items, ranked, timings)
+            counts["baseline_chunks"] = base.count()
+        report["counts"] = counts
+        report["settings"] = {**self.settings.public(), "store_dir": str(self.store_dir), "baseline": self.baseline,
+                              "corpus": str(self.inputs.corpus), "questions_file": str(self.inputs.questions),
+                              "corpus_sha256_12": self.inputs.corpus_hash()}  # fmt: skip
+        report["versions"] = versions()
+        return report
+
+
+def default_store_dir(settings: Settings, inputs: EvalInputs) -> Path:
+    key = f"{inputs.corpus_hash()}-{settings.embedder}-{settings.chunk_words}w"
+    return settings.data_dir / "eval" / key
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """One table: ours, the baseline and their ratio where both exist."""
+    ours, base = report["ours"], report.get("baseline")
+    rows: list[tuple[str, float | None, float | None]] = []
+    for k in RETRIEVAL_KEYS:
+        rows.append((f"retrieval {k}", ours["retrieval"].get(k), base["retrieval"].get(k) if base else None))
+    for k in RETRIEVAL_KEYS:
+        b = base["retrieval_answerable"].get(k) if base else None
+        rows.append((f"  answerable only {k}", ours["retrieval_answerable"].get(k), b))
+    for group in ("answers", "citations", "abstention"):
+        rows += [(f"{group} {k}", v, None) for k, v in ours[group].items()]
+    rows.append(("latency p50 ms", ours["latency_ms"]["p50"], base["latency_ms"]["p50"] if base else None))
+    rows.append(("latency p95 ms", ours["latency_ms"]["p95"], base["latency_ms"]["p95"] if base else None))
+    for stage, v in ours["latency_ms"]["stages"].items():
+        if stage != "total":
+            rows.append((f"  {stage} p50 ms", v["p50"], None))
+    head = f"{'metric':<36} {'ours':>9}" + (f" {'baseline':>9} {'ratio':>7}" if base else "")
+    lines = [head, "-" * len(head)]
+    for name, o, b in rows:
+        line = f"{name:<36} {_fmt(o):>9}"
+        if base:
+            ratio = f"{o / b:.2f}" if o is not None and b else ""
+            line += f" {_fmt(b):>9} {ratio:>7}"
+        lines.append(line)
+    c = report["counts"]
+    lines.append(
+        f"{c['questions']} questions ({c['answerable']} answerable, {c['unanswerable']} unanswerable), "
+        f"{c['corpus_documents']} documents, {c['chunks']} chunks"
+        + (f" (baseline: {c['baseline_chunks']} chunks)" if "baseline_chunks" in c else "")
+    )
+    return "\n".join(lines)
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return ""
+    return f"{v:.3f}" if abs(v) <= 1.0 else f"{v:.1f}"
