@@ -77,7 +77,7 @@ class ExtractiveAnswerer:
         passages: int = 5,
         max_sentences: int = 2,
         min_similarity: float = 0.15,
-        max_embedded: int = 16,
+        max_embedded: int = 8,
     ) -> None:
         self.embedder = embedder
         self.max_embedded = max_embedded  # sentences embedded per question: the answer stage's cost
