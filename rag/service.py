@@ -49,7 +49,7 @@ class NewsRAG:
         where = (
             f"Chroma server at http://{settings.chroma_host}:{settings.chroma_port}"
             if settings.chroma_host
-            else f"embedded Chroma store in {settings.data_dir / 'chroma'}"
+            else f"embedded Chroma store in {(settings.data_dir / 'chroma').resolve()}"
         )
         store = ChromaStore(client, embedder.name, embedder.dim, prefix=settings.collection, where=where)
         answerer = make_answerer(settings.answerer, settings, embedder)

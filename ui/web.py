@@ -61,15 +61,10 @@ def _friendly(fn: F) -> F:
 
 def build_app(service: Any, settings: Any) -> Any:
     def settings_md() -> str:
-        store = (
-            f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-            if settings.chroma_host
-            else f"embedded, in `{Path(settings.data_dir).resolve() / 'chroma'}`"
-        )
         a = service.answerer
         return (
             f"**Answerer:** `{a.name}` · **Model:** `{a.model}` · **Embedder:** `{service.embedder.name}`  \n"
-            f"**Store:** {store} · **Articles:** {service.store.count_articles()} · "
+            f"**Store:** {service.store.where} · **Articles:** {service.store.count_articles()} · "
             f"**Passages:** {service.store.count_chunks()}"
         )
 
@@ -88,7 +83,7 @@ def build_app(service: Any, settings: Any) -> Any:
             date = parse_date(published)
         except ValueError as e:
             raise InputError(f"Date: {e}.") from None
-        art = Article(title=title.strip(), text=text.strip(), source=source.strip() or None,
+        art = Article(title=title.strip(), text=text.strip(), source=(source or "").strip() or None,
                       published=date, url=(url or "").strip() or None)  # fmt: skip
         o = service.add_article(art)
         if o.status == "failed":
