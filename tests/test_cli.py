@@ -86,7 +86,7 @@ def test_bad_question_and_bad_date_are_one_line_errors(tmp_path: Path) -> None:
 def test_kill_during_bulk_ingest_then_rerun_stores_each_article_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
     corpus = tmp_path / "bulk.jsonl"
-    n = 48
+    n = 300  # several ingest batches (a batch is ~30k words), so the kill lands between commits
     with corpus.open("w") as f:
         for i in range(n):
             text = " ".join(f"Report {i} sentence {j} about harbour number {i} and its cranes." for j in range(25))
