@@ -123,7 +123,7 @@ class AnswerChain:
                 yield EMPTY_STORE
                 yield self._finish(state, text=EMPTY_STORE, citations=[], abstained=True)
                 continue
-            if not state.hits or state.hits[0].score < self.min_score:
+            if not state.passages or max(h.score for h in state.passages) < self.min_score:
                 answer = self._abstain(state)
                 yield answer.text
                 yield answer

@@ -33,7 +33,7 @@ class NewsRAG:
         self.store = store
         self.embedder = embedder
         self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words))
-        self.retriever = NewsRetriever.create(store, embedder, k=settings.top_k)
+        self.retriever = NewsRetriever.create(store, embedder, k=settings.top_k, hybrid=settings.retrieval == "hybrid")
         self.chain = self._make_chain(answerer)
 
     def _make_chain(self, answerer: Answerer) -> AnswerChain:

@@ -105,3 +105,33 @@ def test_nearest_articles(svc: NewsRAG) -> None:
     (best, score), _ = svc.store.nearest_articles(vec, 2)
     assert best.id == B.id and -1 <= score <= 1
     assert isinstance(vec, np.ndarray)
+
+
+class ConstantEmbedder:
+    """Every text gets the same vector: the dense ranking says nothing, so any order
+    that puts the right passage first comes from the keyword (BM25) side."""
+
+    name = "constant"
+    dim = 8
+
+    def embed(self, texts: Any) -> np.ndarray:
+        return np.tile(np.eye(1, 8, dtype=np.float32), (len(texts), 1))
+
+
+def test_hybrid_retrieval_finds_rare_words_and_follows_writes(tmp_path: Path, backend_client: Any) -> None:
+    svc = make_service(tmp_path, client=backend_client, embedder=ConstantEmbedder(), min_score=-1.0)
+    arts = [Article(id=f"a{i}", title=f"Note {i}", text=f"Routine council business number {i}.") for i in range(8)]
+    arts.append(Article(id="zk", title="Zanzibar", text="The Zanzibar ferry Kilimanjaro docked late."))
+    svc.ingestor.ingest(("x", a) for a in arts)
+    hits, _ = svc.retriever.search("Which ferry docked in Zanzibar?")
+    assert hits[0].article_id == "zk"
+    assert hits[0].score == pytest.approx(1.0)  # the cosine similarity is kept for abstention
+    # a write by another instance on the same store is seen: the index is rebuilt
+    other = make_service(tmp_path, client=backend_client, embedder=ConstantEmbedder(), min_score=-1.0)
+    other.add_article(Article(id="qb", title="Quebec", text="Snow closed the Quebec highway overnight."))
+    assert svc.retriever.search("Quebec highway snow")[0][0].article_id == "qb"
+    svc.delete("qb")
+    assert "qb" not in {h.article_id for h in svc.retriever.search("Quebec highway snow")[0]}
+    # dense only: the keyword side is off
+    svc.retriever.hybrid = False
+    assert len(svc.retriever.search("Quebec highway snow")[0]) == len(arts)

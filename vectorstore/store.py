@@ -22,6 +22,7 @@ import numpy as np
 
 from .article import Article, Chunk
 from .errors import BackendUnavailable, ConfigError, NewsragError, NotFound, is_connection_error
+from .keyword import BM25Index
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ class ChromaStore:
                 f"This store was built with the {stored!r} embedder, not {embedder_name!r}. "
                 f"Set NEWSRAG_EMBEDDER={stored} or use another NEWSRAG_DATA_DIR."
             )
+        self.keywords = BM25Index(self.chunks)
         try:
             self.max_batch = min(CHROMA_MAX_BATCH, int(client.get_max_batch_size()))
         except Exception:
@@ -212,13 +214,36 @@ class ChromaStore:
             where=where,
             include=["documents", "metadatas", "distances"],
         )
-        ids = res["ids"][0]
         metas = (res["metadatas"] or [[]])[0]
         docs = (res["documents"] or [[]])[0]
-        dists = (res["distances"] or [[]])[0]
+        scores = [1.0 - float(d) for d in (res["distances"] or [[]])[0]]
+        return self._live_hits(res["ids"][0], metas, docs, scores)
+
+    @_guarded
+    def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
+        """The passages ``ids`` (committed ones only), scored by cosine similarity to ``vector``."""
+        if not ids:
+            return []
+        res = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        order = {cid: i for i, cid in enumerate(res["ids"])}
+        keep = [cid for cid in ids if cid in order]
+        embs = np.asarray(res["embeddings"], dtype=np.float32)
+        scores = [float(embs[order[c]] @ np.asarray(vector, dtype=np.float32)) for c in keep]
+        metas = [(res["metadatas"] or [])[order[c]] for c in keep]
+        docs = [(res["documents"] or [])[order[c]] for c in keep]
+        return self._live_hits(keep, metas, docs, scores)
+
+    @_guarded
+    def keyword_search(self, query: str, k: int) -> list[str]:
+        """Ids of the passages whose words match ``query`` best (BM25), best first."""
+        return self.keywords.search(query, k)
+
+    def _live_hits(
+        self, ids: Sequence[str], metas: Sequence[Any], docs: Sequence[Any], scores: Sequence[float]
+    ) -> list[Hit]:
         live = self.get_articles(sorted({str(m["article_id"]) for m in metas}))
         hits = []
-        for cid, m, doc, d in zip(ids, metas, docs, dists, strict=True):
+        for cid, m, doc, score in zip(ids, metas, docs, scores, strict=True):
             art = live.get(str(m["article_id"]))
             if art is None or art.content_hash != m.get("content_hash"):
                 continue  # an uncommitted or superseded passage
@@ -233,7 +258,7 @@ class ChromaStore:
                     text=str(doc),
                     start=int(m["start"]),
                     end=int(m["end"]),
-                    score=1.0 - float(d),
+                    score=score,
                 )
             )
         return hits
@@ -289,6 +314,7 @@ class ChromaStore:
             )
         if not items:
             return
+        self.keywords.invalidate()
         embeddings = np.concatenate(vecs).tolist()
         for i in range(0, len(ids), self.max_batch):
             sl = slice(i, i + self.max_batch)
@@ -321,4 +347,5 @@ class ChromaStore:
             raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
         self.articles.delete(ids=[id_])  # uncommit first: its chunks vanish from queries at once
         self.chunks.delete(where={"article_id": id_})
+        self.keywords.invalidate()
         return art
