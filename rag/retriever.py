@@ -78,15 +78,16 @@ class NewsRetriever(BaseRetriever):
         Every hit keeps its cosine similarity as ``score`` (what abstention reads).
         """
         keyword_ids = self.store.keyword_search(query, n)
-        by_id = {h.chunk_id: h for h in dense}
-        for h in self.store.hits_by_ids([c for c in keyword_ids if c not in by_id], vector):
-            by_id[h.chunk_id] = h
         fused: dict[str, float] = {}
         for ranking in ([h.chunk_id for h in dense], keyword_ids):
             for rank, cid in enumerate(ranking):
-                if cid in by_id:
-                    fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        return [by_id[c] for c in sorted(fused, key=lambda c: -fused[c])][:n]
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        top = sorted(fused, key=lambda c: -fused[c])[:n]
+        by_id = {h.chunk_id: h for h in dense}
+        # fetch only the keyword-only passages that made the cut (and drop uncommitted ones)
+        for h in self.store.hits_by_ids([c for c in top if c not in by_id], vector):
+            by_id[h.chunk_id] = h
+        return [by_id[c] for c in top if c in by_id]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         hits, _ = self.search(query, self.k)
