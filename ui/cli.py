@@ -217,15 +217,19 @@ def delete(obj: Context, article_id: str) -> None:
 @click.option(
     "--store-dir", type=click.Path(file_okay=False, path_type=Path), help="Eval store (default: under the data dir)."
 )
+@click.option("--answerer", "eval_answerer", help="Answerer to measure (default: NEWSRAG_ANSWERER).")
 @click.pass_obj
 def eval_(obj: Context, folder: Path | None, corpus: Path | None, questions: Path | None, limit: int | None,
-          baseline: str | None, json_out: Path | None, store_dir: Path | None) -> None:  # fmt: skip
+          baseline: str | None, json_out: Path | None, store_dir: Path | None,
+          eval_answerer: str | None) -> None:  # fmt: skip
     """Measure retrieval, answers, citations, abstention and latency on a QA set (FOLDER or --corpus/--questions)."""
 
     def go() -> None:
         from rag.evaluate import EvalInputs, EvalRun, default_store_dir, format_table
         from vectorstore.embedder import make_embedder
 
+        if eval_answerer:
+            obj.overrides["answerer"] = eval_answerer
         settings = obj.settings()
         inputs = EvalInputs.resolve(folder, corpus, questions).load(limit)
         run = EvalRun(
