@@ -9,7 +9,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint bench install dev browser clean
+.PHONY: run test lint bench install dev browser clean clean-wheels
 
 # The runtime environment: torch's CPU build first (a looser spec pulls CUDA).
 $(BIN)/.installed: pyproject.toml
@@ -19,8 +19,25 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
-# Test extras: llama-cpp-python compiles once (about 12 min); pip caches the wheel.
-$(BIN)/.dev-installed: $(BIN)/.installed
+# llama.cpp, portable: compiled once (about 12 min) with GGML_NATIVE=OFF, so the wheel runs on
+# any x86-64 machine of this kind (a native build crashed on an AVX-512/AMX CPU).  The wheel is
+# kept in a folder named by its version and its exact build flags, and installed from there by
+# file name: pip's own cache (which may hold a wheel built with other flags) is never asked.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
+LLAMA_FLAGS_ID := $(shell printf '%s' '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-10)
+LLAMA_WHEELS ?= $(HOME)/.cache/newsrag/wheels/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(LLAMA_FLAGS_ID)
+
+$(LLAMA_WHEELS)/.built:
+	rm -rf '$(LLAMA_WHEELS)' && mkdir -p '$(LLAMA_WHEELS)'
+	@echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) with $(LLAMA_CMAKE_ARGS) (once, about 12 minutes)"
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' FORCE_CMAKE=1 $(PYTHON) -m pip wheel -q --no-cache-dir --no-deps \
+	  --no-binary llama-cpp-python -w '$(LLAMA_WHEELS)' 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
+	touch $@
+
+# Test extras, with the portable llama.cpp wheel installed by path before anything can pull another.
+$(BIN)/.dev-installed: $(BIN)/.installed $(LLAMA_WHEELS)/.built
+	$(BIN)/pip install -q --no-cache-dir --force-reinstall --no-deps '$(LLAMA_WHEELS)'/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(BIN)/pip install -q -e '.[dev,ollama,llamacpp]'
 	touch $@
 
@@ -51,3 +68,6 @@ bench: $(BIN)/.dev-installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+clean-wheels:
+	rm -rf '$(LLAMA_WHEELS)'

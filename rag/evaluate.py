@@ -175,15 +175,46 @@ class EvalRun:
         s = self.settings.with_(data_dir=self.store_dir, chroma_host=None, seeds_dir=self.store_dir / "no-seeds")
         return NewsRAG.build(s, embedder=self.embedder)
 
+    def identity(self) -> dict[str, Any]:
+        """What an eval store is built from: it is reused only for the same."""
+        return {"corpus_sha256_12": self.inputs.corpus_hash(), "embedder": self.settings.embedder,
+                "chunk_words": self.settings.chunk_words}  # fmt: skip
+
     def ingest(self, on_progress: Progress | None = None) -> None:
-        """Index the corpus into the eval store, unless an earlier run did."""
+        """Index the corpus into the eval store, unless an earlier run did; refuse a store
+        built from another corpus or other settings, and stop if the corpus did not go in whole."""
         done = self.store_dir / "ingested"
+        want = self.identity()
         if done.exists():
-            return
+            try:
+                have = json.loads(done.read_text())
+            except ValueError:
+                have = {"corpus_sha256_12": done.read_text().strip()}
+            if have == want:
+                return
+            diff = ", ".join(f"{k} {have.get(k)!r} (now {v!r})" for k, v in want.items() if have.get(k) != v)
+            raise ConfigError(
+                f"The eval store {self.store_dir} was built with {diff}. Delete that folder, or give "
+                "another --store-dir (the default one is named by the corpus and settings)."
+            )
         svc = self._service()
-        svc.ingest_paths([self.inputs.corpus], on_progress=on_progress)
+        report = svc.ingest_paths([self.inputs.corpus], on_progress=on_progress)
+        failed = [o for o in report.outcomes if o.status == "failed"]
+        if failed:
+            first = failed[0]
+            raise ConfigError(
+                f"{len(failed)} corpus articles could not be indexed, so the figures would be wrong; "
+                f"the first: {first.path}: {first.reason}. Fix the corpus and run eval again."
+            )
+        expected = {a.id for a in self.inputs.articles}
+        stored = set(svc.store.get_articles(sorted(expected)))
+        if stored != expected:
+            raise ConfigError(
+                f"The eval store {self.store_dir} holds {len(stored)} of the corpus's {len(expected)} articles. "
+                "Run eval again to finish indexing, or delete that folder."
+            )
         svc.store.mark_seeded()
-        done.write_text(self.inputs.corpus_hash())
+        done.write_text(json.dumps(want))
 
     def run(self, on_question: Callable[[], None] | None = None) -> dict[str, Any]:
         self.ingest()

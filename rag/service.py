@@ -4,6 +4,7 @@ the operations the CLI and the UI offer (ask, ingest, list, delete)."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 from vectorstore.article import Article
 from vectorstore.chunker import Chunker
 from vectorstore.embedder import Embedder, make_embedder
+from vectorstore.errors import ConfigError
 from vectorstore.ingest import Ingestor, IngestReport, Outcome, Progress
 from vectorstore.loaders import Overrides, expand_paths
-from vectorstore.store import ChromaStore, StoredArticle, open_client
+from vectorstore.store import CheckReport, ChromaStore, StoredArticle, open_client
 
 from .answer import Answer
 from .answerers import ANSWERERS, Answerer, make_answerer
@@ -23,6 +25,22 @@ from .retriever import NewsRetriever
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create the data directory, or say exactly why it cannot be used."""
+    hint = "Set NEWSRAG_DATA_DIR (or --data-dir) to a folder newsrag may write to."
+    for parent in [data_dir, *data_dir.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == data_dir else f"lies under {parent}, which is a file"
+            raise ConfigError(f"The data directory {data_dir} {what}, not a folder. {hint}")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"The data directory {data_dir} cannot be written ({e.strerror}). {hint}") from None
 
 
 class NewsRAG:
@@ -44,7 +62,7 @@ class NewsRAG:
         embedder = embedder or make_embedder(settings.embedder)
         if client is None:
             if not settings.chroma_host:
-                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                prepare_data_dir(settings.data_dir)
             client = open_client(str(settings.data_dir / "chroma"), settings.chroma_host, settings.chroma_port)
         where = (
             f"Chroma server at http://{settings.chroma_host}:{settings.chroma_port}"
@@ -62,7 +80,15 @@ class NewsRAG:
 
     def use_answerer(self, name: str) -> None:
         """Switch the answerer (e.g. from the UI); raises ConfigError for a bad name or setup."""
-        self.chain = self._make_chain(make_answerer(name, self.settings, self.embedder))
+        new = make_answerer(name, self.settings, self.embedder)
+        self.close_answerer()
+        self.chain = self._make_chain(new)
+
+    def close_answerer(self) -> None:
+        """Stop what the answerer runs (a supervised model server), if anything."""
+        close = getattr(self.chain.answerer, "close", None)
+        if callable(close):
+            close()
 
     @staticmethod
     def answerer_names() -> list[str]:
@@ -92,12 +118,25 @@ class NewsRAG:
     def delete(self, article_id: str) -> StoredArticle:
         return self.store.delete_article(article_id)
 
+    def check(self, repair: bool = False) -> tuple[CheckReport, CheckReport | None]:
+        """Find (and with ``repair`` fix) what a crash can leave behind; returns the
+        report before and, when repairing, after."""
+        before = self.store.check()
+        if not repair or before.ok:
+            return before, None
+        self.store.delete_chunks(before.orphaned + before.superseded)
+        self.ingestor.reindex([self.store.stored_article(i) for i in before.incomplete])
+        return before, self.store.check()
+
     def ensure_seeded(self, on_progress: Progress | None = None) -> IngestReport | None:
         """Fill a store opened for the first time from the seeds folder."""
         if not self.store.is_new:
             return None
         seeds = self.settings.seeds_dir
-        if not seeds.is_dir() or not expand_paths([seeds]):
+        if not seeds.is_dir():  # never mark a store seeded from a folder that is not there
+            log.warning("the seeds folder %s does not exist: no seed articles indexed (set NEWSRAG_SEEDS_DIR)", seeds)
+            return None
+        if not expand_paths([seeds]):
             log.info("no seed articles in %s", seeds)
             self.store.mark_seeded()
             return None

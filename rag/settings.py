@@ -20,7 +20,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "data_dir": ("NEWSRAG_DATA_DIR", "Where the embedded store lives. Default `./data` (under the working directory)."),
     "seeds_dir": (
         "NEWSRAG_SEEDS_DIR",
-        "Articles indexed when a store is opened for the first time. Default `./seeds`.",
+        "Articles indexed when a store is opened for the first time. Default: the project's `seeds/` "
+        "(whatever the working directory).",
     ),
     "chroma_host": ("NEWSRAG_CHROMA_HOST", "Use a Chroma server at this host instead of the embedded store."),
     "chroma_port": ("NEWSRAG_CHROMA_PORT", "Port of that Chroma server. Default 8000."),
@@ -50,10 +51,13 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
 }
 
 
+PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
-    seeds_dir: Path = Path("seeds")
+    seeds_dir: Path = PROJECT_SEEDS
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "newsrag"

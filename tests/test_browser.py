@@ -58,7 +58,7 @@ def page(app_url: str, tmp_path: Path) -> Iterator[Any]:
 
 
 def ask(page: Any, question: str) -> None:
-    box = page.get_by_label("Question")
+    box = page.get_by_label("Question", exact=True)
     box.fill(question)
     box.press("Enter")
 
@@ -120,3 +120,45 @@ def test_article_with_a_script_payload_shows_the_characters_and_runs_nothing(pag
     page.wait_for_timeout(1500)
     page.screenshot(path=str(tmp_path / "xss.png"), full_page=True)
     assert page.evaluate("window.__xss") is None, "a script from an article ran"
+
+
+PAYLOADS = {
+    "image": "![t](http://127.0.0.1:9/md-image)",
+    "tag": "<img src=http://127.0.0.1:9/html-image>",
+    "link": "[Log in again](https://example.com/phish)",
+}
+
+
+def test_payloads_in_every_field_create_no_element_and_no_request(page: Any, app_url: str, tmp_path: Path) -> None:
+    """Markdown/HTML in an article's fields stays text in the add and delete messages, the
+    library and the reader: no element is created from it and no request leaves for another host."""
+    own = app_url.rstrip("/")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    title = "Pier " + " ".join(PAYLOADS.values())
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Title (required)").fill(title)
+    page.get_by_label("Text (required)").fill("The pier reopened on Monday. " + " ".join(PAYLOADS.values()))
+    page.get_by_label("Source / outlet").fill(PAYLOADS["tag"])
+    page.get_by_label("URL").fill(PAYLOADS["link"])
+    page.get_by_role("button", name="Add article").click()
+    page.get_by_text("added:").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    body = page.locator("body").inner_text()
+    assert "Pier ![t](http://127.0.0.1:9/md-image)" in body, body[body.find("added") :][:600]
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_label("Search titles").fill("Pier")
+    row = page.locator("text=/^Pier !\\[t\\]/ >> visible=true").first
+    row.wait_for(timeout=15_000)
+    row.click()
+    expect(page.get_by_label("Article")).to_have_value(re.compile("pier reopened"), timeout=15_000)
+    page.get_by_role("button", name="Delete selected").click()
+    page.get_by_role("button", name="Yes, delete it").click()
+    page.get_by_text("Deleted: Pier").wait_for(timeout=15_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(tmp_path / "payloads.png"), full_page=True)
+    body = page.locator("body").inner_text()
+    assert "Deleted: " + title in body, "the title must show as typed"
+    assert page.locator("img[src*='127.0.0.1:9'], a[href*='phish']").count() == 0
+    foreign = [u for u in requests if not u.startswith(own) and not u.startswith("data:")]
+    assert foreign == [], f"requests left for other hosts: {foreign}"

@@ -50,7 +50,7 @@ def test_ingest_report_list_ask_delete(tmp_path: Path) -> None:
     assert re.search(r"added\s+.*volcano.txt: Volcano erupts near Reykjavik", p.stdout)
     assert re.search(r"failed\s+.*empty.txt — the file is empty", p.stdout)
     assert "unsupported file type '.docx'" in p.stdout
-    assert "Summary: 1 added, 0 unchanged, 0 replaced, 2 failed." in p.stdout
+    assert "Summary: 1 added, 0 unchanged, 0 replaced, 0 updated, 2 failed." in p.stdout
 
     p = run("ingest", str(docs / "volcano.txt"), "--source", "RUV", "--date", "2024-03-17", data=data, check=True)
     assert "Summary: 0 added, 1 unchanged" in p.stdout

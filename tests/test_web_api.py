@@ -93,3 +93,61 @@ def test_importing_the_ui_builds_nothing(tmp_path: Path) -> None:
     import ui.web
 
     assert not hasattr(ui.web, "app") and not hasattr(ui.web, "demo")
+
+
+@pytest.mark.parametrize(
+    ("args", "api", "needle"),
+    [
+        ((123, "Some text.", "", "", ""), "/add_article", "'title' must be text (a string), not int"),
+        (("A title", ["list", "text"], "", "", ""), "/add_article", "'text' must be text (a string), not list"),
+        ((None,), "/delete_article", "Give the id of the article to delete"),
+        ((42,), "/delete_article", "'article_id' must be text (a string), not int"),
+    ],
+)
+def test_wrong_types_get_a_specific_error(client: Any, args: tuple[Any, ...], api: str, needle: str) -> None:
+    from gradio_client.exceptions import AppError
+
+    before = client.predict(api_name="/list_articles")
+    with pytest.raises(AppError) as info:
+        client.predict(*args, api_name=api)
+    assert needle in str(info.value) and "Something went wrong" not in str(info.value)
+    assert client.predict(api_name="/list_articles") == before
+
+
+def test_a_paste_over_the_size_limit_is_refused(client: Any) -> None:
+    from gradio_client.exceptions import AppError
+
+    before = client.predict(api_name="/list_articles")
+    with pytest.raises(AppError, match="over the 10 MB limit per article"):
+        client.predict("Huge", "word " * 2_200_000, "", "", "", api_name="/add_article")
+    assert client.predict(api_name="/list_articles") == before
+
+
+def test_a_malformed_pdf_fails_alone_in_add_files(client: Any, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    from tests.test_hardening import limit_reached_pdf
+
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(limit_reached_pdf())
+    good = tmp_path / "bridge.txt"
+    good.write_text("Bridge reopens\nThe old stone bridge reopened to walkers on Saturday.")
+    rows = {
+        r[0]: r for r in client.predict([handle_file(str(bad)), handle_file(str(good))], api_name="/add_files")["data"]
+    }
+    assert rows["broken.pdf"][1] == "failed" and "LimitReachedError" in rows["broken.pdf"][3]
+    assert rows["bridge.txt"][1] == "added"
+
+
+def test_a_long_add_does_not_hold_up_another_users_add(client: Any) -> None:
+    """Two users add at once: the short article is stored while the long one is still being embedded."""
+    import time
+
+    long_text = " ".join(f"Paragraph {i} of the harbour budget report lists cranes, piers and ferries." for i in range(2500))
+    big = client.submit("Harbour budget in full", long_text, "", "", "", api_name="/add_article")
+    time.sleep(1.0)  # the long add is under way
+    small = client.predict("Ferry strike ends", "The ferry strike ended on Tuesday night.", "", "", "",
+                           api_name="/add_article")  # fmt: skip
+    assert small["status"] == "added"
+    assert not big.done(), "the short add waited for the long one"
+    assert big.result(timeout=600)["status"] == "added"

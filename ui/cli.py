@@ -64,7 +64,9 @@ def run_safely(fn: Callable[[], None]) -> None:
     try:
         fn()
     except NewsragError as e:
-        click.echo(f"Error: {e}", err=True)
+        from .render import term_safe
+
+        click.echo(term_safe(f"Error: {e}"), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo(
@@ -91,6 +93,7 @@ def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    logging.getLogger("pypdf").setLevel(logging.ERROR if verbose < 2 else logging.DEBUG)  # a bad PDF logs thousands
     overrides = {"data_dir": data_dir, "answerer": answerer, "model": model, "base_url": base_url, "top_k": top_k}
     ctx.obj = Context(overrides, quiet)
 
@@ -187,8 +190,10 @@ def list_(obj: Context, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps([a.__dict__ for a in arts], indent=2, ensure_ascii=False))
             return
+        from .render import list_line
+
         for a in arts:
-            click.echo(f"{a.id}\t{a.title}\t{a.source or '-'}\t{a.published or '-'}\t{a.n_chunks}")
+            click.echo(list_line(a.id, a.title, a.source or "-", a.published or "-", a.n_chunks))
         click.echo(f"{len(arts)} articles.", err=True)
 
     run_safely(go)
@@ -201,8 +206,31 @@ def delete(obj: Context, article_id: str) -> None:
     """Delete the article ARTICLE_ID and its passages."""
 
     def go() -> None:
+        from .render import term_safe
+
         art = obj.service().delete(article_id)
-        click.echo(f"Deleted {art.id}: {art.title} ({art.n_chunks} passages).")
+        click.echo(term_safe(f"Deleted {art.id}: {art.title} ({art.n_chunks} passages)."))
+
+    run_safely(go)
+
+
+@main.command()
+@click.option(
+    "--repair", is_flag=True, help="Delete stray passages, re-index incomplete articles, rebuild the keyword index."
+)
+@click.pass_obj
+def check(obj: Context, repair: bool) -> None:
+    """Check the store for what a crash can leave: stray passages, incomplete articles, keyword drift.
+
+    Exits 1 when problems remain (run again with --repair to fix them)."""
+
+    def go() -> None:
+        from .render import check_text
+
+        before, after = obj.service(seed=False).check(repair=repair)
+        click.echo(check_text(before, after))
+        if not (after or before).ok:
+            sys.exit(1)
 
     run_safely(go)
 
@@ -261,10 +289,15 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
 
     def go() -> None:
         obj.overrides.update({"host": host, "port": port})
-        service = obj.service()
+        from .web import check_port_free, exposure_warning
         from .web import serve as serve_web
 
-        st = service.settings
+        st = obj.settings()
+        check_port_free(st.host, st.port)  # before the slow start, not after it
+        warning = exposure_warning(st)
+        if warning:
+            click.secho(warning, err=True, fg="red", bold=True)
+        service = obj.service()
         click.echo(f"newsrag: chat UI on http://{st.host}:{st.port}  (Ctrl+C to stop)", err=True)
         serve_web(service, st)
 

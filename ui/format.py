@@ -13,12 +13,17 @@ import re
 
 from rag.answer import Answer
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Every character Markdown, HTML, autolinks (``http:``, ``www.``, e-mail) or LaTeX ($) could act on.
+_MD_SPECIAL = re.compile(r"""[\\`*_{}\[\]()#+\-.!|~<>&:@$"'=]""")
 
 
 def md_escape(text: str) -> str:
-    """Text for a Markdown component: shown literally, never interpreted."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """Text for a Markdown component: shown literally, never interpreted.
+
+    Special characters become numeric character references (``[`` → ``&#91;``): the
+    browser shows the character itself, while Markdown, the HTML sanitizer and the
+    autolinker see no syntax (a backslash escape would show up inside URLs)."""
+    return _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", text)
 
 
 def source_label(title: str, source: str | None, published: str | None) -> str:

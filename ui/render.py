@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from rag.answer import Answer
 from vectorstore.ingest import IngestReport
+from vectorstore.store import CheckReport
 
 from .format import source_label
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def term_safe(text: str, one_line: bool = False) -> str:
+    """Text for a terminal: control characters (ESC, BEL, ...) shown as ``\\x1b``, never sent raw.
+    ``one_line`` also escapes tabs and line breaks (for tab-separated output)."""
+    pattern = _CONTROL_OR_BREAK if one_line else _CONTROL
+    return pattern.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
 
 def answer_text(answer: Answer, width: int = 100) -> str:
+    return term_safe(_answer_text(answer, width))
+
+
+def _answer_text(answer: Answer, width: int) -> str:
     lines = [textwrap.fill(answer.text, width)]
     if answer.standalone_question != answer.question:
         lines.append(f"(searched for: {answer.standalone_question})")
@@ -33,6 +49,14 @@ def answer_text(answer: Answer, width: int = 100) -> str:
 
 
 def report_text(report: IngestReport) -> str:
+    return term_safe(_report_text(report))
+
+
+def list_line(*fields: object) -> str:
+    return "\t".join(term_safe(str(f), one_line=True) for f in fields)
+
+
+def _report_text(report: IngestReport) -> str:
     lines = []
     for o in report.outcomes:
         if o.status == "failed":
@@ -41,4 +65,27 @@ def report_text(report: IngestReport) -> str:
         elif o.status != "unchanged":
             lines.append(f"{o.status:<9} {o.path}: {o.title} (id {o.article_id})")
     lines.append(f"Summary: {report.summary()}.")
+    return "\n".join(lines)
+
+
+def check_text(before: CheckReport, after: CheckReport | None) -> str:
+    r = before
+    lines = [
+        f"{r.articles} articles, {r.passages} passages.",
+        f"orphaned passages (no article record): {len(r.orphaned)}",
+        f"superseded passages (older version of their article): {len(r.superseded)}",
+        f"articles missing passages: {len(r.incomplete)}"
+        + (f" ({', '.join(r.incomplete[:10])})" if r.incomplete else ""),
+        f"keyword index drift: {r.keyword_missing} missing, {r.keyword_extra} extra",
+    ]
+    if after is not None:
+        lines.append(
+            f"Repaired: deleted {len(r.orphaned) + len(r.superseded)} passages, re-indexed {len(r.incomplete)} "
+            f"articles, rebuilt the keyword index. Now: {after.articles} articles, {after.passages} passages, "
+            + ("consistent." if after.ok else "still inconsistent: see the log and report a bug.")
+        )
+    elif r.ok:
+        lines.append("The store is consistent.")
+    else:
+        lines.append("Problems found: run `newsrag check --repair` to fix them.")
     return "\n".join(lines)

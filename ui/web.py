@@ -7,8 +7,10 @@ translates its errors into ``gr.Error`` messages.  Nothing is built at import;
 
 from __future__ import annotations
 
+import html
 import inspect
 import logging
+import socket
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
@@ -20,11 +22,15 @@ from rag.answer import Answer
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
 
-from .format import answer_markdown, highlighted_article, source_label
+from .format import answer_markdown, highlighted_article, md_escape, source_label
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 LIBRARY_COLUMNS = ["id", "title", "source", "date", "passages"]
+# Adds run beside questions (their own queue) and two at a time, so one long paste
+# holds up neither the chat nor another user's add.
+ADD_CONCURRENCY = 2
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _friendly(fn: F) -> F:
@@ -33,10 +39,12 @@ def _friendly(fn: F) -> F:
     def translate(e: Exception) -> Exception:
         if isinstance(e, gr.Error):
             return e
-        if isinstance(e, NewsragError):
-            return gr.Error(str(e))
+        if isinstance(e, NewsragError):  # Gradio renders messages as HTML: escape what users and articles wrote
+            return gr.Error(html.escape(str(e), quote=False))
         log.exception("unexpected error in %s", fn.__name__)
-        return gr.Error(f"Something went wrong ({type(e).__name__}: {e}). The app keeps working; see the server log.")
+        return gr.Error(
+            html.escape(f"Unexpected error ({type(e).__name__}: {e}). The app keeps working; see the server log.")
+        )
 
     if inspect.isgeneratorfunction(fn):
 
@@ -59,6 +67,14 @@ def _friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def expect_text(name: str, value: Any) -> None:
+    """API callers may send anything: a field meant as text must be text (or empty)."""
+    if value is not None and not isinstance(value, str):
+        raise InputError(
+            f"The field {name!r} must be text (a string), not {type(value).__name__}. Send it as a string."
+        )
+
+
 def build_app(service: Any, settings: Any) -> Any:
     def settings_md() -> str:
         a = service.answerer
@@ -77,8 +93,17 @@ def build_app(service: Any, settings: Any) -> Any:
     @_friendly
     def add_article(title: str, text: str, source: str = "", published: str = "", url: str = "") -> dict[str, Any]:
         """Add one article (title and text required; date as YYYY-MM-DD)."""
+        fields = {"title": title, "text": text, "source": source, "published": published, "url": url}
+        for name, value in fields.items():
+            expect_text(name, value)
         if not (title or "").strip() or not (text or "").strip():
             raise InputError("Both a title and the article text are required.")
+        size = len(text.encode("utf-8"))
+        if size > settings.max_file_mb * 1024 * 1024:
+            raise InputError(
+                f"The text is {size / 1024 / 1024:.1f} MB, over the {settings.max_file_mb:g} MB limit per article. "
+                "Split it into several articles, or raise NEWSRAG_MAX_FILE_MB."
+            )
         try:
             date = parse_date(published)
         except ValueError as e:
@@ -98,6 +123,9 @@ def build_app(service: Any, settings: Any) -> Any:
     @_friendly
     def delete_article(article_id: str) -> dict[str, Any]:
         """Delete an article and its passages."""
+        expect_text("article_id", article_id)
+        if not (article_id or "").strip():
+            raise InputError("Give the id of the article to delete (`/list_articles` shows the ids).")
         a = service.delete(article_id)
         return {"deleted": a.id, "title": a.title}
 
@@ -124,13 +152,20 @@ def build_app(service: Any, settings: Any) -> Any:
         yield history, "", gr.update(), cited
         text = ""
         final: Answer | None = None
-        for item in service.stream(message, prior):
-            if isinstance(item, Answer):
-                final = item
-            else:
-                text += item
-                history[-1] = {"role": "assistant", "content": text}
-                yield history, "", gr.update(), cited
+        try:
+            for item in service.stream(message, prior):
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    text += item
+                    history[-1] = {"role": "assistant", "content": md_escape(text)}
+                    yield history, "", gr.update(), cited
+        except NewsragError as e:  # say it in the conversation, keep what was written, keep serving
+            gr.Warning(html.escape(str(e), quote=False))
+            shown = md_escape(text) + "\n\n" if text else ""
+            history[-1] = {"role": "assistant", "content": f"{shown}⚠ **Not answered:** {md_escape(str(e))}"}
+            yield history, message, gr.update(), cited
+            return
         assert final is not None
         history[-1] = {"role": "assistant", "content": answer_markdown(final)}
         choices = [
@@ -201,10 +236,12 @@ def build_app(service: Any, settings: Any) -> Any:
         @_friendly
         def ui_add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, str]:
             o = add_article(title, text, source, date, url)
-            return f"**{o['status']}**: {o['title']} (id `{o['article_id']}`)", settings_md()
+            return f"**{o['status']}**: {md_escape(o['title'])} (id {md_escape(o['article_id'])})", settings_md()
 
-        add_btn.click(ui_add, [f_title, f_text, f_source, f_date, f_url], [add_result, settings_view],
-                      api_visibility="private").then(library_rows, search, table, api_visibility="private")  # fmt: skip
+        add_btn.click(
+            ui_add, [f_title, f_text, f_source, f_date, f_url], [add_result, settings_view], api_visibility="private",
+            concurrency_limit=ADD_CONCURRENCY, concurrency_id="add",
+        ).then(library_rows, search, table, api_visibility="private")  # fmt: skip
 
         @_friendly
         def add_files(fs: list[Any] | None, progress: gr.Progress = gr.Progress()) -> list[list[str]]:
@@ -212,12 +249,19 @@ def build_app(service: Any, settings: Any) -> Any:
             rows = ingest_files(fs, progress)
             failed = [f"{r[0]}: {r[3]}" for r in rows if r[1] == "failed"]
             if failed:
-                gr.Warning("Not added — " + "; ".join(failed))
+                gr.Warning(html.escape("Not added — " + "; ".join(failed), quote=False))
             return rows
 
-        upload_btn.click(add_files, files, upload_result, api_name="add_files").then(
-            settings_md, None, settings_view, api_visibility="private"
-        ).then(library_rows, search, table, api_visibility="private")
+        upload_btn.click(
+            add_files,
+            files,
+            upload_result,
+            api_name="add_files",
+            concurrency_limit=ADD_CONCURRENCY,
+            concurrency_id="add",
+        ).then(settings_md, None, settings_view, api_visibility="private").then(
+            library_rows, search, table, api_visibility="private"
+        )
         search.change(library_rows, search, table, api_visibility="private")
 
         @_friendly
@@ -240,7 +284,14 @@ def build_app(service: Any, settings: Any) -> Any:
             if not article_id:
                 raise InputError("Select an article in the table first.")
             d = delete_article(article_id)
-            return None, "", gr.update(visible=False), f"Deleted: {d['title']}", library_rows(query), settings_md()
+            return (
+                None,
+                "",
+                gr.update(visible=False),
+                f"Deleted: {md_escape(d['title'])}",
+                library_rows(query),
+                settings_md(),
+            )
 
         outputs = [selected, reader, confirm_btn, library_msg, table, settings_view]
         confirm_btn.click(ui_delete, [selected, search], outputs, api_visibility="private")
@@ -256,7 +307,7 @@ def build_app(service: Any, settings: Any) -> Any:
         answerer_pick.input(ui_answerer, answerer_pick, [settings_view, answerer_pick], api_visibility="private")
 
         gr.api(ask, api_name="ask")
-        gr.api(add_article, api_name="add_article")
+        gr.api(add_article, api_name="add_article", concurrency_limit=ADD_CONCURRENCY, concurrency_id="add")
         gr.api(list_articles, api_name="list_articles")
         gr.api(delete_article, api_name="delete_article")
     return app
@@ -271,7 +322,34 @@ def auth_pair(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def exposure_warning(settings: Any) -> str | None:
+    """A loud warning when the UI is reachable from other machines without a login."""
+    if settings.host in LOOPBACK or settings.host.startswith("127.") or settings.auth:
+        return None
+    return (
+        f"WARNING: the UI on {settings.host}:{settings.port} is open to every machine that can reach this one, "
+        "with no login: anyone can read, add and delete articles. Set NEWSRAG_AUTH=user:password, "
+        "or serve on 127.0.0.1 (the default)."
+    )
+
+
+def check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise InputError(
+                f"Cannot serve on {host}:{port}: {e.strerror or e} (another newsrag or program may be using it). "
+                "Stop it, or choose another port with --port or NEWSRAG_PORT."
+            ) from None
+
+
 def serve(service: Any, settings: Any, block: bool = True) -> Any:
+    check_port_free(settings.host, settings.port)
+    warning = exposure_warning(settings)
+    if warning:
+        log.warning(warning)
     app = build_app(service, settings)
     app.queue(default_concurrency_limit=1)
     app.launch(

@@ -21,18 +21,33 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:16]
 
 
-def parse_date(value: str | None) -> str | None:
-    """Accept ``YYYY-MM-DD`` (or a longer ISO timestamp) and return ``YYYY-MM-DD``.
+_DATE_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
-    Raises ``ValueError`` with a message that says the expected form.
+
+def parse_date(value: object) -> str | None:
+    """Accept ``YYYY-MM-DD`` (or a full ISO timestamp) and return ``YYYY-MM-DD``.
+
+    Raises ``ValueError`` with a message that says what is wrong: the form, a day
+    that does not exist, or a time part that is not a time.
     """
     if value is None or not str(value).strip():
         return None
     raw = str(value).strip()
+    if not _DATE_FORM.match(raw):
+        raise ValueError(f"date {raw!r} is not in the form YYYY-MM-DD (e.g. 2025-02-14)")
     try:
-        return dt.date.fromisoformat(raw[:10]).isoformat()
+        day = dt.date.fromisoformat(raw[:10])
     except ValueError:
-        raise ValueError(f"date {raw!r} is not in the form YYYY-MM-DD (e.g. 2025-02-14)") from None
+        raise ValueError(f"date {raw!r} does not exist: check the day and the month (e.g. 2025-02-28)") from None
+    if len(raw) > 10:
+        try:
+            dt.datetime.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(
+                f"date {raw!r} has a time part that is not a valid time: give YYYY-MM-DD or a full ISO timestamp "
+                "(e.g. 2025-02-14T09:30)"
+            ) from None
+    return day.isoformat()
 
 
 @dataclass(frozen=True)

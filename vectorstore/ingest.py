@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +20,11 @@ from .chunker import Chunker
 from .embedder import Embedder
 from .errors import IngestError, NewsragError
 from .loaders import DEFAULT_MAX_FILE_MB, Overrides, expand_paths, load_file
-from .store import ChromaStore
+from .store import ChromaStore, StoredArticle
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("added", "unchanged", "replaced", "failed")
+STATUSES = ("added", "unchanged", "replaced", "updated", "failed")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,16 @@ class IngestReport:
 Progress = Callable[[Outcome], None]
 
 
+def _merge_metadata(new: Article, old: StoredArticle) -> Article:
+    """The new metadata where it was given, the stored one where it was not."""
+    return replace(
+        new,
+        source=new.source or old.source,
+        url=new.url or old.url,
+        published=new.published or old.published,
+    )
+
+
 class Ingestor:
     def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 256) -> None:
         if batch_chunks < 1:
@@ -76,12 +86,24 @@ class Ingestor:
             if on_progress:
                 on_progress(o)
 
+        same: list[tuple[str, str]] = []
+        updates: list[tuple[str, Article]] = []
         for path, art in batch:
             old = existing.get(art.id)
             if old is not None and old.content_hash == art.content_hash:
-                done(Outcome("unchanged", path, art.id, art.title))
+                same.append((art.id, art.content_hash))
+                merged = _merge_metadata(art, old)
+                if (merged.source, merged.url, merged.published) != (old.source, old.url, old.published):
+                    updates.append((path, merged))
+                else:
+                    done(Outcome("unchanged", path, art.id, art.title))
             else:
                 todo.append((path, art, "replaced" if old is not None else "added"))
+        # A crash after an earlier commit may have left superseded passages: a re-run removes them.
+        self.store.drop_superseded(same)
+        self.store.update_metadata([a for _, a in updates])
+        for path, art in updates:
+            done(Outcome("updated", path, art.id, art.title))
         chunked = [(p, a, s, self.chunker.split(a)) for p, a, s in todo]
         texts = [c.embed_text for *_, cs in chunked for c in cs]
         vectors = self.embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
@@ -108,6 +130,18 @@ class Ingestor:
                     continue
                 done(Outcome(status, path, art.id, art.title))
         return outcomes
+
+    def reindex(self, articles: Sequence[Article]) -> None:
+        """Chunk, embed and write these articles again (``check --repair``)."""
+        for i in range(0, len(articles), 64):
+            part = articles[i : i + 64]
+            chunked = [(a, self.chunker.split(a)) for a in part]
+            vectors = self.embedder.embed([c.embed_text for _, cs in chunked for c in cs])
+            items, pos = [], 0
+            for art, chunks in chunked:
+                items.append((art, chunks, vectors[pos : pos + len(chunks)]))
+                pos += len(chunks)
+            self.store.write_articles(items)
 
     def ingest(self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None) -> list[Outcome]:
         """Ingest ``(path, article)`` pairs; ``path`` only labels the outcome."""

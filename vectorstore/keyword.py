@@ -30,6 +30,10 @@ class KeywordIndex(Protocol):
 
     def invalidate(self) -> None: ...
 
+    def indexed_ids(self) -> set[str] | None:
+        """The passage ids the index holds, after bringing it up to date (None: no index)."""
+        ...
+
 
 class BM25Index:
     # The parameters of the reference figures in ../shared/eval/README.md.
@@ -57,6 +61,13 @@ class BM25Index:
             bm25.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
         self._ids, self._bm25, self._built_for = ids, (bm25 if texts else None), count
         log.info("keyword index built over %d passages", len(ids))
+
+    def indexed_ids(self) -> set[str] | None:
+        count = int(self.chunks.count())
+        with self._lock:
+            if count != self._built_for:
+                self._build(count)
+            return set(self._ids)
 
     def search(self, query: str, k: int) -> list[str]:
         bm25s = _bm25s()

@@ -109,14 +109,32 @@ def _pdf(path: Path, data: bytes) -> list[Article]:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("a password is needed")
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or None
-    except (PdfReadError, ValueError, KeyError) as e:
-        raise IngestError(f"cannot read this PDF ({e}). Check that it opens in a PDF viewer.", path=str(path)) from None
+    except FileNotDecryptedError:
+        raise IngestError(
+            "this PDF is password-protected. Open it with its password and save an unprotected copy "
+            "(or print it to a new PDF), then add that.",
+            path=str(path),
+        ) from None
+    except DependencyError as e:
+        raise IngestError(
+            f"this PDF is encrypted and reading it needs the `cryptography` package ({e}). "
+            "Install it (`pip install cryptography`) and add the file again.",
+            path=str(path),
+        ) from None
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        raise IngestError(
+            f"cannot read this PDF, it is damaged or malformed ({type(e).__name__}: {e}). "
+            "Check that it opens in a PDF viewer, or add its text as a .txt file.",
+            path=str(path),
+        ) from None
     text = "\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise IngestError(
@@ -129,30 +147,54 @@ def _pdf(path: Path, data: bytes) -> list[Article]:
     return [Article(title=title, text=body)]
 
 
-def _jsonl_record(obj: object) -> Article:
+def _field(obj: dict[str, object], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f'the "{key}" field must be a string, not {type(value).__name__}')
+    return str(value)
+
+
+def _jsonl_record(obj: object, max_bytes: float) -> Article:
     if not isinstance(obj, dict):
         raise ValueError("each line must be a JSON object")
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError('the "text" field is missing or empty')
-    title = obj.get("title") or text.strip().splitlines()[0][:80]
+    if len(text.encode("utf-8")) > max_bytes:
+        raise ValueError(
+            f"the article is {len(text.encode('utf-8')) / 1024 / 1024:.1f} MB, over the "
+            f"{max_bytes / 1024 / 1024:g} MB limit per article; split it or raise NEWSRAG_MAX_FILE_MB"
+        )
+    title = _field(obj, "title") or text.strip().splitlines()[0][:80]
     return Article(
-        id=str(obj.get("id") or ""),
+        id=_field(obj, "id") or "",
         title=str(title).strip(),
         text=text.strip(),
-        source=(str(obj["source"]) if obj.get("source") else None),
-        url=(str(obj["url"]) if obj.get("url") else None),
-        published=parse_date(obj.get("published")),
+        source=_field(obj, "source"),
+        url=_field(obj, "url"),
+        published=parse_date(_field(obj, "published")),
     )
 
 
-def load_jsonl_text(path: str, text: str) -> Loaded:
+def load_jsonl_text(path: str, text: str, max_mb: float = DEFAULT_MAX_FILE_MB) -> Loaded:
+    """Articles of a JSONL file; a bad line, an article over ``max_mb`` and a repeated
+    id fail alone, with their line number."""
     loaded = Loaded(path=path)
+    first_line: dict[str, int] = {}
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            loaded.articles.append(_jsonl_record(json.loads(line)))
+            art = _jsonl_record(json.loads(line), max_mb * 1024 * 1024)
+            if art.id in first_line:
+                raise ValueError(
+                    f"the id {art.id!r} is already used on line {first_line[art.id]} of this file; "
+                    "give each article its own id (the first one was kept)"
+                )
+            first_line[art.id] = n
+            loaded.articles.append(art)
         except json.JSONDecodeError as e:
             loaded.errors.append(IngestError(f"malformed JSON ({e.msg}); fix or remove this line.", path=path, line=n))
         except ValueError as e:
@@ -204,7 +246,7 @@ def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DE
         if not path.is_file():
             raise IngestError("no such file. Check the path.", path=name)
         size = path.stat().st_size
-        if size > max_mb * 1024 * 1024:
+        if size > max_mb * 1024 * 1024 and suffix != ".jsonl":  # JSONL is bulk: the limit is per article
             raise IngestError(
                 f"the file is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit. "
                 "Split it into smaller files, or raise NEWSRAG_MAX_FILE_MB.",
@@ -214,11 +256,29 @@ def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DE
             raise IngestError("the file is empty. Add a file with the article's text.", path=name)
         data = path.read_bytes()
         if suffix == ".jsonl":
-            loaded = load_jsonl_text(name, _read_text(path, data))
+            loaded = load_jsonl_text(name, _read_text(path, data), max_mb)
         else:
             loaded = Loaded(path=name, articles=LOADERS[suffix](path, data))
     except IngestError as e:
         return Loaded(path=name, errors=[e])
+    except OSError as e:
+        return Loaded(
+            path=name,
+            errors=[
+                IngestError(f"cannot read the file ({e.strerror}). Check the path and its permissions.", path=name)
+            ],
+        )
+    except Exception as e:  # a parser's own failure must fail this file alone, never the whole run
+        log.warning("loading %s failed", name, exc_info=True)
+        return Loaded(
+            path=name,
+            errors=[
+                IngestError(
+                    f"cannot read this file ({type(e).__name__}: {e}). Check that it opens, or convert it to .txt.",
+                    path=name,
+                )
+            ],
+        )
     single = len(loaded.articles) == 1 and suffix != ".jsonl"
     loaded.articles = [_apply(a, overrides, single) for a in loaded.articles]
     return loaded

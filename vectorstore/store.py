@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -56,6 +56,24 @@ class Hit:
     score: float
 
 
+@dataclass
+class CheckReport:
+    """What ``newsrag check`` found: passages no article owns, passages of an older
+    version of their article, articles whose passages are missing, keyword drift."""
+
+    articles: int = 0
+    passages: int = 0
+    orphaned: list[str] = field(default_factory=list)  # chunk ids whose article has no record
+    superseded: list[str] = field(default_factory=list)  # chunk ids of an older version of their article
+    incomplete: list[str] = field(default_factory=list)  # article ids missing some or all of their passages
+    keyword_missing: int = 0  # live passages the keyword index does not hold
+    keyword_extra: int = 0  # indexed ids that are no live passage
+
+    @property
+    def ok(self) -> bool:
+        return not (self.orphaned or self.superseded or self.incomplete or self.keyword_missing or self.keyword_extra)
+
+
 def _days(published: str | None) -> int:
     if not published:
         return -1
@@ -88,7 +106,14 @@ def open_client(data_dir: str | None = None, host: str | None = None, port: int 
         return client
     if not data_dir:
         raise ConfigError("No data directory: set NEWSRAG_DATA_DIR (or NEWSRAG_CHROMA_HOST for a server).")
-    return chromadb.PersistentClient(path=data_dir, settings=settings)
+    try:
+        return chromadb.PersistentClient(path=data_dir, settings=settings)
+    except Exception as e:  # a damaged or foreign chroma.sqlite3, a store from another Chroma version
+        raise ConfigError(
+            f"The store in {data_dir} cannot be opened: it is damaged or not a Chroma store "
+            f"({type(e).__name__}: {str(e)[:200]}). Move that folder away (your articles must then be ingested "
+            "again), or point NEWSRAG_DATA_DIR at another folder."
+        ) from None
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -328,13 +353,109 @@ class ChromaStore:
                 documents=[a.text for a in arts[sl]],
                 metadatas=records[sl],
             )
-        self.chunks.delete(
-            where={
-                "$and": [
-                    {"article_id": {"$in": [a.id for a in arts]}},
-                    {"content_hash": {"$nin": [a.content_hash for a in arts]}},
-                ]
-            }
+        self.drop_superseded([(a.id, a.content_hash) for a in arts])
+
+    @_guarded
+    def drop_superseded(self, current: Sequence[tuple[str, str]]) -> None:
+        """Delete the passages of these articles that belong to another version than
+        ``(article_id, content_hash)``: what a crash after a commit may have left."""
+        for i in range(0, len(current), self.max_batch):
+            part = current[i : i + self.max_batch]
+            self.chunks.delete(
+                where={
+                    "$and": [
+                        {"article_id": {"$in": [a for a, _ in part]}},
+                        {"content_hash": {"$nin": [h for _, h in part]}},
+                    ]
+                }
+            )
+        self.keywords.invalidate()
+
+    @_guarded
+    def update_metadata(self, articles: Sequence[Article]) -> None:
+        """Apply new source/url/date to stored articles whose text is unchanged."""
+        if not articles:
+            return
+        old = self.get_articles([a.id for a in articles])
+        self.articles.update(
+            ids=[a.id for a in articles],
+            metadatas=[
+                {
+                    "title": a.title,
+                    "source": a.source or "",
+                    "url": a.url or "",
+                    "published": a.published or "",
+                    "published_days": _days(a.published),
+                    "content_hash": a.content_hash,
+                    "n_chunks": old[a.id].n_chunks,
+                }
+                for a in articles
+            ],
+        )
+        for a in articles:
+            res = self.chunks.get(where={"article_id": a.id}, include=["metadatas"])
+            if res["ids"]:
+                metas = [{**(m or {}), "published_days": _days(a.published)} for m in res["metadatas"] or []]
+                self.chunks.update(ids=res["ids"], metadatas=metas)
+
+    # ---- consistency ------------------------------------------------------
+    def _all(self, collection: Any, include: list[str]) -> tuple[list[str], list[Any]]:
+        ids: list[str] = []
+        metas: list[Any] = []
+        offset = 0
+        while True:
+            res = collection.get(include=include, limit=self.max_batch, offset=offset)
+            ids += res["ids"]
+            metas += res["metadatas"] or [{}] * len(res["ids"])
+            if len(res["ids"]) < self.max_batch:
+                return ids, metas
+            offset += self.max_batch
+
+    @_guarded
+    def check(self) -> CheckReport:
+        """Compare passages with their article records and with the keyword index."""
+        art_ids, art_metas = self._all(self.articles, ["metadatas"])
+        records = {i: self._stored(i, m or {}) for i, m in zip(art_ids, art_metas, strict=True)}
+        chunk_ids, chunk_metas = self._all(self.chunks, ["metadatas"])
+        report = CheckReport(articles=len(records), passages=len(chunk_ids))
+        live: dict[str, int] = {}
+        live_ids: set[str] = set()
+        for cid, m in zip(chunk_ids, chunk_metas, strict=True):
+            rec = records.get(str((m or {}).get("article_id")))
+            if rec is None:
+                report.orphaned.append(cid)
+            elif rec.content_hash != (m or {}).get("content_hash"):
+                report.superseded.append(cid)
+            else:
+                live[rec.id] = live.get(rec.id, 0) + 1
+                live_ids.add(cid)
+        report.incomplete = sorted(i for i, r in records.items() if live.get(i, 0) != r.n_chunks or r.n_chunks == 0)
+        indexed = self.keywords.indexed_ids()
+        if indexed is not None:
+            report.keyword_missing = len(live_ids - indexed)
+            report.keyword_extra = len(indexed - live_ids)
+        return report
+
+    @_guarded
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), self.max_batch):
+            self.chunks.delete(ids=list(ids[i : i + self.max_batch]))
+        self.keywords.invalidate()
+
+    @_guarded
+    def stored_article(self, id_: str) -> Article:
+        """The article as stored (text and metadata), to index it again."""
+        res = self.articles.get(ids=[id_], include=["documents", "metadatas"])
+        if not res["ids"]:
+            raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
+        m = (res["metadatas"] or [{}])[0] or {}
+        return Article(
+            id=id_,
+            title=str(m.get("title", "")),
+            text=str((res["documents"] or [""])[0]),
+            source=_opt(m.get("source")),
+            url=_opt(m.get("url")),
+            published=_opt(m.get("published")),
         )
 
     def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

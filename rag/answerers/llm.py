@@ -8,6 +8,7 @@ naming the backend and its URL.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from vectorstore.errors import BackendUnavailable, ConfigError, is_connection_er
 from vectorstore.store import Hit
 
 from ..prompts import ABSTAIN, ANSWER_SYSTEM, ANSWER_USER, PASSAGE
+from .supervisor import ModelServer, describe_exit
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -127,18 +129,66 @@ def default_gguf() -> Path:
     return found[0]
 
 
-def llamacpp_answerer(settings: Settings) -> ChatModelAnswerer:
-    try:
-        from langchain_community.chat_models import ChatLlamaCpp
-    except ImportError:
+class SupervisedLlamaAnswerer:
+    """llama.cpp out of process: a supervised ``llama_cpp.server`` child, spoken to as an
+    OpenAI-compatible server.  If the child dies (a native crash, a kill), the answer stops
+    with an error saying so, and the next question starts a new child."""
+
+    name = "llamacpp"
+
+    def __init__(self, server: ModelServer, settings: Settings) -> None:
+        self.server = server
+        self.model = server.model_path.name
+        self.settings = settings
+        self._answerer: ChatModelAnswerer | None = None
+        self._url = ""
+
+    def _client(self, url: str) -> ChatModelAnswerer:
+        if self._answerer is None or url != self._url:
+            from langchain_openai import ChatOpenAI
+
+            chat = ChatOpenAI(
+                model=self.model,
+                base_url=url,
+                api_key="not-needed",  # type: ignore[arg-type]
+                temperature=self.settings.temperature,
+                timeout=self.settings.llm_timeout,
+                max_retries=0,
+                max_completion_tokens=256,
+                streaming=True,
+            )
+            self._answerer = ChatModelAnswerer("llamacpp", self.model, chat, url, "")
+            self._url = url
+        return self._answerer
+
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+        url = self.server.ensure_running()
+        try:
+            yield from self._client(url).stream(question, passages)
+        except BackendUnavailable as e:
+            time.sleep(0.2)  # let a dying child be reaped before asking how it ended
+            code = self.server.exit_status()
+            if code is None:
+                raise
+            raise BackendUnavailable(
+                f"The llamacpp model process stopped in the middle of the answer ({describe_exit(code)}). "
+                f"It will be restarted with your next question; its log is {self.server.log_path}."
+            ) from e
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+def llamacpp_answerer(settings: Settings) -> SupervisedLlamaAnswerer:
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None:
         raise ConfigError(
-            "The llamacpp answerer needs llama-cpp-python and langchain-community: "
-            "`pip install 'newsrag[llamacpp]'` (compiles llama.cpp, about 12 minutes)."
-        ) from None
+            "The llamacpp answerer needs llama-cpp-python: `make dev` builds a portable wheel and installs it "
+            "(about 12 minutes, once)."
+        )
     path = Path(settings.model) if settings.model else default_gguf()
     if not path.is_file():
         raise ConfigError(f"NEWSRAG_MODEL={path} is not a file: give the path of a .gguf model.")
-    chat = ChatLlamaCpp(
-        model_path=str(path), temperature=settings.temperature, n_ctx=4096, max_tokens=256, verbose=False
-    )
-    return ChatModelAnswerer("llamacpp", path.name, chat, str(path), "Check the model file.")
+    server = ModelServer(path, settings.data_dir / "logs" / "llama-server.log", start_timeout=settings.llm_timeout)
+    return SupervisedLlamaAnswerer(server, settings)

@@ -1,0 +1,26 @@
+"""A bare ingest for the kill tests: `python tests/ingest_worker.py DATA_DIR CORPUS.jsonl`.
+
+The same Ingestor and store as `newsrag ingest`, with the hash embedder and small
+batches so that one run has many commit points, and without the CLI's start-up cost.
+"""
+
+import sys
+from pathlib import Path
+
+from vectorstore.chunker import Chunker
+from vectorstore.embedder import HashEmbedder
+from vectorstore.ingest import Ingestor
+from vectorstore.store import ChromaStore, open_client
+
+
+def main(data: str, corpus: str) -> None:
+    emb = HashEmbedder()
+    store = ChromaStore(open_client(str(Path(data) / "chroma")), emb.name, emb.dim)
+    report = Ingestor(store, emb, Chunker(max_words=40), batch_chunks=3).ingest_paths(
+        [Path(corpus)], on_progress=lambda o: print(o.status, o.article_id, flush=True)
+    )
+    print("Summary:", report.summary(), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,93 @@
+"""kill -9 at random moments of adding and replacing ingests: after the same ingest
+runs again, the store holds exactly the passages of a clean ingest (real embedded
+Chroma, real processes, the hash embedder)."""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from vectorstore.store import ChromaStore, open_client
+
+pytestmark = pytest.mark.slow
+KILLS_PER_KIND = 10
+
+
+def write_corpus(path: Path, version: int, n: int = 40) -> Path:
+    with path.open("w") as f:
+        for i in range(n):
+            sentences = [
+                f"Version {version} of report {i} says pier {j} of harbour {i} reopened in May." for j in range(12)
+            ]
+            f.write(json.dumps({"id": f"doc-{i}", "title": f"Harbour report {i}", "text": " ".join(sentences)}) + "\n")
+    return path
+
+
+def ingest(data: Path, corpus: Path, kill_after: float | None = None) -> float:
+    """Run the worker; with ``kill_after``, SIGKILL it that many seconds after its first
+    article was stored (so the kill lands inside the ingest, not in the start-up).
+    Returns the time from the first stored article to the end."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "ingest_worker.py"), str(data), str(corpus)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    t0 = time.monotonic()
+    if kill_after is not None:
+        try:
+            proc.wait(kill_after)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    out, err = proc.communicate(timeout=300)
+    if kill_after is None:
+        assert proc.returncode == 0 and first, err
+        assert "Summary:" in out
+    return time.monotonic() - t0
+
+
+def chunk_ids(data: Path) -> set[str]:
+    store = ChromaStore(open_client(str(data / "chroma")), "hash", 64)
+    ids: set[str] = set()
+    offset = 0
+    while True:
+        res = store.chunks.get(limit=1000, offset=offset, include=[])
+        ids |= set(res["ids"])
+        if len(res["ids"]) < 1000:
+            return ids
+        offset += 1000
+
+
+@pytest.mark.parametrize("kind", ["adding", "replacing"])
+def test_random_kills_then_rerun_converge_to_a_clean_store(tmp_path: Path, kind: str) -> None:
+    v1 = write_corpus(tmp_path / "v1.jsonl", 1)
+    v2 = write_corpus(tmp_path / "v2.jsonl", 2)
+    clean = tmp_path / "clean"
+    start = tmp_path / "start"  # the store before the ingest that gets killed
+    if kind == "replacing":
+        ingest(start, v1)
+    else:
+        start.mkdir()
+    shutil.copytree(start, clean, dirs_exist_ok=True)
+    duration = ingest(clean, v2)
+    expected = chunk_ids(clean)
+    assert len(expected) > 40
+
+    rng = random.Random(f"{kind}-{os.getpid()}")
+    killed_midway = 0
+    for n in range(KILLS_PER_KIND):
+        data = tmp_path / f"run{n}"
+        shutil.copytree(start, data)
+        delay = rng.uniform(0.0, duration)
+        ingest(data, v2, kill_after=delay)
+        killed = chunk_ids(data)
+        killed_midway += killed != expected
+        ingest(data, v2)  # the same ingest again
+        assert chunk_ids(data) == expected, f"kill {n} at {delay:.2f}s of {duration:.2f}s did not converge"
+    assert killed_midway >= KILLS_PER_KIND // 2, "most kills landed outside the ingest: the corpus is too small"
