@@ -143,7 +143,8 @@ def test_a_long_add_does_not_hold_up_another_users_add(client: Any) -> None:
     """Two users add at once: the short article is stored while the long one is still being embedded."""
     import time
 
-    long_text = " ".join(f"Paragraph {i} of the harbour budget report lists cranes, piers and ferries." for i in range(2500))
+    sentence = "Paragraph {} of the harbour budget report lists cranes, piers and ferries."
+    long_text = " ".join(sentence.format(i) for i in range(2500))
     big = client.submit("Harbour budget in full", long_text, "", "", "", api_name="/add_article")
     time.sleep(1.0)  # the long add is under way
     small = client.predict("Ferry strike ends", "The ferry strike ended on Tuesday night.", "", "", "",
