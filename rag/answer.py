@@ -34,6 +34,13 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     answerer: str = ""
     retrieved: list[str] = field(default_factory=list)  # article ids, best first, as retrieval ranked them
+    as_of: str = ""  # YYYY-MM-DD: the moment the question was asked as of
+    as_of_given: bool = False  # the user chose it (else: today)
+    time_scope: str = ""  # "since..until" when the question named a period, "recent" for a recency preference
+
+    @property
+    def as_of_matters(self) -> bool:
+        return self.as_of_given or bool(self.time_scope)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

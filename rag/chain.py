@@ -21,6 +21,7 @@ from .answer import Answer, Citation
 from .answerers import Answerer
 from .citations import parse_citations
 from .condense import Message, condense
+from .filters import Filters
 from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED
 from .retriever import NewsRetriever
 
@@ -36,6 +37,7 @@ class _State:
     passages: list[Hit] = field(default_factory=list)  # the first k: what the answer is written from
     vector: Any = None
     empty_store: bool = False
+    filters: Filters = field(default_factory=Filters)
     timings: dict[str, float] = field(default_factory=dict)
     t0: float = 0.0
 
@@ -75,14 +77,14 @@ class AnswerChain:
         t0 = time.perf_counter()
         q = validate_question(inputs.get("question"), self.max_question_chars)
         history = list(inputs.get("history") or [])
-        state = _State(question=q, history=history, t0=t0)
+        state = _State(question=q, history=history, t0=t0, filters=inputs.get("filters") or Filters())
         state.standalone = condense(q, history)
         state.timings["condense_ms"] = (time.perf_counter() - t0) * 1000
         return state
 
     def _retrieve(self, state: _State) -> _State:
         t = time.perf_counter()
-        state.hits, state.vector = self.retriever.search(state.standalone)
+        state.hits, state.vector = self.retriever.search(state.standalone, filters=state.filters)
         state.passages = state.hits[: self.retriever.k]
         if not state.hits and self.retriever.store.count_chunks() == 0:
             state.empty_store = True
@@ -101,7 +103,11 @@ class AnswerChain:
 
     def _finish(self, state: _State, **kw: Any) -> Answer:
         state.timings["total_ms"] = (time.perf_counter() - state.t0) * 1000
+        t = self.retriever.last_time
         return Answer(
+            as_of=state.filters.as_of_or_today().isoformat(),
+            as_of_given=state.filters.as_of is not None,
+            time_scope=(f"{t.since or ''}..{t.until or ''}" if t.has_window else "recent" if t.recency else ""),
             question=state.question,
             standalone_question=state.standalone,
             timings=state.timings,
@@ -162,13 +168,15 @@ class AnswerChain:
         return self._finish(state, text=parsed.text, citations=citations, uncited=not citations)
 
     # ---- entry points ----------------------------------------------------
-    def stream(self, question: str, history: Iterable[Message] | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: Iterable[Message] | None = None, filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
         """Yield answer text pieces, then the final :class:`Answer`."""
-        yield from self.runnable.stream({"question": question, "history": list(history or [])})
+        yield from self.runnable.stream({"question": question, "history": list(history or []), "filters": filters})
 
-    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None) -> Answer:
         final = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, filters):
             if isinstance(item, Answer):
                 final = item
         assert final is not None

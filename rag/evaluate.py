@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vectorstore.article import Article
+from vectorstore.article import Article, parse_date
 from vectorstore.errors import ConfigError
 from vectorstore.ingest import Progress
 from vectorstore.loaders import load_file
 
 from .answer import Answer
+from .filters import Filters
 from .metrics import contains_gold, mean_of, percentiles, ranking, token_f1
 from .service import NewsRAG
 from .settings import Settings
@@ -40,6 +41,7 @@ class Question:
     answers: list[str]
     evidence_ids: list[str]
     type: str | None = None
+    question_date: str | None = None  # ask as of this day (dated news sets)
 
     @property
     def answerable(self) -> bool:
@@ -84,9 +86,10 @@ class EvalInputs:
                         answers=[str(a) for a in obj.get("answers") or []],
                         evidence_ids=[str(e) for e in obj.get("evidence_ids") or []],
                         type=obj.get("type"),
+                        question_date=parse_date(obj.get("question_date")),
                     )
                 )
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
                 raise ConfigError(f"{self.questions}, line {n}: not a question record ({e}). Fix the line.") from None
         self.items = items[:limit] if limit else items
         return self
@@ -222,7 +225,7 @@ class EvalRun:
         svc = self._service()
         answers = []
         for q in items:
-            answers.append(svc.ask(q.question))
+            answers.append(svc.ask(q.question, filters=Filters.parse(as_of=q.question_date)))
             if on_question:
                 on_question()
         report: dict[str, Any] = {"ours": score_ours(items, answers)}

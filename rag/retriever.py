@@ -11,7 +11,14 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from vectorstore.embedder import Embedder
-from vectorstore.store import ChromaStore, Hit
+from vectorstore.errors import InputError
+from vectorstore.store import ChromaStore, Hit, Scope
+
+from .filters import Filters
+from .stages import Request, make_stages, run_stages
+from .timeexpr import TimeScope, parse_time
+
+DEFAULT_STAGES = "dense,keyword,time"
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -31,63 +38,61 @@ def hit_to_document(hit: Hit) -> Document:
     )
 
 
-RRF_K = 60
-
-
 class NewsRetriever(BaseRetriever):
-    """Embeds the query with our embedder and asks the store for the top passages.
+    """Embeds the query and runs the ranking stages (:mod:`rag.stages`) over the store.
 
     ``search`` returns the ``fetch_k`` best passages (the ranking that retrieval
-    is measured on); the answer is written from the first ``k``.
-
-    ``last_timings`` holds milliseconds for ``embed`` and ``search`` of the
-    latest call.
+    is measured on); the answer is written from the first ``k``.  ``last_timings``
+    holds milliseconds for ``embed`` and ``search`` of the latest call, and
+    ``last_time`` what the question said about time.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Any  # ChromaStore (Any: pydantic can't validate it)
     embedder: Any  # Embedder
+    stages: list[Any]  # RankingStage
     k: int = 5
     fetch_k: int = 30
-    hybrid: bool = True  # fuse the dense ranking with BM25's (reciprocal rank fusion)
     last_timings: dict[str, float] = Field(default_factory=dict)
+    last_time: TimeScope = Field(default_factory=TimeScope)
 
     @classmethod
     def create(
-        cls, store: ChromaStore, embedder: Embedder, k: int = 5, fetch_k: int = 30, hybrid: bool = True
+        cls, store: ChromaStore, embedder: Embedder, k: int = 5, fetch_k: int = 30, stages: str = DEFAULT_STAGES
     ) -> NewsRetriever:
-        return cls(store=store, embedder=embedder, k=k, fetch_k=max(k, fetch_k), hybrid=hybrid)
+        return cls(store=store, embedder=embedder, k=k, fetch_k=max(k, fetch_k), stages=make_stages(stages, store))
 
-    def search(self, query: str, k: int | None = None) -> tuple[list[Hit], Any]:
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    def scope(self, filters: Filters) -> Scope:
+        """The hard limits: nothing published after as-of (or ``until``), nothing before ``since``."""
+        as_of = filters.as_of_or_today()
+        until = min(as_of, filters.until) if filters.until else as_of
+        ids = self.store.article_ids_from(filters.sources) if filters.sources else None
+        if ids is not None and not ids:
+            raise InputError(
+                f"No stored article is from {', '.join(filters.sources)}. "
+                "`newsrag list` (or the Library) shows the outlets; check the spelling or drop the filter."
+            )
+        return Scope(
+            max_day=until.toordinal(), min_day=filters.since.toordinal() if filters.since else None, article_ids=ids
+        )
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> tuple[list[Hit], Any]:
+        filters = filters or Filters()
         t0 = time.perf_counter()
         vector = self.embedder.embed([query])[0]
         t1 = time.perf_counter()
-        n = k or self.fetch_k
-        hits = self.store.query(vector, n)
-        t2 = time.perf_counter()
-        self.last_timings = {"embed_ms": (t1 - t0) * 1000, "search_ms": (t2 - t1) * 1000}
-        if self.hybrid:
-            hits = self._fuse(query, vector, hits, n)
-            self.last_timings["keyword_ms"] = (time.perf_counter() - t2) * 1000
+        as_of = filters.as_of_or_today()
+        self.last_time = parse_time(query, as_of) if "time" in self.stage_names else TimeScope()
+        req = Request(text=query, vector=vector, n=k or self.fetch_k, scope=self.scope(filters),
+                      time=self.last_time, as_of=as_of)  # fmt: skip
+        hits = run_stages(self.stages, req, self.store)
+        self.last_timings = {"embed_ms": (t1 - t0) * 1000, "search_ms": (time.perf_counter() - t1) * 1000}
         return hits, vector
-
-    def _fuse(self, query: str, vector: Any, dense: list[Hit], n: int) -> list[Hit]:
-        """Reciprocal rank fusion (k=60) of the dense ranking and BM25's.
-
-        Every hit keeps its cosine similarity as ``score`` (what abstention reads).
-        """
-        keyword_ids = self.store.keyword_search(query, n)
-        fused: dict[str, float] = {}
-        for ranking in ([h.chunk_id for h in dense], keyword_ids):
-            for rank, cid in enumerate(ranking):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        top = sorted(fused, key=lambda c: -fused[c])[:n]
-        by_id = {h.chunk_id: h for h in dense}
-        # fetch only the keyword-only passages that made the cut (and drop uncommitted ones)
-        for h in self.store.hits_by_ids([c for c in top if c not in by_id], vector):
-            by_id[h.chunk_id] = h
-        return [by_id[c] for c in top if c in by_id]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         hits, _ = self.search(query, self.k)

@@ -21,6 +21,7 @@ from .answer import Answer
 from .answerers import ANSWERERS, Answerer, make_answerer
 from .chain import AnswerChain
 from .condense import Message
+from .filters import Filters
 from .retriever import NewsRetriever
 from .settings import Settings
 
@@ -51,7 +52,7 @@ class NewsRAG:
         self.store = store
         self.embedder = embedder
         self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words))
-        self.retriever = NewsRetriever.create(store, embedder, k=settings.top_k, hybrid=settings.retrieval == "hybrid")
+        self.retriever = NewsRetriever.create(store, embedder, k=settings.top_k, stages=settings.stages)
         self.chain = self._make_chain(answerer)
 
     def _make_chain(self, answerer: Answerer) -> AnswerChain:
@@ -94,17 +95,24 @@ class NewsRAG:
     def answerer_names() -> list[str]:
         return list(ANSWERERS)
 
-    def stream(self, question: str, history: Iterable[Message] | None = None) -> Iterator[str | Answer]:
-        return self.chain.stream(question, history)
+    def stream(
+        self, question: str, history: Iterable[Message] | None = None, filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        return self.chain.stream(question, history, filters)
 
-    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
-        return self.chain.ask(question, history)
+    def ask(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None) -> Answer:
+        """Answer ``question`` as of ``filters.as_of`` (today by default), within its filters."""
+        return self.chain.ask(question, history, filters)
 
     # ---- the library -----------------------------------------------------
     def ingest_paths(
-        self, paths: Sequence[Path], overrides: Overrides | None = None, on_progress: Progress | None = None
+        self,
+        paths: Sequence[Path],
+        overrides: Overrides | None = None,
+        on_progress: Progress | None = None,
+        urls: Sequence[str] = (),
     ) -> IngestReport:
-        return self.ingestor.ingest_paths(paths, overrides, self.settings.max_file_mb, on_progress)
+        return self.ingestor.ingest_paths(paths, overrides, self.settings.max_file_mb, on_progress, urls)
 
     def add_article(self, article: Article) -> Outcome:
         return self.ingestor.ingest([("(pasted)", article)])[0]

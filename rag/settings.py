@@ -34,7 +34,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     ),
     "base_url": ("NEWSRAG_BASE_URL", "Server URL for `openai` (e.g. `http://127.0.0.1:8080/v1`) or `ollama`."),
     "api_key": ("NEWSRAG_API_KEY", "API key for `openai`; never printed. Default: none (local servers)."),
-    "retrieval": ("NEWSRAG_RETRIEVAL", "`hybrid` (default: dense + BM25, reciprocal rank fusion) or `dense`."),
+    "stages": (
+        "NEWSRAG_STAGES",
+        "Ranking stages fused by reciprocal rank fusion: `dense`, `keyword` (BM25), `time` (the question's "
+        "period or recent news). Default `dense,keyword,time`.",
+    ),
     "top_k": ("NEWSRAG_TOP_K", "Passages retrieved per question. Default 5."),
     "min_score": (
         "NEWSRAG_MIN_SCORE",
@@ -66,7 +70,7 @@ class Settings:
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    retrieval: str = "hybrid"
+    stages: str = "dense,keyword,time"
     top_k: int = 5
     min_score: float = 0.33  # benchmarks/tune_abstention.py
     chunk_words: int = 120
@@ -79,8 +83,9 @@ class Settings:
     auth: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.retrieval not in ("hybrid", "dense"):
-            raise ConfigError(f"retrieval must be hybrid or dense, got {self.retrieval!r} (NEWSRAG_RETRIEVAL).")
+        from rag.stages import stage_names
+
+        stage_names(self.stages)  # raises ConfigError naming the unknown ones
         if self.top_k < 1 or self.top_k > 100:
             raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k} (NEWSRAG_TOP_K).")
         if not -1.0 <= self.min_score <= 1.0:

@@ -7,9 +7,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +134,38 @@ def running_app(data_dir: Path, embedder: Any, **overrides: Any) -> Iterator[str
         yield f"http://127.0.0.1:{settings.port}/"
     finally:
         app.close()
+
+
+# ---- a local web site (127.0.0.1) with saved pages, for articles by URL --------------------------
+PAGE = (
+    "<html><head><title>Port strike ends</title><meta property='og:site_name' content='Harbour News'></head><body>"
+    "<article><h1>Port strike ends</h1><p>The strike at the port of Rotterdam ended on Tuesday after dockworkers "
+    "accepted a pay offer of seven percent over two years.</p><p>Container ships that waited at anchor for a week "
+    "began unloading on Wednesday morning, the port authority said.</p></article></body></html>"
+)
+PAGES = {
+    "/news/2023/03/14/strike.html": ("text/html; charset=utf-8", PAGE.encode()),
+    "/notes.txt": ("text/plain", b"Ferry resumes\nThe island ferry resumed service on Sunday after storm repairs.\n"),
+    "/logo.png": ("image/png", b"\x89PNG\r\n\x1a\n" + bytes(32)),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        kind, body = PAGES.get(self.path, ("text/plain", b""))
+        self.send_response(200 if self.path in PAGES else 404)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

@@ -162,3 +162,37 @@ def test_payloads_in_every_field_create_no_element_and_no_request(page: Any, app
     assert page.locator("img[src*='127.0.0.1:9'], a[href*='phish']").count() == 0
     foreign = [u for u in requests if not u.startswith(own) and not u.startswith("data:")]
     assert foreign == [], f"requests left for other hosts: {foreign}"
+
+
+def test_as_of_date_beside_the_question_box(page: Any, tmp_path: Path) -> None:
+    """The as-of date shows today's; set to a day, answers say so; set before the seed's date, it is not used."""
+    import datetime as dt
+
+    as_of = page.locator("#as-of input")
+    expect(as_of).to_have_value(re.compile(dt.date.today().isoformat()), timeout=15_000)
+    as_of.fill("2025-02-18")
+    as_of.press("Enter")
+    ask(page, "Where might Trump and Putin meet this week?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    text = page.locator("body").inner_text()
+    assert "As of 18 February 2025" in text and "rigth.news, 2025-02-16" in text
+    page.screenshot(path=str(tmp_path / "as-of.png"), full_page=True)
+    as_of.fill("2025-02-01")
+    as_of.press("Enter")
+    ask(page, "Where might Trump and Putin meet?")
+    page.get_by_text("found nothing").last.wait_for(timeout=60_000)
+
+
+def test_add_an_article_by_url(page: Any, site: str, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Article URL").fill(f"{site}/news/2023/03/14/strike.html")
+    page.get_by_role("button", name="Fetch and add").click()
+    page.get_by_text("added: Port strike ends").wait_for(timeout=30_000)
+    page.get_by_label("Article URL").fill(f"{site}/missing.html")
+    page.get_by_role("button", name="Fetch and add").click()
+    page.get_by_text("the server answered HTTP 404").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "url.png"), full_page=True)
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_label("Search titles").fill("Port strike")
+    page.locator("text=Harbour News >> visible=true").first.wait_for(timeout=15_000)
+    assert "2023-03-14" in page.locator("body").inner_text()

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from rag.service import NewsRAG
+from rag.stages import make_stages
 from tests.conftest import make_service
 from vectorstore.article import Article
 from vectorstore.errors import NotFound
@@ -133,5 +134,5 @@ def test_hybrid_retrieval_finds_rare_words_and_follows_writes(tmp_path: Path, ba
     svc.delete("qb")
     assert "qb" not in {h.article_id for h in svc.retriever.search("Quebec highway snow")[0]}
     # dense only: the keyword side is off
-    svc.retriever.hybrid = False
+    svc.retriever.stages = make_stages("dense", svc.store)
     assert len(svc.retriever.search("Quebec highway snow")[0]) == len(arts)

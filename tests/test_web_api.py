@@ -152,3 +152,19 @@ def test_a_long_add_does_not_hold_up_another_users_add(client: Any) -> None:
     assert small["status"] == "added"
     assert not big.done(), "the short add waited for the long one"
     assert big.result(timeout=600)["status"] == "added"
+
+
+def test_ask_as_of_a_day_with_filters(client: Any) -> None:
+    from gradio_client.exceptions import AppError
+
+    q = "Where might Trump and Putin meet this week?"
+    answer = client.predict(q, None, "2025-02-18", "", "", "", api_name="/ask")
+    assert answer["as_of"] == "2025-02-18" and answer["time_scope"] == "2025-02-11..2025-02-18"
+    assert answer["citations"] and answer["citations"][0]["published"] == "2025-02-16"
+    before = client.predict(q, None, "2025-02-10", "", "", "", api_name="/ask")  # before the seed was published
+    assert before["abstained"] or not before["citations"]
+    assert client.predict(q, None, "", "", "", "rigth.news", api_name="/ask")["citations"]
+    with pytest.raises(AppError, match="No stored article is from Nowhere Gazette"):
+        client.predict(q, None, "", "", "", "Nowhere Gazette", api_name="/ask")
+    with pytest.raises(AppError, match="as_of: date '2025-02-30' does not exist"):
+        client.predict(q, None, "2025-02-30", "", "", "", api_name="/ask")

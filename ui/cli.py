@@ -99,16 +99,16 @@ def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--source", help="Outlet of the articles, e.g. 'Reuters'.")
 @click.option("--date", "published", help="Publication date, YYYY-MM-DD.")
 @click.option("--title", help="Title (for a single article file).")
 @click.option("--url", help="URL (for a single article file).")
 @click.option("--id", "article_id", help="Article id (for a single article file); default: a hash of the text.")
 @click.pass_obj
-def ingest(obj: Context, paths: tuple[Path, ...], source: str | None, published: str | None,
+def ingest(obj: Context, paths: tuple[str, ...], source: str | None, published: str | None,
            title: str | None, url: str | None, article_id: str | None) -> None:  # fmt: skip
-    """Add articles from .txt, .md, .html, .pdf and .jsonl files or folders."""
+    """Add articles from .txt, .md, .html, .pdf and .jsonl files or folders, or from web pages (https://…)."""
 
     def go() -> None:
         from vectorstore.article import parse_date
@@ -122,7 +122,10 @@ def ingest(obj: Context, paths: tuple[Path, ...], source: str | None, published:
         overrides = Overrides(title=title, source=source, published=date, url=url, id=article_id)
         service = obj.service()
         with progress_bar(obj.quiet, "Ingesting") as tick:
-            report = service.ingest_paths(list(paths), overrides, on_progress=tick)
+            from vectorstore.fetch import is_url
+
+            files = [Path(p) for p in paths if not is_url(p)]
+            report = service.ingest_paths(files, overrides, on_progress=tick, urls=[p for p in paths if is_url(p)])
         from .render import report_text
 
         click.echo(report_text(report))
@@ -132,15 +135,33 @@ def ingest(obj: Context, paths: tuple[Path, ...], source: str | None, published:
     run_safely(go)
 
 
+def time_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of, --since, --until and --source, shared by `ask` and `chat`."""
+    fn = click.option("--source", "sources", multiple=True, help="Only articles from this outlet (repeatable).")(fn)
+    fn = click.option("--until", help="Only articles published on or before this day (YYYY-MM-DD).")(fn)
+    fn = click.option("--since", help="Only articles published on or after this day (YYYY-MM-DD).")(fn)
+    fn = click.option(
+        "--as-of", "as_of", help="Ask as of this day (YYYY-MM-DD; default today): later articles are never used."
+    )(fn)
+    return fn
+
+
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the structured answer as JSON.")
+@time_options
 @click.pass_obj
-def ask(obj: Context, question: str, as_json: bool) -> None:
-    """Answer QUESTION from the stored articles, with numbered sources."""
+def ask(obj: Context, question: str, as_json: bool, as_of: str | None, since: str | None, until: str | None,
+        sources: tuple[str, ...]) -> None:  # fmt: skip
+    """Answer QUESTION from the stored articles, with numbered sources.
+
+    Time in the question ("this week", "in March", "since Monday") is read relative to --as-of."""
 
     def go() -> None:
-        answer = obj.service().ask(question)
+        from rag.filters import Filters
+
+        filters = Filters.parse(as_of=as_of, since=since, until=until, sources=list(sources))
+        answer = obj.service().ask(question, filters=filters)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         else:
@@ -152,13 +173,17 @@ def ask(obj: Context, question: str, as_json: bool) -> None:
 
 
 @main.command()
+@time_options
 @click.pass_obj
-def chat(obj: Context) -> None:
+def chat(obj: Context, as_of: str | None, since: str | None, until: str | None, sources: tuple[str, ...]) -> None:
     """Ask questions one per line; follow-ups use the conversation so far."""
 
     def go() -> None:
         from rag.answer import Answer
+        from rag.filters import Filters
         from vectorstore.errors import InputError
+
+        filters = Filters.parse(as_of=as_of, since=since, until=until, sources=list(sources))
 
         from .render import answer_text
 
@@ -169,7 +194,7 @@ def chat(obj: Context) -> None:
             if not q:
                 continue
             try:
-                answer: Answer = service.ask(q, history)
+                answer: Answer = service.ask(q, history, filters)
             except InputError as e:
                 click.echo(f"Error: {e}", err=True)
                 continue

@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -30,8 +31,22 @@ def source_label(title: str, source: str | None, published: str | None) -> str:
     return f"{title} — {source or 'unknown source'}, {published or 'undated'}"
 
 
+def as_of_line(answer: Answer) -> str:
+    """ "As of 5 January 2023", with the period the question named, when there was one."""
+    day = dt.date.fromisoformat(answer.as_of)
+    line = f"As of {day.day} {day.strftime('%B %Y')}"
+    if ".." in answer.time_scope:
+        since, until = answer.time_scope.split("..")
+        line += f"; articles from {since or 'the start'} to {until or 'then'}"
+    elif answer.time_scope == "recent":
+        line += "; recent articles first"
+    return line
+
+
 def answer_markdown(answer: Answer) -> str:
     parts = [md_escape(answer.text)]
+    if answer.as_of_matters:
+        parts.append(f"<sub>{md_escape(as_of_line(answer))}</sub>")
     if answer.standalone_question != answer.question:
         parts.append(f"<sub>searched for: {md_escape(answer.standalone_question)}</sub>")
     if answer.uncited:

@@ -9,7 +9,7 @@ from rag.answer import Answer
 from vectorstore.ingest import IngestReport
 from vectorstore.store import CheckReport
 
-from .format import source_label
+from .format import as_of_line, source_label
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -28,6 +28,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
 
 def _answer_text(answer: Answer, width: int) -> str:
     lines = [textwrap.fill(answer.text, width)]
+    if answer.as_of_matters:
+        lines.append(f"({as_of_line(answer)})")
     if answer.standalone_question != answer.question:
         lines.append(f"(searched for: {answer.standalone_question})")
     if answer.uncited:

@@ -7,6 +7,7 @@ translates its errors into ``gr.Error`` messages.  Nothing is built at import;
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import inspect
 import logging
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from rag.answer import Answer
+from rag.filters import Filters
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
 
@@ -86,9 +88,18 @@ def build_app(service: Any, settings: Any) -> Any:
 
     # ---- API + UI actions ------------------------------------------------
     @_friendly
-    def ask(question: str, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Answer a question; returns the answer with its structured citations."""
-        return dict(service.ask(question, history or []).to_dict())
+    def ask(
+        question: str,
+        history: list[dict[str, Any]] | None = None,
+        as_of: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question as of a day (YYYY-MM-DD, default today), optionally within a date range
+        and for an outlet; returns the answer with its structured citations."""
+        filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=source)
+        return dict(service.ask(question, history or [], filters).to_dict())
 
     @_friendly
     def add_article(title: str, text: str, source: str = "", published: str = "", url: str = "") -> dict[str, Any]:
@@ -146,14 +157,23 @@ def build_app(service: Any, settings: Any) -> Any:
 
     # ---- chat ---------------------------------------------------------------
     @_friendly
-    def chat(message: str, history: list[dict[str, Any]], cited: list[Any]) -> Iterator[tuple[Any, ...]]:
+    def chat(
+        message: str,
+        history: list[dict[str, Any]],
+        cited: list[Any],
+        as_of: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        outlet: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=outlet)
         prior = [m for m in history if isinstance(m, dict)]
         history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         yield history, "", gr.update(), cited
         text = ""
         final: Answer | None = None
         try:
-            for item in service.stream(message, prior):
+            for item in service.stream(message, prior, filters):
                 if isinstance(item, Answer):
                     final = item
                 else:
@@ -181,6 +201,9 @@ def build_app(service: Any, settings: Any) -> Any:
         c = cited[index]
         return highlighted_article(c.title, service.article_text(c.article_id), c.start, c.end)
 
+    def outlets() -> list[str]:
+        return ["", *sorted({a.source for a in service.list_articles() if a.source}, key=str.lower)]
+
     # ---- library --------------------------------------------------------------
     def library_rows(query: str = "") -> list[list[Any]]:
         q = (query or "").strip().lower()
@@ -198,6 +221,18 @@ def build_app(service: Any, settings: Any) -> Any:
         with gr.Tab("Chat"):
             chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True)
             question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
+            with gr.Row():
+                as_of = gr.DateTime(
+                    label="As of",
+                    include_time=False,
+                    type="string",
+                    info="Later articles are not used",
+                    elem_id="as-of",
+                )
+                since = gr.DateTime(label="Since", include_time=False, type="string", info="Optional", elem_id="since")
+                until = gr.DateTime(label="Until", include_time=False, type="string", info="Optional", elem_id="until")
+                outlet = gr.Dropdown(label="Outlet", choices=outlets(), value="", allow_custom_value=True,
+                                     info="Optional")  # fmt: skip
             sources = gr.Dropdown(label="Open a source", choices=[], visible=False, type="value")
             source_view = gr.HTML()
             cited = gr.State([])  # the latest answer's citations, per browser session
@@ -211,6 +246,9 @@ def build_app(service: Any, settings: Any) -> Any:
                     f_url = gr.Textbox(label="URL")
                 add_btn = gr.Button("Add article", variant="primary")
                 add_result = gr.Markdown()
+                with gr.Row():
+                    f_link = gr.Textbox(label="Article URL", placeholder="https://…", scale=4)
+                    link_btn = gr.Button("Fetch and add", scale=1)
             with gr.Column():
                 # No file_types filter: Gradio would refuse the whole batch; our loaders
                 # refuse each bad file with its reason and still add the good ones.
@@ -229,8 +267,12 @@ def build_app(service: Any, settings: Any) -> Any:
 
         # ---- wiring -----------------------------------------------------------
         question.submit(
-            chat, [question, chatbot, cited], [chatbot, question, sources, cited], api_visibility="private"
-        ).then(lambda: settings_md(), None, settings_view, api_visibility="private")
+            chat, [question, chatbot, cited, as_of, since, until, outlet], [chatbot, question, sources, cited],
+            api_visibility="private",
+        ).then(lambda: settings_md(), None, settings_view, api_visibility="private")  # fmt: skip
+        # the as-of date is today's for each visitor, when the page loads (a server may run for days)
+        app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=outlets())), None, [as_of, outlet],
+                 api_visibility="private")  # fmt: skip
         sources.change(open_source, [sources, cited], source_view, api_visibility="private")
 
         @_friendly
@@ -251,6 +293,31 @@ def build_app(service: Any, settings: Any) -> Any:
             if failed:
                 gr.Warning(html.escape("Not added — " + "; ".join(failed), quote=False))
             return rows
+
+        @_friendly
+        def add_url(url: str) -> dict[str, Any]:
+            """Fetch a web page (on the user's request) and add its article: status, article_id, title."""
+            expect_text("url", url)
+            from vectorstore.fetch import is_url
+
+            url = (url or "").strip()
+            if not is_url(url):
+                raise InputError("Give the article's address, starting with https:// (or http://).")
+            report = service.ingest_paths([], urls=[url])
+            o = report.outcomes[0]
+            if o.status == "failed":
+                raise InputError(f"The page was not added: {o.reason}")
+            return {"status": o.status, "article_id": o.article_id, "title": o.title}
+
+        @_friendly
+        def ui_add_url(url: str) -> tuple[str, str]:
+            o = add_url(url)
+            return f"**{o['status']}**: {md_escape(o['title'])} (id {md_escape(o['article_id'])})", settings_md()
+
+        link_btn.click(
+            ui_add_url, f_link, [add_result, settings_view], api_visibility="private",
+            concurrency_limit=ADD_CONCURRENCY, concurrency_id="add",
+        ).then(library_rows, search, table, api_visibility="private")  # fmt: skip
 
         upload_btn.click(
             add_files,
@@ -308,6 +375,7 @@ def build_app(service: Any, settings: Any) -> Any:
 
         gr.api(ask, api_name="ask")
         gr.api(add_article, api_name="add_article", concurrency_limit=ADD_CONCURRENCY, concurrency_id="add")
+        gr.api(add_url, api_name="add_url", concurrency_limit=ADD_CONCURRENCY, concurrency_id="add")
         gr.api(list_articles, api_name="list_articles")
         gr.api(delete_article, api_name="delete_article")
     return app

@@ -19,7 +19,7 @@ from .article import Article
 from .chunker import Chunker
 from .embedder import Embedder
 from .errors import IngestError, NewsragError
-from .loaders import DEFAULT_MAX_FILE_MB, Overrides, expand_paths, load_file
+from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
 from .store import ChromaStore, StoredArticle
 
 log = logging.getLogger(__name__)
@@ -174,15 +174,21 @@ class Ingestor:
         overrides: Overrides | None = None,
         max_mb: float = DEFAULT_MAX_FILE_MB,
         on_progress: Progress | None = None,
+        urls: Sequence[str] = (),
     ) -> IngestReport:
+        """Files and folders in ``paths``, and web pages in ``urls`` (fetched on the user's request)."""
+        from .fetch import load_url
+
         report = IngestReport()
         files = expand_paths(list(paths))
-        if not files:
+        if not files and not urls:
             raise IngestError("no supported files found. Give .txt, .md, .html, .pdf or .jsonl files or folders.")
+        sources: list[Callable[[], Loaded]] = [lambda f=f: load_file(f, overrides, max_mb) for f in files]  # type: ignore[misc]
+        sources += [lambda u=u: load_url(u, overrides, max_mb) for u in urls]  # type: ignore[misc]
 
         def items() -> Iterable[tuple[str, Article]]:
-            for f in files:
-                loaded = load_file(f, overrides, max_mb)
+            for source in sources:
+                loaded = source()
                 for err in loaded.errors:
                     o = Outcome(
                         "failed", loaded.path, reason=str(err.reason) + (f" (line {err.line})" if err.line else "")

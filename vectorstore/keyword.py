@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .store import Scope
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +29,8 @@ def _bm25s() -> Any:
 
 
 class KeywordIndex(Protocol):
-    def search(self, query: str, k: int) -> list[str]:
-        """Ids of the ``k`` passages that match ``query``'s words best, best first."""
+    def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        """Ids of the ``k`` passages within ``scope`` that match ``query``'s words best, best first."""
         ...
 
     def invalidate(self) -> None: ...
@@ -41,6 +46,8 @@ class BM25Index:
         self.chunks = chunks  # the Chroma collection of passages
         self.k1, self.b, self.page = k1, b, page
         self._ids: list[str] = []
+        self._days = np.zeros(0, dtype=np.int64)  # published_days per indexed passage (-1: undated)
+        self._articles: list[str] = []
         self._bm25: Any = None
         self._built_for = -1  # passage count the index was built for
         self._lock = threading.Lock()
@@ -52,10 +59,16 @@ class BM25Index:
         bm25s = _bm25s()
         ids: list[str] = []
         texts: list[str] = []
+        days: list[int] = []
+        articles: list[str] = []
         for offset in range(0, count, self.page):
-            res = self.chunks.get(include=["documents"], limit=self.page, offset=offset)
+            res = self.chunks.get(include=["documents", "metadatas"], limit=self.page, offset=offset)
             ids += res["ids"]
             texts += [str(d) for d in res["documents"] or []]
+            metas = [m or {} for m in res["metadatas"] or []]
+            days += [int(m.get("published_days", -1)) for m in metas]
+            articles += [str(m.get("article_id", "")) for m in metas]
+        self._days, self._articles = np.asarray(days, dtype=np.int64), articles
         bm25 = bm25s.BM25(k1=self.k1, b=self.b)
         if texts:
             bm25.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
@@ -69,7 +82,17 @@ class BM25Index:
                 self._build(count)
             return set(self._ids)
 
-    def search(self, query: str, k: int) -> list[str]:
+    def _mask(self, scope: Scope) -> np.ndarray:
+        mask = np.ones(len(self._ids), dtype=bool)
+        if scope.max_day is not None:
+            mask &= self._days <= scope.max_day
+        if scope.min_day is not None:
+            mask &= self._days >= scope.min_day
+        if scope.article_ids is not None:
+            mask &= np.fromiter((a in scope.article_ids for a in self._articles), dtype=bool, count=len(self._ids))
+        return mask
+
+    def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         bm25s = _bm25s()
         count = int(self.chunks.count())
         with self._lock:
@@ -80,5 +103,8 @@ class BM25Index:
             tokens = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)
             if not tokens[0]:
                 return []
-            docs, scores = self._bm25.retrieve(tokens, k=min(k, len(self._ids)), show_progress=False)
+            mask = None if scope is None or scope.unbounded else self._mask(scope)
+            if mask is not None and not mask.any():
+                return []
+            docs, scores = self._bm25.retrieve(tokens, k=min(k, len(self._ids)), show_progress=False, weight_mask=mask)
         return [self._ids[int(d)] for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,12 +71,65 @@ def _split_title(text: str, fallback: str) -> tuple[str, str]:
     return fallback, text.strip()
 
 
+_HEADER = re.compile(r"^\s*(date|published|source|outlet|url|link)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
+_HEADER_FIELD = {"date": "published", "published": "published", "source": "source", "outlet": "source",
+                 "url": "url", "link": "url"}  # fmt: skip
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
+
+
+def loose_date(value: str) -> str | None:
+    """``2025-02-14``, ``14 February 2025``, ``Feb 14, 2025``… → ``2025-02-14`` (None if not a full date)."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        pass
+    import dateparser
+
+    got = dateparser.parse(value, languages=["en"], settings={"STRICT_PARSING": True})
+    return got.date().isoformat() if got is not None else None
+
+
+def date_from_url(url: str | None) -> str | None:
+    """The day in a news URL such as ``…/2023/01/05/story`` or ``…/2023-01-05-story``."""
+    m = _URL_DATE.search(url or "")
+    if not m:
+        return None
+    try:
+        return parse_date(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+    except ValueError:
+        return None
+
+
+def _take_headers(lines: list[str], meta: dict[str, str], path: Path) -> list[str]:
+    """Consume ``Date:``/``Source:``/``URL:`` lines at the start of ``lines`` into ``meta``."""
+    while lines and (m := _HEADER.match(lines[0])):
+        key, value = _HEADER_FIELD[m.group(1).lower()], m.group(2)
+        if key == "published":
+            day = loose_date(value)
+            if day is None:
+                raise IngestError(
+                    f"the line {lines[0].strip()!r} holds no date I can read. Write it as Date: YYYY-MM-DD.",
+                    path=str(path),
+                )
+            value = day
+        meta.setdefault(key, value)
+        lines = lines[1:]
+    return lines
+
+
 def _plain(path: Path, data: bytes) -> list[Article]:
+    """A text file: optional ``Date:``/``Source:``/``URL:`` lines before or after the first
+    line, which is the title when it looks like one."""
     text = _read_text(path, data)
     if not text.strip():
         raise IngestError("the file holds only white space. Add a file with the article's text.", path=str(path))
-    title, body = _split_title(text, path.stem)
-    return [Article(title=title, text=body)]
+    meta: dict[str, str] = {}
+    lines = _take_headers(text.strip().splitlines(), meta, path)
+    if len(lines) >= 2:
+        lines = [lines[0], *_take_headers(lines[1:], meta, path)]
+    title, body = _split_title("\n".join(lines), path.stem)
+    return [Article(title=title, text=body, source=meta.get("source"), url=meta.get("url"),
+                    published=meta.get("published"))]  # fmt: skip
 
 
 def _html(path: Path, data: bytes) -> list[Article]:
@@ -91,7 +145,7 @@ def _html(path: Path, data: bytes) -> list[Article]:
             path=str(path),
         )
     try:
-        published = parse_date(getattr(doc, "date", None))
+        published = loose_date(str(getattr(doc, "date", None) or ""))
     except ValueError:
         published = None
     return [
@@ -233,6 +287,13 @@ def _apply(article: Article, o: Overrides, single: bool) -> Article:
     return replace(article, **changes) if changes else article
 
 
+def with_url_date(article: Article) -> Article:
+    if article.published or not article.url:
+        return article
+    day = date_from_url(article.url)
+    return replace(article, published=day) if day else article
+
+
 def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DEFAULT_MAX_FILE_MB) -> Loaded:
     """Load one file.  Never raises for a bad file: problems land in ``Loaded.errors``."""
     overrides = overrides or Overrides()
@@ -255,6 +316,27 @@ def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DE
         if size == 0:
             raise IngestError("the file is empty. Add a file with the article's text.", path=name)
         data = path.read_bytes()
+    except IngestError as e:
+        return Loaded(path=name, errors=[e])
+    except OSError as e:
+        return Loaded(
+            path=name,
+            errors=[
+                IngestError(f"cannot read the file ({e.strerror}). Check the path and its permissions.", path=name)
+            ],
+        )
+    return load_bytes(name, suffix, data, overrides, max_mb)
+
+
+def load_bytes(
+    name: str, suffix: str, data: bytes, overrides: Overrides | None = None, max_mb: float = DEFAULT_MAX_FILE_MB
+) -> Loaded:
+    """Load a file's content (or a fetched page's) by its type ``suffix``; never raises."""
+    overrides = overrides or Overrides()
+    path = Path(name)
+    try:
+        if not data:
+            raise IngestError("it is empty. Add a file with the article's text.", path=name)
         if suffix == ".jsonl":
             loaded = load_jsonl_text(name, _read_text(path, data), max_mb)
         else:
@@ -280,7 +362,7 @@ def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DE
             ],
         )
     single = len(loaded.articles) == 1 and suffix != ".jsonl"
-    loaded.articles = [_apply(a, overrides, single) for a in loaded.articles]
+    loaded.articles = [with_url_date(_apply(a, overrides, single)) for a in loaded.articles]
     return loaded
 
 

@@ -56,6 +56,33 @@ class Hit:
     score: float
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which passages a search may return: published on or before ``max_day`` (ordinal
+    days; undated passages pass), on or after ``min_day`` (undated ones don't), and of
+    ``article_ids`` when given (e.g. one outlet's articles)."""
+
+    max_day: int | None = None
+    min_day: int | None = None
+    article_ids: frozenset[str] | None = None
+
+    @property
+    def unbounded(self) -> bool:
+        return self.max_day is None and self.min_day is None and self.article_ids is None
+
+    def where(self) -> dict[str, Any] | None:
+        parts: list[dict[str, Any]] = []
+        if self.max_day is not None:
+            parts.append({"published_days": {"$lte": self.max_day}})
+        if self.min_day is not None:
+            parts.append({"published_days": {"$gte": self.min_day}})
+        if self.article_ids is not None:
+            parts.append({"article_id": {"$in": sorted(self.article_ids) or ["\x00none"]}})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
 @dataclass
 class CheckReport:
     """What ``newsrag check`` found: passages no article owns, passages of an older
@@ -229,10 +256,11 @@ class ChromaStore:
         return out
 
     @_guarded
-    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
-        """The ``k`` passages closest to ``vector``, best first, committed articles only."""
-        if k <= 0:
+    def query(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]:
+        """The ``k`` passages closest to ``vector`` within ``scope``, best first, committed articles only."""
+        if k <= 0 or (scope is not None and scope.article_ids is not None and not scope.article_ids):
             return []
+        where = scope.where() if scope is not None else None
         res = self.chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
             n_results=k,
@@ -259,9 +287,18 @@ class ChromaStore:
         return self._live_hits(keep, metas, docs, scores)
 
     @_guarded
-    def keyword_search(self, query: str, k: int) -> list[str]:
-        """Ids of the passages whose words match ``query`` best (BM25), best first."""
-        return self.keywords.search(query, k)
+    def keyword_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        """Ids of the passages within ``scope`` whose words match ``query`` best (BM25), best first."""
+        return self.keywords.search(query, k, scope)
+
+    @_guarded
+    def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]:
+        """The ids of the articles from these outlets (case-insensitive)."""
+        wanted = {s.strip().lower() for s in sources if s.strip()}
+        ids, metas = self._all(self.articles, ["metadatas"])
+        return frozenset(
+            i for i, m in zip(ids, metas, strict=True) if str((m or {}).get("source", "")).lower() in wanted
+        )
 
     def _live_hits(
         self, ids: Sequence[str], metas: Sequence[Any], docs: Sequence[Any], scores: Sequence[float]

@@ -1,0 +1,159 @@
+"""Retrieval as ranking stages, fused in one place.
+
+Each stage turns a :class:`Request` into a ranking of passage ids (best first);
+:func:`fuse` combines the rankings by weighted reciprocal rank fusion.  Stages are
+picked by name (``NEWSRAG_STAGES``) from :data:`STAGES`, so one can be added or
+switched off without touching the others.  Whatever stages run, every returned
+passage keeps its cosine similarity to the question as ``score``: that is what
+abstention reads.
+
+- ``dense``: the passages nearest to the question's vector (MiniLM in Chroma).
+- ``keyword``: BM25 over the passages' words.
+- ``time``: relevance within the question's time scope (MRAG's split of a question
+  into content and time): when the question names a period ("this week", "in March",
+  "since Monday") the dense and keyword rankings restricted to that window; when it
+  only prefers recent news ("latest", "now") the same restricted to the last
+  ``recent_days`` before the as-of date.  Undated articles never enter a window, so
+  the stage stays out of the way of a store without dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+
+from vectorstore.errors import ConfigError
+from vectorstore.store import ChromaStore, Hit, Scope
+
+from .timeexpr import TimeScope
+
+RRF_K = 60
+
+
+@dataclass
+class Request:
+    """One retrieval: the (standalone) question, its vector, how deep each ranking goes,
+    the hard scope (as-of date, filters) and what the question says about time."""
+
+    text: str
+    vector: np.ndarray
+    n: int
+    scope: Scope
+    time: TimeScope
+    as_of: dt.date
+    hits: dict[str, Hit] = field(default_factory=dict)  # passages a stage already fetched, by id
+
+
+class RankingStage(Protocol):
+    name: str
+    weight: float
+
+    def rank(self, req: Request) -> list[str]:
+        """Passage ids, best first (may be empty: the stage has nothing to say)."""
+        ...
+
+
+def fuse(rankings: Sequence[tuple[Sequence[str], float]], n: int) -> list[str]:
+    """Weighted reciprocal rank fusion (k=60) of several rankings; the ``n`` best ids."""
+    scores: dict[str, float] = {}
+    for ranking, weight in rankings:
+        for rank, cid in enumerate(ranking):
+            scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+    return sorted(scores, key=lambda c: -scores[c])[:n]
+
+
+@dataclass
+class DenseStage:
+    store: ChromaStore
+    name: str = "dense"
+    weight: float = 1.0
+
+    def rank(self, req: Request) -> list[str]:
+        hits = self.store.query(req.vector, req.n, req.scope)
+        for h in hits:
+            req.hits.setdefault(h.chunk_id, h)
+        return [h.chunk_id for h in hits]
+
+
+@dataclass
+class KeywordStage:
+    store: ChromaStore
+    name: str = "keyword"
+    weight: float = 1.0
+
+    def rank(self, req: Request) -> list[str]:
+        return self.store.keyword_search(req.text, req.n, req.scope)
+
+
+@dataclass
+class TimeStage:
+    """Relevance within the question's time window (or the recent past)."""
+
+    inner: Sequence[RankingStage]
+    name: str = "time"
+    weight: float = 2.0
+    recent_days: int = 7
+
+    def window(self, req: Request) -> Scope | None:
+        t = req.time
+        if t.has_window:
+            since, until = t.since, t.until or req.as_of
+        elif t.recency:
+            since, until = req.as_of - dt.timedelta(days=self.recent_days), req.as_of
+        else:
+            return None
+        max_day = until.toordinal()
+        if req.scope.max_day is not None:
+            max_day = min(max_day, req.scope.max_day)
+        min_day = since.toordinal() if since else None
+        if req.scope.min_day is not None:
+            min_day = max(min_day or req.scope.min_day, req.scope.min_day)
+        return replace(req.scope, max_day=max_day, min_day=min_day)
+
+    def rank(self, req: Request) -> list[str]:
+        scope = self.window(req)
+        if scope is None:
+            return []
+        windowed = replace(req, scope=scope)
+        windowed.hits = req.hits
+        return fuse([(s.rank(windowed), s.weight) for s in self.inner], req.n)
+
+
+StageFactory = Callable[[ChromaStore], RankingStage]
+
+STAGES: dict[str, StageFactory] = {
+    "dense": lambda store: DenseStage(store),
+    "keyword": lambda store: KeywordStage(store),
+    "time": lambda store: TimeStage([DenseStage(store), KeywordStage(store)]),
+}
+
+
+def stage_names(spec: str) -> list[str]:
+    """``"dense,keyword,time"`` → the names, checked against :data:`STAGES`."""
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [s for s in names if s not in STAGES]
+    if unknown or not names:
+        raise ConfigError(
+            f"Unknown ranking stage(s) {', '.join(map(repr, unknown)) or '(none given)'} in NEWSRAG_STAGES. "
+            f"Choose from: {', '.join(STAGES)} (comma-separated, e.g. dense,keyword,time)."
+        )
+    if not {"dense", "keyword"} & set(names):
+        raise ConfigError("NEWSRAG_STAGES needs dense or keyword (the time stage only re-ranks within a window).")
+    return names
+
+
+def make_stages(spec: str, store: ChromaStore) -> list[RankingStage]:
+    return [STAGES[name](store) for name in stage_names(spec)]
+
+
+def run_stages(stages: Sequence[RankingStage], req: Request, store: Any) -> list[Hit]:
+    """Every stage's ranking, fused in one place; the passages with their cosine scores."""
+    top = fuse([(stage.rank(req), stage.weight) for stage in stages], req.n)
+    missing = [c for c in top if c not in req.hits]
+    for h in store.hits_by_ids(missing, req.vector):
+        req.hits[h.chunk_id] = h
+    return [req.hits[c] for c in top if c in req.hits]
