@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import EVAL, peak_rss_mb, report
 from rag.service import NewsRAG
 from rag.settings import Settings
+from rag.stages import make_stages
 from ui.offline import apply_offline_defaults
 from vectorstore.article import Article, Chunk
 from vectorstore.embedder import MiniLMEmbedder
@@ -57,6 +58,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--questions", type=int, default=60)
+    ap.add_argument("--stages", nargs="+", default=["dense,keyword,article,time", "dense,keyword"],
+                    help="stage settings to measure retrieval with, on the same store")  # fmt: skip
     args = ap.parse_args()
     apply_offline_defaults()
     emb = MiniLMEmbedder()
@@ -72,27 +75,30 @@ def main() -> None:
             t = time.perf_counter()
             n = fill(svc, size, rng, n)
             fill_s = time.perf_counter() - t
-            for q in qs[:5]:  # warm up
-                svc.ask(q)
-            ask_ms, ret_ms = [], []
-            for q in qs:
-                t = time.perf_counter()
-                svc.ask(q)
-                ask_ms.append((time.perf_counter() - t) * 1000)
-                t = time.perf_counter()
-                svc.retriever.search(q)
-                ret_ms.append((time.perf_counter() - t) * 1000)
-            rows.append(
-                {
-                    "chunks": svc.store.count_chunks(),
-                    "ask_p50_ms": float(np.percentile(ask_ms, 50)),
-                    "ask_p95_ms": float(np.percentile(ask_ms, 95)),
-                    "retrieve_p50_ms": float(np.percentile(ret_ms, 50)),
-                    "retrieve_p95_ms": float(np.percentile(ret_ms, 95)),
-                    "peak_rss_mb": peak_rss_mb(),
-                    "fill_s": fill_s,
-                }
-            )
+            for stages in args.stages:
+                svc.retriever.stages = make_stages(stages, svc.store)
+                for q in qs[:5]:  # warm up
+                    svc.ask(q)
+                ask_ms, ret_ms = [], []
+                for q in qs:
+                    t = time.perf_counter()
+                    svc.ask(q)
+                    ask_ms.append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
+                    svc.retriever.search(q)
+                    ret_ms.append((time.perf_counter() - t) * 1000)
+                rows.append(
+                    {
+                        "chunks": svc.store.count_chunks(),
+                        "stages": stages,
+                        "ask_p50_ms": float(np.percentile(ask_ms, 50)),
+                        "ask_p95_ms": float(np.percentile(ask_ms, 95)),
+                        "retrieve_p50_ms": float(np.percentile(ret_ms, 50)),
+                        "retrieve_p95_ms": float(np.percentile(ret_ms, 95)),
+                        "peak_rss_mb": peak_rss_mb(),
+                        "fill_s": fill_s,
+                    }
+                )
     report("ask", rows, {"questions": len(qs), "answerer": "extractive", "fetch_k": 30, "top_k": 5})
 
 

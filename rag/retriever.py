@@ -18,7 +18,7 @@ from .filters import Filters
 from .stages import Request, make_stages, run_stages
 from .timeexpr import TimeScope, parse_time
 
-DEFAULT_STAGES = "dense,keyword,time"
+DEFAULT_STAGES = "dense,keyword,article,time"
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -90,7 +90,8 @@ class NewsRetriever(BaseRetriever):
         self.last_time = parse_time(query, as_of) if "time" in self.stage_names else TimeScope()
         req = Request(text=query, vector=vector, n=k or self.fetch_k, scope=self.scope(filters),
                       time=self.last_time, as_of=as_of)  # fmt: skip
-        hits = run_stages(self.stages, req, self.store)
+        evidence = next((float(getattr(s, "evidence", 0.0)) for s in self.stages if s.name == "article"), 0.0)
+        hits = run_stages(self.stages, req, self.store, evidence)
         self.last_timings = {"embed_ms": (t1 - t0) * 1000, "search_ms": (time.perf_counter() - t1) * 1000}
         return hits, vector
 

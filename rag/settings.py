@@ -37,7 +37,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "stages": (
         "NEWSRAG_STAGES",
         "Ranking stages fused by reciprocal rank fusion: `dense`, `keyword` (BM25), `time` (the question's "
-        "period or recent news). Default `dense,keyword,time`.",
+        "period or recent news), `article` (whole-article BM25, title counted twice). "
+        "Default `dense,keyword,article,time`.",
     ),
     "top_k": ("NEWSRAG_TOP_K", "Passages retrieved per question. Default 5."),
     "min_score": (
@@ -70,7 +71,7 @@ class Settings:
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    stages: str = "dense,keyword,time"
+    stages: str = "dense,keyword,article,time"
     top_k: int = 5
     min_score: float = 0.33  # benchmarks/tune_abstention.py
     chunk_words: int = 120

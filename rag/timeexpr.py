@@ -2,8 +2,10 @@
 
 ``parse_time`` turns "today", "this week", "last month", "in March", "since Monday",
 "in 2023", "two weeks ago", … into a :class:`TimeScope`: a date window the
-question is about, and whether it prefers recent news ("recently", "latest", "now",
-news-quiz phrasing like "… this week?").  Single dates are resolved by
+question is about, and whether it prefers recent news.  A news question is about
+the present unless it names a past period ("in 2019", "last month"): "Which company
+is being sued …?" asked on 5 January 2023 is about that week's news.  The preference
+stays out of the way when the articles carry no dates (see the time stage).  Single dates are resolved by
 ``dateparser`` (relative to ``as_of``, preferring the past); the periods around
 them are ours.
 """
@@ -39,7 +41,7 @@ _IN_YEAR = re.compile(r"\b(?:in|during|of|since) ((?:19|20)\d{2})\b", re.I)
 _ON_DATE = re.compile(
     rf"\b(?:on )?((?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b", re.I
 )
-_ON_WEEKDAY = re.compile(rf"\b(?:on|last) ({_WEEKDAYS})\b", re.I)
+_ON_WEEKDAY = re.compile(rf"\b(?:on |last )?({_WEEKDAYS})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
     elif re.search(r"\byesterday\b", q):
         day = as_of - dt.timedelta(days=1)
         window, words = (day, day), "yesterday"
-    elif re.search(r"\bthis week\b|\bpast week\b|\blast (?:seven|7) days\b", q):
+    elif re.search(r"\bthis week\b|\bpast week\b|\blast (?:seven|7) days\b|\b(?:this|past) weekend\b", q):
         window, words = (as_of - dt.timedelta(days=7), as_of), "this week"
     elif re.search(r"\blast week\b", q):
         window, words = (as_of - dt.timedelta(days=14), as_of - dt.timedelta(days=5)), "last week"
@@ -122,7 +124,7 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
         if weekday is not None:
             window, words = (weekday, min(as_of, weekday + dt.timedelta(days=2))), m.group(0)
     if window is None:
-        return TimeScope(recency=recency)
+        return TimeScope(recency=True)  # no period named: news about the present
     since, until = window
     past = until < as_of - dt.timedelta(days=31)  # a past period: no preference for the newest
     ongoing = until >= as_of - dt.timedelta(days=2)  # "since Monday", "this week": about the present

@@ -94,7 +94,9 @@ def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, t
     assert "NRK" in page.locator("body").inner_text()
     # read it, then delete it with a confirmation
     page.locator("text=Tram line opens in Bergen >> visible=true").first.click()
-    expect(page.get_by_label("Article")).to_have_value(re.compile("new tram line to the airport"), timeout=15_000)
+    expect(page.get_by_label("Article", exact=True)).to_have_value(
+        re.compile("new tram line to the airport"), timeout=15_000
+    )
     page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
     page.get_by_role("button", name="Delete selected").click()
     page.get_by_role("button", name="Yes, delete it").click()
@@ -140,7 +142,7 @@ def test_payloads_in_every_field_create_no_element_and_no_request(page: Any, app
     page.get_by_label("Title (required)").fill(title)
     page.get_by_label("Text (required)").fill("The pier reopened on Monday. " + " ".join(PAYLOADS.values()))
     page.get_by_label("Source / outlet").fill(PAYLOADS["tag"])
-    page.get_by_label("URL").fill(PAYLOADS["link"])
+    page.get_by_label("URL", exact=True).fill(PAYLOADS["link"])
     page.get_by_role("button", name="Add article").click()
     page.get_by_text("added:").wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
@@ -151,7 +153,7 @@ def test_payloads_in_every_field_create_no_element_and_no_request(page: Any, app
     row = page.locator("text=/^Pier !\\[t\\]/ >> visible=true").first
     row.wait_for(timeout=15_000)
     row.click()
-    expect(page.get_by_label("Article")).to_have_value(re.compile("pier reopened"), timeout=15_000)
+    expect(page.get_by_label("Article", exact=True)).to_have_value(re.compile("pier reopened"), timeout=15_000)
     page.get_by_role("button", name="Delete selected").click()
     page.get_by_role("button", name="Yes, delete it").click()
     page.get_by_text("Deleted: Pier").wait_for(timeout=15_000)

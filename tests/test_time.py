@@ -32,7 +32,7 @@ AS_OF = D(2023, 3, 15)  # a Wednesday
         ("How many flights were cancelled since Monday?", TimeScope(D(2023, 3, 13), D(2023, 3, 15), True)),
         ("Who was arrested two weeks ago?", TimeScope(D(2023, 2, 22), D(2023, 3, 8), False)),
         ("What is the latest on the strike?", TimeScope(None, None, True)),
-        ("Who is Dmitry Peskov?", TimeScope(None, None, False)),
+        ("Who is Dmitry Peskov?", TimeScope(None, None, True)),  # news: about the present by default
     ],
 )
 def test_time_expressions_relative_to_as_of(question: str, expected: TimeScope) -> None:
@@ -152,3 +152,14 @@ def test_the_seed_article_has_its_outlet_and_date(tmp_path: Path) -> None:
     svc.ensure_seeded()
     (seed,) = svc.list_articles()
     assert (seed.source, seed.published) == ("rigth.news", "2025-02-16") and seed.url
+
+
+def test_a_named_period_does_not_push_aside_undated_articles(tmp_path: Path) -> None:
+    svc = make_service(tmp_path, min_score=-1.0)
+    svc.add_article(
+        Article(id="undated", title="Wimbledon final", text="Halep won the Wimbledon final against Williams.")
+    )
+    svc.add_article(
+        Article(id="dated", title="Garden show", text="The garden show opened in June.", published="2019-06-01")
+    )
+    assert svc.ask("Who won the Wimbledon final in 2019?").retrieved[0] == "undated"

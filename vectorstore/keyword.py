@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -40,11 +41,33 @@ class KeywordIndex(Protocol):
         ...
 
 
+def passage_record(id_: str, text: str, meta: dict[str, Any]) -> tuple[str, str, int]:
+    """A passage as the index sees it: (its article, its words, its day)."""
+    return str(meta.get("article_id", "")), text, int(meta.get("published_days", -1))
+
+
+def article_record(id_: str, text: str, meta: dict[str, Any]) -> tuple[str, str, int]:
+    """A whole article as the index sees it: the title counts twice (it names the story)."""
+    title = str(meta.get("title", ""))
+    return id_, f"{title}\n{title}\n{text}", int(meta.get("published_days", -1))
+
+
 class BM25Index:
-    # The parameters of the reference figures in ../shared/eval/README.md.
-    def __init__(self, chunks: Any, k1: float = 0.9, b: float = 0.4, page: int = 5000) -> None:
-        self.chunks = chunks  # the Chroma collection of passages
+    """BM25 over one Chroma collection: the passages (default) or whole articles
+    (``record=article_record``).  The parameters are those of the reference figures
+    in ../shared/eval/README.md."""
+
+    def __init__(
+        self,
+        chunks: Any,
+        k1: float = 0.9,
+        b: float = 0.4,
+        page: int = 5000,
+        record: Callable[[str, str, dict[str, Any]], tuple[str, str, int]] = passage_record,
+    ) -> None:
+        self.chunks = chunks  # the Chroma collection indexed
         self.k1, self.b, self.page = k1, b, page
+        self.record = record
         self._ids: list[str] = []
         self._days = np.zeros(0, dtype=np.int64)  # published_days per indexed passage (-1: undated)
         self._articles: list[str] = []
@@ -64,10 +87,11 @@ class BM25Index:
         for offset in range(0, count, self.page):
             res = self.chunks.get(include=["documents", "metadatas"], limit=self.page, offset=offset)
             ids += res["ids"]
-            texts += [str(d) for d in res["documents"] or []]
-            metas = [m or {} for m in res["metadatas"] or []]
-            days += [int(m.get("published_days", -1)) for m in metas]
-            articles += [str(m.get("article_id", "")) for m in metas]
+            for i, doc, meta in zip(res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True):
+                article, text, day = self.record(i, str(doc), dict(meta or {}))
+                articles.append(article)
+                texts.append(text)
+                days.append(day)
         self._days, self._articles = np.asarray(days, dtype=np.int64), articles
         bm25 = bm25s.BM25(k1=self.k1, b=self.b)
         if texts:
@@ -88,6 +112,8 @@ class BM25Index:
             mask &= self._days <= scope.max_day
         if scope.min_day is not None:
             mask &= self._days >= scope.min_day
+            if scope.undated:
+                mask |= self._days == -1
         if scope.article_ids is not None:
             mask &= np.fromiter((a in scope.article_ids for a in self._articles), dtype=bool, count=len(self._ids))
         return mask

@@ -22,7 +22,7 @@ import numpy as np
 
 from .article import Article, Chunk
 from .errors import BackendUnavailable, ConfigError, NewsragError, NotFound, is_connection_error
-from .keyword import BM25Index
+from .keyword import BM25Index, article_record
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class Scope:
     max_day: int | None = None
     min_day: int | None = None
     article_ids: frozenset[str] | None = None
+    undated: bool = False  # with min_day: undated passages pass too (their date is unknown, not outside)
 
     @property
     def unbounded(self) -> bool:
@@ -72,10 +73,16 @@ class Scope:
 
     def where(self) -> dict[str, Any] | None:
         parts: list[dict[str, Any]] = []
+        dated: list[dict[str, Any]] = []
         if self.max_day is not None:
-            parts.append({"published_days": {"$lte": self.max_day}})
+            dated.append({"published_days": {"$lte": self.max_day}})
         if self.min_day is not None:
-            parts.append({"published_days": {"$gte": self.min_day}})
+            dated.append({"published_days": {"$gte": self.min_day}})
+        if self.min_day is not None and self.undated:
+            both = dated[0] if len(dated) == 1 else {"$and": dated}
+            parts.append({"$or": [both, {"published_days": -1}]})
+        else:
+            parts += dated
         if self.article_ids is not None:
             parts.append({"article_id": {"$in": sorted(self.article_ids) or ["\x00none"]}})
         if not parts:
@@ -193,6 +200,7 @@ class ChromaStore:
                 f"Set NEWSRAG_EMBEDDER={stored} or use another NEWSRAG_DATA_DIR."
             )
         self.keywords = BM25Index(self.chunks)
+        self.article_keywords = BM25Index(self.articles, record=article_record)
         try:
             self.max_batch = min(CHROMA_MAX_BATCH, int(client.get_max_batch_size()))
         except Exception:
@@ -292,6 +300,34 @@ class ChromaStore:
         return self.keywords.search(query, k, scope)
 
     @_guarded
+    def article_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        """Ids of the articles within ``scope`` whose title and text match ``query`` best (BM25), best first."""
+        return self.article_keywords.search(query, k, scope)
+
+    @_guarded
+    def best_passages(self, article_ids: Sequence[str], vector: np.ndarray, scope: Scope | None = None) -> list[Hit]:
+        """For each of these articles, its passage closest to ``vector`` (committed ones only), in no order."""
+        if not article_ids:
+            return []
+        where = Scope(article_ids=frozenset(article_ids)).where()
+        if scope is not None and scope.where() is not None:
+            where = {"$and": [where, scope.where()]}
+        per = max(4, min(12, 2000 // len(article_ids)))
+        res = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(len(article_ids) * per, max(1, self.chunks.count())),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        metas = (res["metadatas"] or [[]])[0]
+        docs = (res["documents"] or [[]])[0]
+        scores = [1.0 - float(d) for d in (res["distances"] or [[]])[0]]
+        best: dict[str, Hit] = {}
+        for h in self._live_hits(res["ids"][0], metas, docs, scores):
+            best.setdefault(h.article_id, h)
+        return list(best.values())
+
+    @_guarded
     def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]:
         """The ids of the articles from these outlets (case-insensitive)."""
         wanted = {s.strip().lower() for s in sources if s.strip()}
@@ -377,6 +413,7 @@ class ChromaStore:
         if not items:
             return
         self.keywords.invalidate()
+        self.article_keywords.invalidate()
         embeddings = np.concatenate(vecs).tolist()
         for i in range(0, len(ids), self.max_batch):
             sl = slice(i, i + self.max_batch)
@@ -407,6 +444,7 @@ class ChromaStore:
                 }
             )
         self.keywords.invalidate()
+        self.article_keywords.invalidate()
 
     @_guarded
     def update_metadata(self, articles: Sequence[Article]) -> None:
@@ -478,6 +516,7 @@ class ChromaStore:
         for i in range(0, len(ids), self.max_batch):
             self.chunks.delete(ids=list(ids[i : i + self.max_batch]))
         self.keywords.invalidate()
+        self.article_keywords.invalidate()
 
     @_guarded
     def stored_article(self, id_: str) -> Article:
@@ -506,4 +545,5 @@ class ChromaStore:
         self.articles.delete(ids=[id_])  # uncommit first: its chunks vanish from queries at once
         self.chunks.delete(where={"article_id": id_})
         self.keywords.invalidate()
+        self.article_keywords.invalidate()
         return art

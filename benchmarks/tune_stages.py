@@ -1,0 +1,75 @@
+"""How the ranking stages' weights were chosen: retrieval figures (article level, as
+`newsrag eval` measures them) for a grid of stage settings, on eval stores that
+`newsrag eval` already built.  Tune on the RealTimeQA 2023 set (8 weeks, built by
+../shared/eval/realtimeqa/build.py); check squad2-dev-5 and rgb-en-fact don't drop.
+
+    .venv/bin/python benchmarks/tune_stages.py FOLDER STORE_DIR [--grid quick|full]
+
+Each question is asked as of its `question_date` when it has one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+from rag.evaluate import EvalInputs
+from rag.filters import Filters
+from rag.metrics import mean_of, ranking
+from rag.service import NewsRAG
+from rag.settings import Settings
+from rag.stages import make_stages
+from ui.offline import apply_offline_defaults
+from vectorstore.embedder import MiniLMEmbedder
+
+
+def measure(svc: NewsRAG, inputs: EvalInputs) -> dict[str, float]:
+    rows = []
+    for q in inputs.items:
+        if not (q.evidence_ids and q.answerable):
+            continue
+        hits, _ = svc.retriever.search(q.question, filters=Filters.parse(as_of=q.question_date))
+        rows.append(ranking(list(dict.fromkeys(h.article_id for h in hits)), q.evidence_ids))
+    return mean_of(rows)
+
+
+def main() -> None:
+    apply_offline_defaults()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("store_dir", type=Path)
+    ap.add_argument("--grid", choices=["quick", "full"], default="quick")
+    for name in ("article", "evidence", "time", "days"):
+        ap.add_argument(f"--{name}", help=f"comma-separated {name} values (instead of the grid's)")
+    a = ap.parse_args()
+    inputs = EvalInputs.resolve(a.folder, None, None).load()
+    svc = NewsRAG.build(Settings(data_dir=a.store_dir, seeds_dir=a.store_dir / "no-seeds"), embedder=MiniLMEmbedder())
+    grid = {
+        "quick": dict(article=[0.0, 1.0, 2.0], evidence=[0.0, 0.5], time=[0.0, 2.0], days=[7]),
+        "full": dict(article=[0.0, 0.5, 1.0, 1.5, 2.0, 3.0], evidence=[0.0, 0.25, 0.5, 1.0], time=[0.0, 1.0, 2.0, 3.0],
+                     days=[7, 10]),
+    }[a.grid]  # fmt: skip
+    for name in grid:
+        if getattr(a, name):
+            grid[name] = [float(v) for v in getattr(a, name).split(",")]
+    print(f"{'article':>7} {'evid':>5} {'time':>5} {'days':>4}  {'H@1':>6} {'H@5':>6} {'H@10':>6} {'MRR@10':>7}")
+    for w_art, evid, w_time, days in itertools.product(*grid.values()):
+        names = ["dense", "keyword"] + (["article"] if w_art else []) + (["time"] if w_time else [])
+        svc.retriever.stages = make_stages(",".join(names), svc.store)
+        for s in svc.retriever.stages:
+            if s.name == "article":
+                s.weight, s.evidence = w_art, evid
+            if s.name == "time":
+                s.weight, s.recent_days = w_time, int(days)
+                for inner in s.inner:
+                    if inner.name == "article":
+                        inner.weight = w_art
+        m = measure(svc, inputs)
+        print(f"{w_art:>7} {evid:>5} {w_time:>5} {days:>4}  {m['hits@1']:6.3f} {m['hits@5']:6.3f} "
+              f"{m['hits@10']:6.3f} {m['mrr@10']:7.3f}", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
