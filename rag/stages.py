@@ -139,7 +139,7 @@ class ArticleStage:
             if h.article_id in articles and (h.article_id not in best or h.score > best[h.article_id].score):
                 best[h.article_id] = h
         missing = [a for a in articles if a not in best]
-        for h in self.store.best_passages(missing, req.vector, req.scope):
+        for h in self.store.best_passages(missing, req.vector):  # article_search kept to the scope
             best[h.article_id] = h
             req.hits.setdefault(h.chunk_id, h)
         return [best[a].chunk_id for a in articles if a in best]

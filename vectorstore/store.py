@@ -265,10 +265,34 @@ class ChromaStore:
 
     @_guarded
     def query(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]:
-        """The ``k`` passages closest to ``vector`` within ``scope``, best first, committed articles only."""
+        """The ``k`` passages closest to ``vector`` within ``scope``, best first, committed articles only.
+
+        A date scope is applied to a deeper unfiltered search (Chroma's filtered search
+        scans the metadata: 10× slower here); for the as-of bound alone, a filtered search
+        follows only when too few passages survive.  A date window keeps what the deeper
+        search found in it (a window's best passages are among the nearest overall)."""
         if k <= 0 or (scope is not None and scope.article_ids is not None and not scope.article_ids):
             return []
-        where = scope.where() if scope is not None else None
+        if scope is None or scope.unbounded:
+            return self._query(vector, k, None)
+        if scope.article_ids is not None:
+            return self._query(vector, k, scope.where())
+        deep = self._query(vector, min(self.max_batch, k * (10 if scope.min_day is not None else 3)), None)
+        kept = [h for h in deep if self._in_dates(h, scope)][:k]
+        if len(kept) < k and scope.min_day is None and len(deep) < self.chunks.count():
+            return self._query(vector, k, scope.where())
+        return kept
+
+    @staticmethod
+    def _in_dates(h: Hit, scope: Scope) -> bool:
+        day = _days(h.published)
+        if scope.max_day is not None and day > scope.max_day:
+            return False
+        if scope.min_day is not None and day < scope.min_day:
+            return scope.undated and day == -1
+        return True
+
+    def _query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         res = self.chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
             n_results=k,
@@ -305,27 +329,25 @@ class ChromaStore:
         return self.article_keywords.search(query, k, scope)
 
     @_guarded
-    def best_passages(self, article_ids: Sequence[str], vector: np.ndarray, scope: Scope | None = None) -> list[Hit]:
-        """For each of these articles, its passage closest to ``vector`` (committed ones only), in no order."""
-        if not article_ids:
+    def best_passages(self, article_ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
+        """For each of these articles, its passage closest to ``vector`` (committed ones only), in no order.
+
+        Passage ids follow from the article records (``<id>:<hash8>:<index>``), so this is
+        a fetch by id, not a filtered search."""
+        records = self.get_articles(list(article_ids))
+        ids = [f"{a.id}:{a.content_hash[:8]}:{i}" for a in records.values() for i in range(a.n_chunks)]
+        if not ids:
             return []
-        where = Scope(article_ids=frozenset(article_ids)).where()
-        if scope is not None and scope.where() is not None:
-            where = {"$and": [where, scope.where()]}
-        per = max(4, min(12, 2000 // len(article_ids)))
-        res = self.chunks.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-            n_results=min(len(article_ids) * per, max(1, self.chunks.count())),
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        metas = (res["metadatas"] or [[]])[0]
-        docs = (res["documents"] or [[]])[0]
-        scores = [1.0 - float(d) for d in (res["distances"] or [[]])[0]]
-        best: dict[str, Hit] = {}
-        for h in self._live_hits(res["ids"][0], metas, docs, scores):
-            best.setdefault(h.article_id, h)
-        return list(best.values())
+        res = self.chunks.get(ids=ids, include=["embeddings"])  # vectors first: texts only for the winners
+        if not res["ids"]:
+            return []
+        scores = np.asarray(res["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        winners: dict[str, tuple[float, str]] = {}
+        for cid, s in zip(res["ids"], scores.tolist(), strict=True):
+            art = cid.rsplit(":", 2)[0]
+            if art not in winners or s > winners[art][0]:
+                winners[art] = (s, cid)
+        return self.hits_by_ids([cid for _, cid in winners.values()], vector)
 
     @_guarded
     def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]:
