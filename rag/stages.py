@@ -118,9 +118,9 @@ class ArticleStage:
     """Whole articles, not passages: BM25 over each article's title (counted twice) and
     text, so a story whose title and repeated names match the question wins even when
     each of its passages matches only moderately.  Each ranked article stands in the
-    fused ranking by its passage closest to the question.  Articles of a single passage
-    are left to the keyword stage (for them the two are the same evidence: counting it
-    again cost 0.03 Hits@5 on rgb-en-fact's one-snippet articles)."""
+    fused ranking by its passage closest to the question.  (Leaving single-passage
+    articles to the keyword stage was tried: it biased rankings towards long articles and
+    cost squad2-dev-5 most of its Hits@5.)"""
 
     store: ChromaStore
     name: str = "article"
@@ -132,8 +132,6 @@ class ArticleStage:
         articles = self.store.article_search(req.text, self.depth, req.scope)
         if not articles:
             return []
-        multi = {a.id for a in self.store.get_articles(articles).values() if a.n_chunks > 1}
-        articles = [a for a in articles if a in multi]
         best: dict[str, Hit] = {}
         for h in req.hits.values():  # passages another stage already fetched
             if h.article_id in articles and (h.article_id not in best or h.score > best[h.article_id].score):
