@@ -343,13 +343,6 @@ def load_bytes(
             loaded = Loaded(path=name, articles=LOADERS[suffix](path, data))
     except IngestError as e:
         return Loaded(path=name, errors=[e])
-    except OSError as e:
-        return Loaded(
-            path=name,
-            errors=[
-                IngestError(f"cannot read the file ({e.strerror}). Check the path and its permissions.", path=name)
-            ],
-        )
     except Exception as e:  # a parser's own failure must fail this file alone, never the whole run
         log.warning("loading %s failed", name, exc_info=True)
         return Loaded(
