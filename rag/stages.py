@@ -174,8 +174,7 @@ class TimeStage:
         scope = self.window(req)
         if scope is None:
             return []
-        windowed = replace(req, scope=scope)
-        windowed.hits = req.hits
+        windowed = replace(req, scope=scope)  # shares req.hits: what it fetches is reused
         return fuse([(s.rank(windowed), s.weight) for s in self.inner], req.n)
 
 

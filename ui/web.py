@@ -414,10 +414,7 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def serve(service: Any, settings: Any, block: bool = True) -> Any:
-    check_port_free(settings.host, settings.port)
-    warning = exposure_warning(settings)
-    if warning:
-        log.warning(warning)
+    check_port_free(settings.host, settings.port)  # the CLI checks (and warns) before its slow start too
     app = build_app(service, settings)
     app.queue(default_concurrency_limit=1)
     app.launch(

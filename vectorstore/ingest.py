@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -183,8 +184,8 @@ class Ingestor:
         files = expand_paths(list(paths))
         if not files and not urls:
             raise IngestError("no supported files found. Give .txt, .md, .html, .pdf or .jsonl files or folders.")
-        sources: list[Callable[[], Loaded]] = [lambda f=f: load_file(f, overrides, max_mb) for f in files]  # type: ignore[misc]
-        sources += [lambda u=u: load_url(u, overrides, max_mb) for u in urls]  # type: ignore[misc]
+        sources: list[Callable[[], Loaded]] = [partial(load_file, f, overrides, max_mb) for f in files]
+        sources += [partial(load_url, u, overrides, max_mb) for u in urls]
 
         def items() -> Iterable[tuple[str, Article]]:
             for source in sources:
