@@ -20,7 +20,7 @@ from rag.filters import Filters
 from rag.metrics import mean_of, ranking
 from rag.service import NewsRAG
 from rag.settings import Settings
-from rag.stages import make_stages
+from rag.stages import make_stages, retrieved_articles
 from ui.offline import apply_offline_defaults
 from vectorstore.embedder import MiniLMEmbedder
 
@@ -31,7 +31,7 @@ def measure(svc: NewsRAG, inputs: EvalInputs) -> dict[str, float]:
         if not (q.evidence_ids and q.answerable):
             continue
         hits, _ = svc.retriever.search(q.question, filters=Filters.parse(as_of=q.question_date))
-        rows.append(ranking(list(dict.fromkeys(h.article_id for h in hits)), q.evidence_ids))
+        rows.append(ranking(retrieved_articles(hits), q.evidence_ids))
     return mean_of(rows)
 
 
@@ -41,33 +41,35 @@ def main() -> None:
     ap.add_argument("folder", type=Path)
     ap.add_argument("store_dir", type=Path)
     ap.add_argument("--grid", choices=["quick", "full"], default="quick")
-    for name in ("article", "evidence", "time", "days"):
-        ap.add_argument(f"--{name}", help=f"comma-separated {name} values (instead of the grid's)")
+    for name in ("article", "evidence", "full_at", "time", "days"):
+        flag = f"--{name.replace('_', '-')}"
+        ap.add_argument(flag, dest=name, help=f"comma-separated {name} values (instead of the grid's)")
     a = ap.parse_args()
     inputs = EvalInputs.resolve(a.folder, None, None).load()
     svc = NewsRAG.build(Settings(data_dir=a.store_dir, seeds_dir=a.store_dir / "no-seeds"), embedder=MiniLMEmbedder())
     grid = {
-        "quick": dict(article=[0.0, 1.0, 2.0], evidence=[0.0, 0.5], time=[0.0, 2.0], days=[7]),
-        "full": dict(article=[0.0, 0.5, 1.0, 1.5, 2.0, 3.0], evidence=[0.0, 0.25, 0.5, 1.0], time=[0.0, 1.0, 2.0, 3.0],
-                     days=[7, 10]),
+        "quick": dict(article=[0.0, 1.0, 2.0], evidence=[0.0, 0.5], full_at=[3.0], time=[0.0, 2.0], days=[7]),
+        "full": dict(article=[0.0, 0.5, 1.0, 1.5, 2.0, 3.0], evidence=[0.0, 0.25, 0.5, 1.0], full_at=[2.0, 3.0, 5.0],
+                     time=[0.0, 1.0, 2.0, 3.0], days=[7, 10]),
     }[a.grid]  # fmt: skip
     for name in grid:
         if getattr(a, name):
             grid[name] = [float(v) for v in getattr(a, name).split(",")]
-    print(f"{'article':>7} {'evid':>5} {'time':>5} {'days':>4}  {'H@1':>6} {'H@5':>6} {'H@10':>6} {'MRR@10':>7}")
-    for w_art, evid, w_time, days in itertools.product(*grid.values()):
+    head = f"{'article':>7} {'evid':>5} {'full':>5} {'time':>5} {'days':>4}"
+    print(f"{head}  {'H@1':>6} {'H@5':>6} {'H@10':>6} {'MRR@10':>7}")
+    for w_art, evid, full_at, w_time, days in itertools.product(*grid.values()):
         names = ["dense", "keyword"] + (["article"] if w_art else []) + (["time"] if w_time else [])
         svc.retriever.stages = make_stages(",".join(names), svc.store)
         for s in svc.retriever.stages:
             if s.name == "article":
-                s.weight, s.evidence = w_art, evid
+                s.weight, s.evidence, s.full_at = w_art, evid, full_at
             if s.name == "time":
                 s.weight, s.recent_days = w_time, int(days)
                 for inner in s.inner:
                     if inner.name == "article":
-                        inner.weight = w_art
+                        inner.weight, inner.full_at = w_art, full_at
         m = measure(svc, inputs)
-        print(f"{w_art:>7} {evid:>5} {w_time:>5} {days:>4}  {m['hits@1']:6.3f} {m['hits@5']:6.3f} "
+        print(f"{w_art:>7} {evid:>5} {full_at:>5} {w_time:>5} {days:>4}  {m['hits@1']:6.3f} {m['hits@5']:6.3f} "
               f"{m['hits@10']:6.3f} {m['mrr@10']:7.3f}", flush=True)  # fmt: skip
 
 

@@ -20,6 +20,7 @@ class Citation:
     start: int  # character span of the passage in the article's text
     end: int
     score: float
+    also: list[dict[str, Any]] = field(default_factory=list)  # other outlets' copies of the story ("also reported by")
 
 
 @dataclass(frozen=True)

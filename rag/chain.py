@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
@@ -24,6 +24,7 @@ from .condense import Message, condense
 from .filters import Filters
 from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED
 from .retriever import NewsRetriever
+from .stages import retrieved_articles
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class AnswerChain:
             standalone_question=state.standalone,
             timings=state.timings,
             answerer=self.answerer.name,
-            retrieved=list(dict.fromkeys(h.article_id for h in state.hits)),
+            retrieved=retrieved_articles(state.hits),
             **kw,
         )
 
@@ -162,6 +163,7 @@ class AnswerChain:
                 start=h.start,
                 end=h.end,
                 score=h.score,
+                also=[asdict(c) for c in h.also],
             )
             for new, h in ((i + 1, state.passages[old - 1]) for i, old in enumerate(parsed.used))
         ]

@@ -13,6 +13,7 @@ from vectorstore.article import Article
 from vectorstore.chunker import Chunker
 from vectorstore.embedder import Embedder, make_embedder
 from vectorstore.errors import ConfigError
+from vectorstore.feeds import Feed, FeedList, Poller, PollResult, follow, poll
 from vectorstore.ingest import Ingestor, IngestReport, Outcome, Progress
 from vectorstore.loaders import Overrides, expand_paths
 from vectorstore.store import CheckReport, ChromaStore, StoredArticle, open_client
@@ -135,6 +136,29 @@ class NewsRAG:
         self.store.delete_chunks(before.orphaned + before.superseded)
         self.ingestor.reindex([self.store.stored_article(i) for i in before.incomplete])
         return before, self.store.check()
+
+    # ---- feeds -----------------------------------------------------------
+    @property
+    def feeds(self) -> FeedList:
+        return FeedList(self.settings.data_dir / "feeds.json")
+
+    def follow_feed(self, url: str) -> tuple[Feed, PollResult]:
+        """Follow the feed at ``url`` (checked now) and ingest its current items."""
+        feed = follow(self.feeds, url, self.settings.max_file_mb)
+        return feed, self.poll_feed(feed.url)
+
+    def unfollow_feed(self, url: str) -> Feed:
+        return self.feeds.remove(url.strip())
+
+    def poll_feed(self, url: str) -> PollResult:
+        return poll(self.feeds, self.ingestor, self.store, url.strip(), self.settings.max_file_mb)
+
+    def poll_feeds(self) -> list[PollResult]:
+        return [self.poll_feed(f.url) for f in self.feeds.all()]
+
+    def feed_poller(self) -> Poller:
+        """A poller of every followed feed each ``feed_minutes`` (not started)."""
+        return Poller(self.poll_feeds, self.settings.feed_minutes)
 
     def ensure_seeded(self, on_progress: Progress | None = None) -> IngestReport | None:
         """Fill a store opened for the first time from the seeds folder."""

@@ -50,6 +50,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "max_question_chars": ("NEWSRAG_MAX_QUESTION_CHARS", "Longest question accepted. Default 2000."),
     "llm_timeout": ("NEWSRAG_LLM_TIMEOUT", "Seconds to wait for an LLM server. Default 120."),
     "temperature": ("NEWSRAG_TEMPERATURE", "Sampling temperature of LLM answerers. Default 0.1."),
+    "feed_minutes": (
+        "NEWSRAG_FEED_MINUTES",
+        "While `serve` runs, followed feeds (`newsrag feed add URL`) are polled this often. Default 30; 0 stops it.",
+    ),
     "host": ("NEWSRAG_HOST", "Address the UI binds to. Default 127.0.0.1 (this machine only)."),
     "port": ("NEWSRAG_PORT", "Port of the UI. Default 7860."),
     "auth": ("NEWSRAG_AUTH", "`user:password` to require a login in the UI (use it with a public --host)."),
@@ -79,6 +83,7 @@ class Settings:
     max_question_chars: int = 2000
     llm_timeout: float = 120.0
     temperature: float = 0.1
+    feed_minutes: float = 30.0
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = field(default=None, repr=False)
@@ -93,6 +98,8 @@ class Settings:
             raise ConfigError(f"min_score must be between -1 and 1, got {self.min_score} (NEWSRAG_MIN_SCORE).")
         if self.chunk_words < 20:
             raise ConfigError(f"chunk_words must be at least 20, got {self.chunk_words} (NEWSRAG_CHUNK_WORDS).")
+        if self.feed_minutes < 0:
+            raise ConfigError(f"feed_minutes must be 0 (off) or more, got {self.feed_minutes} (NEWSRAG_FEED_MINUTES).")
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb} (NEWSRAG_MAX_FILE_MB).")
         if not 1 <= self.port <= 65535 or not 1 <= self.chroma_port <= 65535:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from vectorstore.errors import ConfigError
-from vectorstore.store import ChromaStore, Hit, Scope
+from vectorstore.store import ChromaStore, Copy, Hit, Scope
 
 from .timeexpr import TimeScope
 
@@ -46,6 +46,7 @@ class Request:
     time: TimeScope
     as_of: dt.date
     hits: dict[str, Hit] = field(default_factory=dict)  # passages a stage already fetched, by id
+    weights: dict[str, float] = field(default_factory=dict)  # a stage's weight for this request, if it set one
 
 
 class RankingStage(Protocol):
@@ -53,8 +54,14 @@ class RankingStage(Protocol):
     weight: float
 
     def rank(self, req: Request) -> list[str]:
-        """Passage ids, best first (may be empty: the stage has nothing to say)."""
+        """Passage ids, best first (may be empty: the stage has nothing to say).  A stage
+        whose vote depends on the request records it in ``req.weights[name]``."""
         ...
+
+
+def weight_of(stage: RankingStage, req: Request) -> float:
+    """The stage's vote in this request's fusion: its own choice for the request, else its weight."""
+    return req.weights.get(stage.name, stage.weight)
 
 
 def rrf(rankings: Sequence[tuple[Sequence[str], float]]) -> dict[str, float]:
@@ -118,26 +125,36 @@ class ArticleStage:
     """Whole articles, not passages: BM25 over each article's title (counted twice) and
     text, so a story whose title and repeated names match the question wins even when
     each of its passages matches only moderately.  Each ranked article stands in the
-    fused ranking by its passage closest to the question.  (Leaving single-passage
-    articles to the keyword stage was tried: it biased rankings towards long articles and
-    cost squad2-dev-5 most of its Hits@5.)"""
+    fused ranking by its passage closest to the question.
+
+    An article of one passage adds nothing to what the keyword stage already says of that
+    passage (snippet corpora such as rgb-en-fact lost Hits@5 to the repeated vote), so the
+    stage's vote scales with how many passages the articles it ranked span: its full
+    ``weight`` from ``full_at`` passages on average, nothing for single passages.  (Leaving
+    out only the single-passage articles was tried: it biased rankings towards long
+    articles and cost squad2-dev-5 most of its Hits@5.)"""
 
     store: ChromaStore
     name: str = "article"
     weight: float = 3.0  # benchmarks/tune_stages.py
     depth: int = 20  # articles ranked
     evidence: float = 0.0  # how much an article's other passages count in the fusion (0: tuned off, it hurt)
+    full_at: float = 3.0  # mean passages per ranked article that earns the full weight
 
     def rank(self, req: Request) -> list[str]:
         articles = self.store.article_search(req.text, self.depth, req.scope)
         if not articles:
             return []
+        records = self.store.get_articles(articles)
+        spans = [r.n_chunks for r in records.values()]
+        mean = sum(spans) / len(spans) if spans else 1.0
+        req.weights[self.name] = self.weight * min(1.0, max(0.0, (mean - 1.0) / (self.full_at - 1.0)))
         best: dict[str, Hit] = {}
         for h in req.hits.values():  # passages another stage already fetched
             if h.article_id in articles and (h.article_id not in best or h.score > best[h.article_id].score):
                 best[h.article_id] = h
         missing = [a for a in articles if a not in best]
-        for h in self.store.best_passages(missing, req.vector):  # article_search kept to the scope
+        for h in self.store.best_passages(missing, req.vector, records):  # article_search kept to the scope
             best[h.article_id] = h
             req.hits.setdefault(h.chunk_id, h)
         return [best[a].chunk_id for a in articles if a in best]
@@ -174,8 +191,11 @@ class TimeStage:
         scope = self.window(req)
         if scope is None:
             return []
-        windowed = replace(req, scope=scope)  # shares req.hits: what it fetches is reused
-        return fuse([(s.rank(windowed), s.weight) for s in self.inner], req.n)
+        windowed = replace(req, scope=scope, weights={})  # shares req.hits: what it fetches is reused
+        ranked = fuse([(s.rank(windowed), weight_of(s, windowed)) for s in self.inner], req.n)
+        if not any(req.hits[c].published for c in ranked if c in req.hits):
+            return []  # only undated articles in the window: nothing said about time (re-voting them only adds noise)
+        return ranked
 
 
 StageFactory = Callable[[ChromaStore], RankingStage]
@@ -208,9 +228,36 @@ def make_stages(spec: str, store: ChromaStore) -> list[RankingStage]:
 
 def run_stages(stages: Sequence[RankingStage], req: Request, store: Any, evidence: float = 0.0) -> list[Hit]:
     """Every stage's ranking, fused in one place (with an article's summed evidence when
-    ``evidence`` > 0); the passages with their cosine scores."""
-    top = fuse_by_article([(stage.rank(req), stage.weight) for stage in stages], req.n, evidence)
+    ``evidence`` > 0); the passages with their cosine scores, one story each
+    (:func:`one_per_story`)."""
+    rankings = [stage.rank(req) for stage in stages]  # a stage may set its weight for the request
+    top = fuse_by_article([(r, weight_of(s, req)) for r, s in zip(rankings, stages, strict=True)], req.n, evidence)
     missing = [c for c in top if c not in req.hits]
     for h in store.hits_by_ids(missing, req.vector):
         req.hits[h.chunk_id] = h
-    return [req.hits[c] for c in top if c in req.hits]
+    return one_per_story([req.hits[c] for c in top if c in req.hits], store, req.scope)
+
+
+def one_per_story(hits: Sequence[Hit], store: Any, scope: Scope) -> list[Hit]:
+    """Copies of one wire story don't crowd other stories out: the story's best-ranked
+    article stands for it, in its place, and its passages list the story's other stored
+    copies within ``scope`` in ``also``; the other copies' passages leave the ranking."""
+    shown: dict[str, str] = {}  # story -> the article that stands for it
+    kept: list[Hit] = []
+    for h in hits:
+        if shown.setdefault(h.story or h.article_id, h.article_id) == h.article_id:
+            kept.append(h)  # (an article's own passages all stay)
+    members = store.copies([h.story for h in kept if h.story])
+    out = []
+    for h in kept:
+        others = [a for a in members.get(h.story, []) if a.id != h.article_id and scope.admits(a.id, a.published)]
+        others.sort(key=lambda a: (a.published or "", a.source or ""))
+        also = tuple(Copy(a.id, a.title, a.source, a.published, a.url) for a in others)
+        out.append(replace(h, also=also) if also else h)
+    return out
+
+
+def retrieved_articles(hits: Sequence[Hit]) -> list[str]:
+    """The article ranking retrieval decided (what eval measures): each passage's article,
+    then its story's other copies (the same story, ranked with it)."""
+    return list(dict.fromkeys(a for h in hits for a in (h.article_id, *(c.article_id for c in h.also))))

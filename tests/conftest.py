@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -150,8 +151,12 @@ PAGES = {
 }
 
 
+REQUESTS: Counter[str] = Counter()  # path -> times the site served it (tests add pages to PAGES)
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        REQUESTS[self.path] += 1
         kind, body = PAGES.get(self.path, ("text/plain", b""))
         self.send_response(200 if self.path in PAGES else 404)
         self.send_header("Content-Type", kind)

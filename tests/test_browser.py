@@ -199,3 +199,46 @@ def test_add_an_article_by_url(page: Any, site: str, tmp_path: Path) -> None:
     page.get_by_label("Search titles").fill("Port strike")
     page.locator("text=Harbour News >> visible=true").first.wait_for(timeout=15_000)
     assert "2023-03-14" in page.locator("body").inner_text()
+
+
+def test_follow_a_feed_and_see_what_it_added(page: Any, site: str, tmp_path: Path) -> None:
+    from tests.test_feeds import site_feed
+
+    url = site_feed(site, "zeta", 2)
+    page.get_by_role("tab", name="Feeds").click()
+    page.get_by_label("Feed URL").fill(url)
+    page.get_by_role("button", name="Follow feed").click()
+    page.get_by_text("Following The Zeta Gazette: 2 articles added").wait_for(timeout=60_000)
+    table = page.locator("text=The Zeta Gazette >> visible=true")
+    table.first.wait_for(timeout=15_000)
+    site_feed(site, "zeta", 3)  # a new item
+    page.get_by_role("button", name="Poll now").click()
+    page.get_by_text(f"{url}: 1 added").wait_for(timeout=60_000)
+    page.screenshot(path=str(tmp_path / "feeds.png"), full_page=True)
+    page.get_by_label("Feed URL").fill(f"{site}/news/2023/03/14/strike.html")
+    page.get_by_role("button", name="Follow feed").click()
+    page.get_by_text("does not serve an RSS or Atom feed").first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_label("Search titles").fill("zeta story 3")
+    page.locator("text=The Zeta Gazette >> visible=true").first.wait_for(timeout=15_000)
+
+
+def test_a_wire_story_is_cited_once_with_its_other_outlets(page: Any, tmp_path: Path) -> None:
+    from tests.test_stories import COPIES
+
+    page.get_by_role("tab", name="Add articles").click()
+    for art in COPIES[:3]:
+        page.get_by_label("Title (required)").fill(art.title)
+        page.get_by_label("Text (required)").fill(art.text)
+        page.get_by_label("Source / outlet").fill(art.source or "")
+        page.get_by_label("Date (YYYY-MM-DD)").fill(art.published or "")
+        page.get_by_role("button", name="Add article").click()
+        page.get_by_text(f"added: {art.title}").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "How long will repairs to the Rhone embankment near Seyssel take?")
+    page.get_by_text("Also reported by").first.wait_for(timeout=60_000)
+    text = page.locator("body").inner_text()
+    assert text.count("Rhone flood cuts Lyon-Geneva line") == 1  # the story once among the sources
+    also = page.get_by_text("Also reported by").first.inner_text()
+    assert sum(outlet in also for outlet in ("Reuters", "AP", "AFP")) == 2
+    page.screenshot(path=str(tmp_path / "also.png"), full_page=True)

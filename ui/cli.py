@@ -260,6 +260,82 @@ def check(obj: Context, repair: bool) -> None:
     run_safely(go)
 
 
+@main.group()
+def feed() -> None:
+    """Follow RSS/Atom feeds: their new items are added while `serve` runs (or with `feed poll`)."""
+
+
+@feed.command(name="add")
+@click.argument("url")
+@click.pass_obj
+def feed_add(obj: Context, url: str) -> None:
+    """Follow the feed at URL and add its current items now."""
+
+    def go() -> None:
+        from .render import poll_text, term_safe
+
+        followed, result = obj.service().follow_feed(url)
+        click.echo(term_safe(f"Following {followed.title or followed.url} ({followed.url})."))
+        click.echo(poll_text(result))
+
+    run_safely(go)
+
+
+@feed.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def feed_list(obj: Context, as_json: bool) -> None:
+    """The feeds you follow: last poll, articles added, last error."""
+
+    def go() -> None:
+        from .render import list_line
+
+        feeds = obj.service(seed=False).feeds.all()
+        if as_json:
+            keys = ("url", "title", "followed", "last_poll", "last_added", "total_added", "last_error")
+            click.echo(json.dumps([{k: getattr(f, k) for k in keys} for f in feeds], indent=2))
+            return
+        if not feeds:
+            click.echo("You follow no feeds. Add one with `newsrag feed add URL`.")
+        for f in feeds:
+            click.echo(list_line(f.url, f.title or "(untitled)", f"last poll {f.last_poll or 'not yet'}",
+                                 f"added {f.last_added} (total {f.total_added})", f.last_error))  # fmt: skip
+
+    run_safely(go)
+
+
+@feed.command(name="remove")
+@click.argument("url")
+@click.pass_obj
+def feed_remove(obj: Context, url: str) -> None:
+    """Stop following the feed at URL (articles it added stay)."""
+
+    def go() -> None:
+        from .render import term_safe
+
+        f = obj.service(seed=False).unfollow_feed(url)
+        click.echo(term_safe(f"No longer following {f.url}; the {f.total_added} articles it added stay."))
+
+    run_safely(go)
+
+
+@feed.command(name="poll")
+@click.pass_obj
+def feed_poll(obj: Context) -> None:
+    """Poll every followed feed now and add its new items."""
+
+    def go() -> None:
+        from .render import poll_text
+
+        results = obj.service().poll_feeds()
+        if not results:
+            click.echo("You follow no feeds. Add one with `newsrag feed add URL`.")
+        for r in results:
+            click.echo(poll_text(r))
+
+    run_safely(go)
+
+
 @main.command(name="eval")
 @click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path), help="corpus.jsonl (documents).")
@@ -324,7 +400,11 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
             click.secho(warning, err=True, fg="red", bold=True)
         service = obj.service()
         click.echo(f"newsrag: chat UI on http://{st.host}:{st.port}  (Ctrl+C to stop)", err=True)
-        serve_web(service, st)
+        poller = service.feed_poller().start()  # followed feeds, every NEWSRAG_FEED_MINUTES
+        try:
+            serve_web(service, st)
+        finally:
+            poller.stop()
 
     run_safely(go)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from typing import Any
 
 from rag.answer import Answer
+from vectorstore.feeds import FeedList
 
 # Every character Markdown, HTML, autolinks (``http:``, ``www.``, e-mail) or LaTeX ($) could act on.
 _MD_SPECIAL = re.compile(r"""[\\`*_{}\[\]()#+\-.!|~<>&:@$"'=]""")
@@ -29,6 +31,13 @@ def md_escape(text: str) -> str:
 
 def source_label(title: str, source: str | None, published: str | None) -> str:
     return f"{title} — {source or 'unknown source'}, {published or 'undated'}"
+
+
+def also_line(also: list[dict[str, str | None]]) -> str:
+    """ "Also reported by Reuters (2023-01-05), AP (undated)": a story's other copies."""
+    return "Also reported by " + ", ".join(
+        f"{a.get('source') or a.get('title') or 'unknown source'} ({a.get('published') or 'undated'})" for a in also
+    )
 
 
 def as_of_line(answer: Answer) -> str:
@@ -55,6 +64,8 @@ def answer_markdown(answer: Answer) -> str:
         lines = ["**Sources**", ""]
         for c in answer.citations:
             lines.append(f"**\\[{c.n}\\]** {md_escape(source_label(c.title, c.source, c.published))}  ")
+            if c.also:
+                lines.append(f"<sub>{md_escape(also_line(c.also))}</sub>  ")
             lines.append(f"> {md_escape(c.passage.replace(chr(10), ' '))}")
             lines.append("")
         parts.append("\n".join(lines))
@@ -76,3 +87,15 @@ def highlighted_article(title: str, text: str, start: int, end: int) -> str:
         f"<h3>{html.escape(title)}</h3>"
         f'<div class="article" style="white-space: pre-wrap">{before}<mark id="cited">{passage}</mark>{after}</div>'
     )
+
+
+FEED_COLUMNS = ["feed", "url", "last poll (UTC)", "added at last poll", "added in all", "last error"]
+
+
+def feed_rows(feeds: FeedList) -> list[list[Any]]:
+    """The Feeds tab's table: one row per followed feed."""
+    return [
+        [f.title or "(untitled)", f.url, f.last_poll.replace("T", " ").removesuffix("+00:00") or "not yet",
+         f.last_added, f.total_added, f.last_error]
+        for f in feeds.all()
+    ]  # fmt: skip

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections import Counter
 
 from rag.answer import Answer
+from vectorstore.feeds import PollResult
 from vectorstore.ingest import IngestReport
 from vectorstore.store import CheckReport
 
-from .format import as_of_line, source_label
+from .format import also_line, as_of_line, source_label
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -41,6 +43,8 @@ def _answer_text(answer: Answer, width: int) -> str:
             lines.append(
                 f"[{c.n}] {source_label(c.title, c.source, c.published)}  (id {c.article_id}, chars {c.start}–{c.end})"
             )
+            if c.also:
+                lines.append(f"    {also_line(c.also)}")
             lines.append(textwrap.indent(textwrap.fill(f"“{c.passage}”", width - 4), "    "))
     elif answer.closest:
         lines.append("")
@@ -91,3 +95,14 @@ def check_text(before: CheckReport, after: CheckReport | None) -> str:
     else:
         lines.append("Problems found: run `newsrag check --repair` to fix them.")
     return "\n".join(lines)
+
+
+def poll_text(result: PollResult) -> str:
+    """One feed's poll: what it added, and what failed."""
+    c = Counter(o.status for o in result.outcomes)
+    line = f"{result.feed}: {result.added} added"
+    if c.get("unchanged"):
+        line += f", {c['unchanged']} already stored"
+    if result.error:
+        line += f"\n  {result.error}"
+    return term_safe(line)

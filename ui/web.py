@@ -24,7 +24,7 @@ from rag.filters import Filters
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
 
-from .format import answer_markdown, highlighted_article, md_escape, source_label
+from .format import FEED_COLUMNS, answer_markdown, feed_rows, highlighted_article, md_escape, source_label
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -255,6 +255,16 @@ def build_app(service: Any, settings: Any) -> Any:
                 files = gr.File(label="Upload files (.txt .md .html .pdf .jsonl)", file_count="multiple")
                 upload_btn = gr.Button("Add files", variant="primary")
                 upload_result = gr.Dataframe(headers=["file", "status", "title", "reason"], interactive=False)
+        with gr.Tab("Feeds"):
+            gr.Markdown("Followed RSS/Atom feeds: new items are added while the server runs "
+                        f"(every {settings.feed_minutes:g} minutes), or now with *Poll now*.")  # fmt: skip
+            with gr.Row():
+                feed_url = gr.Textbox(label="Feed URL", placeholder="https://…/feed.xml", scale=4)
+                follow_btn = gr.Button("Follow feed", variant="primary", scale=1)
+                unfollow_btn = gr.Button("Stop following", scale=1)
+                poll_btn = gr.Button("Poll now", scale=1)
+            feed_msg = gr.Markdown()
+            feed_table = gr.Dataframe(headers=FEED_COLUMNS, value=feed_rows(service.feeds), interactive=False)
         with gr.Tab("Library"):
             search = gr.Textbox(label="Search titles")
             table = gr.Dataframe(headers=LIBRARY_COLUMNS, value=library_rows(), interactive=False)
@@ -331,6 +341,64 @@ def build_app(service: Any, settings: Any) -> Any:
         )
         search.change(library_rows, search, table, api_visibility="private")
 
+        # ---- feeds ------------------------------------------------------------
+        @_friendly
+        def follow_feed(url: str) -> dict[str, Any]:
+            """Follow an RSS/Atom feed (checked now) and add its current items: title, url, added, error."""
+            expect_text("url", url)
+            feed, result = service.follow_feed(url or "")
+            return {"title": feed.title, "url": feed.url, "added": result.added, "error": result.error}
+
+        @_friendly
+        def list_feeds() -> list[dict[str, Any]]:
+            """The followed feeds: url, title, last_poll, last_added, total_added, last_error."""
+            keys = ("url", "title", "last_poll", "last_added", "total_added", "last_error")
+            return [{k: getattr(f, k) for k in keys} for f in service.feeds.all()]
+
+        @_friendly
+        def unfollow_feed(url: str) -> dict[str, Any]:
+            expect_text("url", url)
+            f = service.unfollow_feed(url or "")
+            return {"url": f.url, "total_added": f.total_added}
+
+        @_friendly
+        def poll_feeds() -> list[dict[str, Any]]:
+            """Poll every followed feed now: per feed, url, added, error."""
+            return [{"url": r.feed, "added": r.added, "error": r.error} for r in service.poll_feeds()]
+
+        def feed_said(lines: list[str]) -> str:
+            return "  \n".join(md_escape(line) for line in lines)
+
+        @_friendly
+        def ui_follow(url: str) -> tuple[str, Any]:
+            r = follow_feed(url)
+            lines = [f"Following {r['title'] or r['url']}: {r['added']} articles added."]
+            lines += [r["error"]] if r["error"] else []
+            return feed_said(lines), feed_rows(service.feeds)
+
+        @_friendly
+        def ui_unfollow(url: str) -> tuple[str, Any]:
+            r = unfollow_feed(url)
+            return feed_said([f"No longer following {r['url']}; its {r['total_added']} articles stay."]), feed_rows(
+                service.feeds
+            )
+
+        @_friendly
+        def ui_poll() -> tuple[str, Any]:
+            results = poll_feeds()
+            lines = [f"{r['url']}: {r['added']} added" + (f" ({r['error']})" if r["error"] else "") for r in results]
+            return feed_said(lines or ["You follow no feeds yet."]), feed_rows(service.feeds)
+
+        for btn, fn, inputs in ((follow_btn, ui_follow, feed_url), (unfollow_btn, ui_unfollow, feed_url),
+                                (poll_btn, ui_poll, None)):  # fmt: skip
+            btn.click(
+                fn, inputs, [feed_msg, feed_table], api_visibility="private",
+                concurrency_limit=ADD_CONCURRENCY, concurrency_id="add",
+            ).then(library_rows, search, table, api_visibility="private").then(
+                settings_md, None, settings_view, api_visibility="private"
+            )  # fmt: skip
+        app.load(lambda: feed_rows(service.feeds), None, feed_table, api_visibility="private")
+
         @_friendly
         def ui_select(rows: Any, evt: gr.SelectData) -> tuple[str | None, str]:
             row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
@@ -378,6 +446,10 @@ def build_app(service: Any, settings: Any) -> Any:
         gr.api(add_url, api_name="add_url", concurrency_limit=ADD_CONCURRENCY, concurrency_id="add")
         gr.api(list_articles, api_name="list_articles")
         gr.api(delete_article, api_name="delete_article")
+        gr.api(follow_feed, api_name="follow_feed", concurrency_limit=ADD_CONCURRENCY, concurrency_id="add")
+        gr.api(list_feeds, api_name="list_feeds")
+        gr.api(unfollow_feed, api_name="unfollow_feed")
+        gr.api(poll_feeds, api_name="poll_feeds", concurrency_limit=ADD_CONCURRENCY, concurrency_id="add")
     return app
 
 

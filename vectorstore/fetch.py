@@ -26,8 +26,8 @@ def is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def fetch(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str, str, bytes]:
-    """``(final URL, suffix by content type, body)``; raises IngestError naming the cause."""
+def get(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str, str, bytes]:
+    """``(final URL, content type, body)``; raises IngestError naming the cause."""
     import httpx
 
     limit = int(max_mb * 1024 * 1024)
@@ -64,12 +64,18 @@ def fetch(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) 
                 path=url,
             ) from None
         raise
+    return final, kind, bytes(body)
+
+
+def fetch(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str, str, bytes]:
+    """``(final URL, suffix by content type, body)`` of an article page; raises IngestError naming the cause."""
+    final, kind, body = get(url, timeout, max_mb)
     suffix = _BY_TYPE.get(kind) or Path(urlparse(final).path).suffix.lower() or ".html"
     if suffix not in LOADERS:
         raise IngestError(
             f"the address serves {kind or 'an unknown type'}, not an article page (HTML, PDF or text).", path=url
         )
-    return final, suffix, bytes(body)
+    return final, suffix, body
 
 
 def load_url(url: str, overrides: Overrides | None = None, max_mb: float = DEFAULT_MAX_FILE_MB) -> Loaded:

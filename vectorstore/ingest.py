@@ -18,6 +18,7 @@ import numpy as np
 
 from .article import Article
 from .chunker import Chunker
+from .dedup import StoryIndex, StoryRecord, encode, signature
 from .embedder import Embedder
 from .errors import IngestError, NewsragError
 from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
@@ -89,10 +90,13 @@ class Ingestor:
 
         same: list[tuple[str, str]] = []
         updates: list[tuple[str, Article]] = []
+        unsigned: list[Article] = []  # stored before near-duplicate detection: given a story now
         for path, art in batch:
             old = existing.get(art.id)
             if old is not None and old.content_hash == art.content_hash:
                 same.append((art.id, art.content_hash))
+                if not old.signature:
+                    unsigned.append(art)
                 merged = _merge_metadata(art, old)
                 if (merged.source, merged.url, merged.published) != (old.source, old.url, old.published):
                     updates.append((path, merged))
@@ -102,9 +106,11 @@ class Ingestor:
                 todo.append((path, art, "replaced" if old is not None else "added"))
         # A crash after an earlier commit may have left superseded passages: a re-run removes them.
         self.store.drop_superseded(same)
+        self.store.set_stories(self._stories(unsigned))
         self.store.update_metadata([a for _, a in updates])
         for path, art in updates:
             done(Outcome("updated", path, art.id, art.title))
+        stories = self._stories([a for _, a, _ in todo])
         chunked = [(p, a, s, self.chunker.split(a)) for p, a, s in todo]
         texts = [c.embed_text for *_, cs in chunked for c in cs]
         vectors = self.embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
@@ -114,7 +120,7 @@ class Ingestor:
             items.append((art, chunks, vectors[pos : pos + len(chunks)]))
             pos += len(chunks)
         try:
-            self.store.write_articles(items)
+            self.store.write_articles(items, stories)
             for path, art, status, _ in chunked:
                 done(Outcome(status, path, art.id, art.title))
         except NewsragError:
@@ -123,7 +129,7 @@ class Ingestor:
             log.warning("a batch write failed (%s); writing its articles one by one", e)
             for (path, art, status, _), item in zip(chunked, items, strict=True):
                 try:
-                    self.store.write_articles([item])
+                    self.store.write_articles([item], stories)
                 except NewsragError:
                     raise
                 except Exception as err:
@@ -131,6 +137,19 @@ class Ingestor:
                     continue
                 done(Outcome(status, path, art.id, art.title))
         return outcomes
+
+    def _stories(self, articles: Sequence[Article]) -> dict[str, StoryRecord]:
+        """Each article's story: the one of the stored (or earlier in this batch) article it nearly repeats."""
+        out: dict[str, StoryRecord] = {}
+        batch = StoryIndex(list)  # this batch's articles, until the store has them
+        for art in articles:
+            m = signature(art.text)  # not the title: outlets retitle the same wire story
+            story = self.store.stories.story_for(art.id, m)
+            if story == art.id:
+                story = batch.story_for(art.id, m)
+            batch.add(art.id, story, m)
+            out[art.id] = StoryRecord(art.id, story, encode(m))
+        return out
 
     def reindex(self, articles: Sequence[Article]) -> None:
         """Chunk, embed and write these articles again (``check --repair``)."""
@@ -142,7 +161,7 @@ class Ingestor:
             for art, chunks in chunked:
                 items.append((art, chunks, vectors[pos : pos + len(chunks)]))
                 pos += len(chunks)
-            self.store.write_articles(items)
+            self.store.write_articles(items, self._stories(part))
 
     def ingest(self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None) -> list[Outcome]:
         """Ingest ``(path, article)`` pairs; ``path`` only labels the outcome."""

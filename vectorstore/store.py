@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Any, TypeVar
 
 import numpy as np
 
 from .article import Article, Chunk
+from .dedup import StoryIndex, StoryRecord, decode
 from .errors import BackendUnavailable, ConfigError, NewsragError, NotFound, is_connection_error
 from .keyword import BM25Index, article_record
 
@@ -38,6 +39,19 @@ class StoredArticle:
     published: str | None
     content_hash: str
     n_chunks: int
+    story: str = ""  # the story this article is a copy of (its own id when it repeats no other)
+    signature: str = field(default="", repr=False)  # its MinHash, encoded (vectorstore.dedup)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Another outlet's copy of a passage's story."""
+
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,8 @@ class Hit:
     start: int
     end: int
     score: float
+    story: str = ""
+    also: tuple[Copy, ...] = ()  # the story's other copies in the store ("also reported by")
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,15 @@ class Scope:
     @property
     def unbounded(self) -> bool:
         return self.max_day is None and self.min_day is None and self.article_ids is None
+
+    def admits(self, article_id: str, published: str | None) -> bool:
+        """Whether an article with this id and date is within the scope."""
+        day = _days(published)
+        if self.article_ids is not None and article_id not in self.article_ids:
+            return False
+        if self.max_day is not None and day > self.max_day:
+            return False
+        return self.min_day is None or day >= self.min_day or (self.undated and day == -1)
 
     def where(self) -> dict[str, Any] | None:
         parts: list[dict[str, Any]] = []
@@ -201,6 +226,7 @@ class ChromaStore:
             )
         self.keywords = BM25Index(self.chunks)
         self.article_keywords = BM25Index(self.articles, record=article_record)
+        self.stories = StoryIndex(self.story_records, count=self.count_articles)
         try:
             self.max_batch = min(CHROMA_MAX_BATCH, int(client.get_max_batch_size()))
         except Exception:
@@ -231,6 +257,8 @@ class ChromaStore:
             published=_opt(m.get("published")),
             content_hash=str(m.get("content_hash", "")),
             n_chunks=int(m.get("n_chunks", 0)),
+            story=str(m.get("story") or id_),
+            signature=str(m.get("minhash") or ""),
         )
 
     @_guarded
@@ -264,6 +292,35 @@ class ChromaStore:
         return out
 
     @_guarded
+    def story_records(self) -> list[StoryRecord]:
+        """Every stored article's story and signature (to build the near-duplicate index)."""
+        ids, metas = self._all(self.articles, ["metadatas"])
+        return [
+            StoryRecord(i, str((m or {}).get("story") or i), str((m or {}).get("minhash") or ""))
+            for i, m in zip(ids, metas, strict=True)
+        ]
+
+    @_guarded
+    def stored_urls(self, urls: Sequence[str]) -> dict[str, str]:
+        """Of these URLs, the ones an article is stored under, with its id."""
+        if not urls:
+            return {}
+        res = self.articles.get(where={"url": {"$in": sorted(set(urls))}}, include=["metadatas"])
+        return {str((m or {}).get("url")): i for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)}
+
+    @_guarded
+    def copies(self, stories: Sequence[str]) -> dict[str, list[StoredArticle]]:
+        """The stored articles of each of these stories (stories with one article included)."""
+        out: dict[str, list[StoredArticle]] = {}
+        if not stories:
+            return out
+        res = self.articles.get(where={"story": {"$in": sorted(set(stories))}}, include=["metadatas"])
+        for i, m in zip(res["ids"], res["metadatas"] or [], strict=True):
+            a = self._stored(i, m or {})
+            out.setdefault(a.story, []).append(a)
+        return out
+
+    @_guarded
     def query(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]:
         """The ``k`` passages closest to ``vector`` within ``scope``, best first, committed articles only.
 
@@ -285,12 +342,7 @@ class ChromaStore:
 
     @staticmethod
     def _in_dates(h: Hit, scope: Scope) -> bool:
-        day = _days(h.published)
-        if scope.max_day is not None and day > scope.max_day:
-            return False
-        if scope.min_day is not None and day < scope.min_day:
-            return scope.undated and day == -1
-        return True
+        return replace(scope, article_ids=None).admits(h.article_id, h.published)
 
     def _query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         res = self.chunks.query(
@@ -329,13 +381,17 @@ class ChromaStore:
         return self.article_keywords.search(query, k, scope)
 
     @_guarded
-    def best_passages(self, article_ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
+    def best_passages(
+        self, article_ids: Sequence[str], vector: np.ndarray, records: dict[str, StoredArticle] | None = None
+    ) -> list[Hit]:
         """For each of these articles, its passage closest to ``vector`` (committed ones only), in no order.
 
-        Passage ids follow from the article records (``<id>:<hash8>:<index>``), so this is
-        a fetch by id, not a filtered search."""
-        records = self.get_articles(list(article_ids))
-        ids = [f"{a.id}:{a.content_hash[:8]}:{i}" for a in records.values() for i in range(a.n_chunks)]
+        Passage ids follow from the article records (``<id>:<hash8>:<index>``; pass them
+        when already read), so this is a fetch by id, not a filtered search."""
+        if records is None:
+            records = self.get_articles(list(article_ids))
+        wanted = [records[a] for a in article_ids if a in records]
+        ids = [f"{a.id}:{a.content_hash[:8]}:{i}" for a in wanted for i in range(a.n_chunks)]
         if not ids:
             return []
         res = self.chunks.get(ids=ids, include=["embeddings"])  # vectors first: texts only for the winners
@@ -379,6 +435,7 @@ class ChromaStore:
                     start=int(m["start"]),
                     end=int(m["end"]),
                     score=score,
+                    story=art.story,
                 )
             )
         return hits
@@ -400,9 +457,15 @@ class ChromaStore:
 
     # ---- writing -------------------------------------------------------
     @_guarded
-    def write_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
+    def write_articles(
+        self,
+        items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]],
+        stories: Mapping[str, StoryRecord] | None = None,
+    ) -> None:
         """Store several articles: all their chunks, then their records (the commit),
-        then delete the passages their records superseded."""
+        then delete the passages their records superseded.  ``stories`` gives an article's
+        story and signature (vectorstore.dedup); without one it is a story of its own."""
+        stories = stories or {}
         ids: list[str] = []
         vecs: list[np.ndarray] = []
         docs: list[str] = []
@@ -430,6 +493,8 @@ class ChromaStore:
                     "published_days": days,
                     "content_hash": h,
                     "n_chunks": len(chunks),
+                    "story": stories[article.id].story if article.id in stories else article.id,
+                    "minhash": stories[article.id].signature if article.id in stories else "",
                 }
             )
         if not items:
@@ -450,6 +515,10 @@ class ChromaStore:
                 metadatas=records[sl],
             )
         self.drop_superseded([(a.id, a.content_hash) for a in arts])
+        for a in arts:  # the near-duplicate index follows what was written
+            sig = decode(stories[a.id].signature) if a.id in stories else None
+            if sig is not None:
+                self.stories.add(a.id, stories[a.id].story, sig)
 
     @_guarded
     def drop_superseded(self, current: Sequence[tuple[str, str]]) -> None:
@@ -469,6 +538,24 @@ class ChromaStore:
         self.article_keywords.invalidate()
 
     @_guarded
+    def set_stories(self, stories: Mapping[str, StoryRecord]) -> None:
+        """Record the story and signature of stored articles (ones stored before stories existed)."""
+        if not stories:
+            return
+        res = self.articles.get(ids=list(stories), include=["metadatas"])
+        ids = list(res["ids"])
+        metas = [
+            {**(m or {}), "story": stories[i].story, "minhash": stories[i].signature}
+            for i, m in zip(ids, res["metadatas"] or [], strict=True)
+        ]
+        if ids:
+            self.articles.update(ids=ids, metadatas=metas)
+        for i in ids:
+            sig = decode(stories[i].signature)
+            if sig is not None:
+                self.stories.add(i, stories[i].story, sig)
+
+    @_guarded
     def update_metadata(self, articles: Sequence[Article]) -> None:
         """Apply new source/url/date to stored articles whose text is unchanged."""
         if not articles:
@@ -485,6 +572,8 @@ class ChromaStore:
                     "published_days": _days(a.published),
                     "content_hash": a.content_hash,
                     "n_chunks": old[a.id].n_chunks,
+                    "story": old[a.id].story,
+                    "minhash": old[a.id].signature,
                 }
                 for a in articles
             ],
@@ -566,6 +655,7 @@ class ChromaStore:
             raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
         self.articles.delete(ids=[id_])  # uncommit first: its chunks vanish from queries at once
         self.chunks.delete(where={"article_id": id_})
+        self.stories.remove(id_)
         self.keywords.invalidate()
         self.article_keywords.invalidate()
         return art
