@@ -1,8 +1,14 @@
 """Turn a follow-up question into a standalone one, for retrieval.
 
 No model needed: pronouns that point back ("his", "she", "it", ...) are
-replaced by the first named entity of the most recent user turn that has one;
-elliptical follow-ups ("And Trump?", "What about 2015?") carry that turn along.
+replaced by the named entity of the most recent user turn that has one; when that
+turn names two ("Trump and Putin"), both are searched for ("Trump's or Putin's
+spokesman") rather than guessing, and the "searched for" line shows it.  Elliptical
+follow-ups ("And Trump?", "What about 2015?", "Why?") carry that turn along; a
+question with its own subject ("Who dissented?") is left alone.
+
+Messages come as ``{"role", "content"}`` dicts (content a string, or a list of
+parts as Gradio 6 sends it) or as (user, bot) pairs.
 """
 
 from __future__ import annotations
@@ -20,8 +26,22 @@ _QUESTION_WORDS = {
     "Do", "Does", "Did", "Can", "Could", "Will", "Would", "Should", "Has", "Have", "Had", "The", "A", "An",
     "And", "But", "Or", "In", "On", "At", "Tell", "Give", "List", "Name", "Please", "I", "According",
 }  # fmt: skip
+_FILLER = {"that", "this", "so", "then", "there", "exactly", "else", "about", "more", "it", "is", "was", "the"}
 _ENTITY = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’.-]*)*")
 _ELLIPTIC = re.compile(r"^(and|what about|how about|and what about|also)\b", re.I)
+
+
+def message_text(content: Any) -> str | None:
+    """A message's text: a string, or the text parts of a list of parts (``{"type": "text",
+    "text": ...}`` as Gradio 6 sends them, or strings); None when it holds no text (a file)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Mapping):
+        return content["text"] if isinstance(content.get("text"), str) else None
+    if isinstance(content, Sequence):
+        parts = [t for part in content if (t := message_text(part)) is not None]
+        return " ".join(parts) if parts else None
+    return None
 
 
 def user_turns(history: Iterable[Message]) -> list[str]:
@@ -29,10 +49,13 @@ def user_turns(history: Iterable[Message]) -> list[str]:
     turns: list[str] = []
     for m in history or []:
         if isinstance(m, Mapping):
-            if m.get("role") == "user" and isinstance(m.get("content"), str):
-                turns.append(m["content"])
-        elif isinstance(m, Sequence) and not isinstance(m, str) and m and isinstance(m[0], str):
-            turns.append(m[0])
+            text = message_text(m.get("content")) if m.get("role") == "user" else None
+        elif isinstance(m, Sequence) and not isinstance(m, str) and m:
+            text = message_text(m[0])
+        else:
+            text = None
+        if text and text.strip():
+            turns.append(text)
     return turns
 
 
@@ -54,17 +77,18 @@ def condense(question: str, history: Iterable[Message] | None) -> str:
     if not turns:
         return q
     previous = turns[-1].strip()
-    referent = next((ents[0] for t in reversed(turns) if (ents := entities(t))), None)
+    referents = next((list(dict.fromkeys(ents))[:2] for t in reversed(turns) if (ents := entities(t))), [])
     words = re.findall(r"[A-Za-z]+", q)
     lowered = {w.lower() for w in words}
-    if referent and lowered & (_POSSESSIVE | _PERSONAL):
+    if referents and lowered & (_POSSESSIVE | _PERSONAL):
 
         def sub(m: re.Match[str]) -> str:
-            w = m.group(0).lower()
-            return f"{referent}'s" if w in _POSSESSIVE else referent
+            possessive = m.group(0).lower() in _POSSESSIVE
+            return " or ".join(f"{r}'s" if possessive else r for r in referents)
 
         pattern = r"\b(" + "|".join(sorted(_POSSESSIVE | _PERSONAL)) + r")\b"
         return re.sub(pattern, sub, q, flags=re.I)
-    if _ELLIPTIC.match(q) or len(words) <= 3:
+    own = [w for w in words if w.capitalize() not in _QUESTION_WORDS and w.lower() not in _FILLER]
+    if _ELLIPTIC.match(q) or not own:  # "And Crimea?", "Why?", "When was that?"
         return f"{q} ({previous})"
     return q

@@ -242,3 +242,16 @@ def test_a_wire_story_is_cited_once_with_its_other_outlets(page: Any, tmp_path: 
     also = page.get_by_text("Also reported by").first.inner_text()
     assert sum(outlet in also for outlet in ("Reuters", "AP", "AFP")) == 2
     page.screenshot(path=str(tmp_path / "also.png"), full_page=True)
+
+
+def test_a_follow_up_with_a_pronoun_is_searched_with_the_conversations_people(page: Any, tmp_path: Path) -> None:
+    """Gradio 6 sends earlier messages as lists of parts: the follow-up must still see them."""
+    ask(page, "Where might Trump and Putin meet?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    ask(page, "Who is his spokesman?")
+    page.get_by_text("searched for: Who is Trump's or Putin's spokesman?").wait_for(timeout=60_000)
+    page.get_by_text("Sources").nth(1).wait_for(timeout=60_000)
+    last = page.locator(".message-row, [data-testid='bot']").last.inner_text()
+    assert "Peskov" in last, last  # the cited answer names Putin's spokesman
+    assert "found nothing" not in last
+    page.screenshot(path=str(tmp_path / "follow-up.png"), full_page=True)

@@ -14,8 +14,31 @@ def test_pronoun_is_resolved_from_the_previous_question() -> None:
 
 
 def test_tuple_history_and_older_turns() -> None:
-    history = [("Where might Trump and Putin meet?", "In Saudi Arabia [1]"), ("and when?", "...")]
-    assert condense("What did he say?", history) == "What did Trump say?"
+    history = [("What did Putin say about the war?", "He said ... [1]"), ("and when?", "...")]
+    assert condense("What did he say?", history) == "What did Putin say?"
+
+
+def test_a_pronoun_that_fits_two_people_searches_for_both() -> None:
+    history = [{"role": "user", "content": "Where might Trump and Putin meet?"}]
+    assert condense("Who is his spokesman?", history) == "Who is Trump's or Putin's spokesman?"
+
+
+def test_gradio_6_content_parts_are_read() -> None:
+    """Gradio 6 sends a message's content as a list of parts: the follow-up bug of the web UI."""
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "What did Putin say about the war?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "He said ... [1]"}]},
+    ]
+    assert condense("Who is his spokesman?", history) == "Who is Putin's spokesman?"
+    files_only = [{"role": "user", "content": [{"type": "file", "file": {"path": "/tmp/x.pdf"}}]}]
+    assert condense("Who is his spokesman?", files_only) == "Who is his spokesman?"
+
+
+def test_a_short_question_with_its_own_subject_is_not_glued_to_the_previous_one() -> None:
+    history = [{"role": "user", "content": "Was the Blue Lagoon evacuated?"}]
+    assert condense("Who dissented?", history) == "Who dissented?"
+    assert condense("Why?", history) == "Why? (Was the Blue Lagoon evacuated?)"
+    assert condense("When was that?", history) == "When was that? (Was the Blue Lagoon evacuated?)"
 
 
 def test_elliptic_follow_up_carries_the_previous_question() -> None:
