@@ -164,6 +164,7 @@ class ArticleStage:
 class TimeStage:
     """Relevance within the question's time window (or the recent past)."""
 
+    store: ChromaStore
     inner: Sequence[RankingStage]
     name: str = "time"
     weight: float = 3.0  # benchmarks/tune_stages.py
@@ -189,8 +190,8 @@ class TimeStage:
 
     def rank(self, req: Request) -> list[str]:
         scope = self.window(req)
-        if scope is None:
-            return []
+        if scope is None or not self.store.dated_articles_in(scope):
+            return []  # no period, or no dated article in it: nothing to say about time
         windowed = replace(req, scope=scope, weights={})  # shares req.hits: what it fetches is reused
         ranked = fuse([(s.rank(windowed), weight_of(s, windowed)) for s in self.inner], req.n)
         if not any(req.hits[c].published for c in ranked if c in req.hits):
@@ -204,7 +205,7 @@ STAGES: dict[str, StageFactory] = {
     "dense": lambda store: DenseStage(store),
     "keyword": lambda store: KeywordStage(store),
     "article": lambda store: ArticleStage(store),
-    "time": lambda store: TimeStage([DenseStage(store), KeywordStage(store), ArticleStage(store)]),
+    "time": lambda store: TimeStage(store, [DenseStage(store), KeywordStage(store), ArticleStage(store)]),
 }
 
 

@@ -30,6 +30,22 @@ def _bm25s() -> Any:
 
 
 class KeywordIndex(Protocol):
+    def days_of(self, ids: set[str]) -> dict[str, int]:
+        """The day (-1: undated) of each of these records the index holds; the others are left out."""
+        count = int(self.chunks.count())
+        with self._lock:
+            if count != self._built_for:
+                self._build(count)
+            return {i: self._day_of[i] for i in ids if i in self._day_of}
+
+    def dated_in(self, scope: Scope) -> int:
+        """How many indexed records carry a date within ``scope`` (undated ones not counted)."""
+        count = int(self.chunks.count())
+        with self._lock:
+            if count != self._built_for:
+                self._build(count)
+            return int((self._mask(scope) & (self._days >= 0)).sum())
+
     def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         """Ids of the ``k`` passages within ``scope`` that match ``query``'s words best, best first."""
         ...
@@ -71,6 +87,7 @@ class BM25Index:
         self._ids: list[str] = []
         self._days = np.zeros(0, dtype=np.int64)  # published_days per indexed passage (-1: undated)
         self._articles: list[str] = []
+        self._day_of: dict[str, int] = {}
         self._bm25: Any = None
         self._built_for = -1  # passage count the index was built for
         self._lock = threading.Lock()
@@ -97,6 +114,7 @@ class BM25Index:
         if texts:
             bm25.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
         self._ids, self._bm25, self._built_for = ids, (bm25 if texts else None), count
+        self._day_of = dict(zip(ids, days, strict=True))
         log.info("keyword index built over %d passages", len(ids))
 
     def indexed_ids(self) -> set[str] | None:
@@ -117,6 +135,22 @@ class BM25Index:
         if scope.article_ids is not None:
             mask &= np.fromiter((a in scope.article_ids for a in self._articles), dtype=bool, count=len(self._ids))
         return mask
+
+    def days_of(self, ids: set[str]) -> dict[str, int]:
+        """The day (-1: undated) of each of these records the index holds; the others are left out."""
+        count = int(self.chunks.count())
+        with self._lock:
+            if count != self._built_for:
+                self._build(count)
+            return {i: self._day_of[i] for i in ids if i in self._day_of}
+
+    def dated_in(self, scope: Scope) -> int:
+        """How many indexed records carry a date within ``scope`` (undated ones not counted)."""
+        count = int(self.chunks.count())
+        with self._lock:
+            if count != self._built_for:
+                self._build(count)
+            return int((self._mask(scope) & (self._days >= 0)).sum())
 
     def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         bm25s = _bm25s()

@@ -89,9 +89,12 @@ class Scope:
 
     def admits(self, article_id: str, published: str | None) -> bool:
         """Whether an article with this id and date is within the scope."""
-        day = _days(published)
         if self.article_ids is not None and article_id not in self.article_ids:
             return False
+        return self.admits_day(_days(published))
+
+    def admits_day(self, day: int) -> bool:
+        """Whether a date (ordinal day; -1: undated) is within the scope's dates."""
         if self.max_day is not None and day > self.max_day:
             return False
         return self.min_day is None or day >= self.min_day or (self.undated and day == -1)
@@ -334,7 +337,8 @@ class ChromaStore:
             return self._query(vector, k, None)
         if scope.article_ids is not None:
             return self._query(vector, k, scope.where())
-        deep = self._query(vector, min(self.max_batch, k * (10 if scope.min_day is not None else 3)), None)
+        depth = min(self.max_batch, k * (10 if scope.min_day is not None else 3))
+        deep = self._nearest_in_dates(vector, depth, k, scope)
         kept = [h for h in deep if self._in_dates(h, scope)][:k]
         if len(kept) < k and scope.min_day is None and len(deep) < self.chunks.count():
             return self._query(vector, k, scope.where())
@@ -343,6 +347,28 @@ class ChromaStore:
     @staticmethod
     def _in_dates(h: Hit, scope: Scope) -> bool:
         return replace(scope, article_ids=None).admits(h.article_id, h.published)
+
+    def _nearest_in_dates(self, vector: np.ndarray, depth: int, k: int, scope: Scope) -> list[Hit]:
+        """The ``depth`` nearest passages, of which only those that may lie within the scope's
+        dates are read in full: ids and distances first (reading 300 passages' metadata costs
+        20 ms here), pruned by the article dates the in-memory article index knows (an
+        article it doesn't know yet is read and checked like any other)."""
+        res = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=depth, include=["distances"]
+        )
+        ids = res["ids"][0]
+        scores = {cid: 1.0 - float(d) for cid, d in zip(ids, (res["distances"] or [[]])[0], strict=True)}
+        days = self.article_keywords.days_of({cid.rsplit(":", 2)[0] for cid in ids})
+        dates = replace(scope, article_ids=None)
+        maybe = [c for c in ids if (d := days.get(c.rsplit(":", 2)[0])) is None or dates.admits_day(d)][: 2 * k]
+        if not maybe:
+            return []
+        got = self.chunks.get(ids=maybe, include=["documents", "metadatas"])
+        order = {cid: i for i, cid in enumerate(got["ids"])}
+        keep = [c for c in maybe if c in order]
+        metas = [(got["metadatas"] or [])[order[c]] for c in keep]
+        docs = [(got["documents"] or [])[order[c]] for c in keep]
+        return self._live_hits(keep, metas, docs, [scores[c] for c in keep])
 
     def _query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         res = self.chunks.query(
@@ -379,6 +405,11 @@ class ChromaStore:
     def article_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         """Ids of the articles within ``scope`` whose title and text match ``query`` best (BM25), best first."""
         return self.article_keywords.search(query, k, scope)
+
+    @_guarded
+    def dated_articles_in(self, scope: Scope) -> int:
+        """How many articles carry a date within ``scope`` (from the in-memory article index)."""
+        return self.article_keywords.dated_in(scope)
 
     @_guarded
     def best_passages(
