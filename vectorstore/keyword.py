@@ -32,19 +32,11 @@ def _bm25s() -> Any:
 class KeywordIndex(Protocol):
     def days_of(self, ids: set[str]) -> dict[str, int]:
         """The day (-1: undated) of each of these records the index holds; the others are left out."""
-        count = int(self.chunks.count())
-        with self._lock:
-            if count != self._built_for:
-                self._build(count)
-            return {i: self._day_of[i] for i in ids if i in self._day_of}
+        ...
 
     def dated_in(self, scope: Scope) -> int:
-        """How many indexed records carry a date within ``scope`` (undated ones not counted)."""
-        count = int(self.chunks.count())
-        with self._lock:
-            if count != self._built_for:
-                self._build(count)
-            return int((self._mask(scope) & (self._days >= 0)).sum())
+        """How many indexed records carry a date within ``scope``."""
+        ...
 
     def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         """Ids of the ``k`` passages within ``scope`` that match ``query``'s words best, best first."""
@@ -135,6 +127,22 @@ class BM25Index:
         if scope.article_ids is not None:
             mask &= np.fromiter((a in scope.article_ids for a in self._articles), dtype=bool, count=len(self._ids))
         return mask
+
+    def days_of(self, ids: set[str]) -> dict[str, int]:
+        """The day (-1: undated) of each of these records the index holds; the others are left out."""
+        count = int(self.chunks.count())
+        with self._lock:
+            if count != self._built_for:
+                self._build(count)
+            return {i: self._day_of[i] for i in ids if i in self._day_of}
+
+    def dated_in(self, scope: Scope) -> int:
+        """How many indexed records carry a date within ``scope`` (undated ones not counted)."""
+        count = int(self.chunks.count())
+        with self._lock:
+            if count != self._built_for:
+                self._build(count)
+            return int((self._mask(scope) & (self._days >= 0)).sum())
 
     def days_of(self, ids: set[str]) -> dict[str, int]:
         """The day (-1: undated) of each of these records the index holds; the others are left out."""
