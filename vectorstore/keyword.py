@@ -144,22 +144,6 @@ class BM25Index:
                 self._build(count)
             return int((self._mask(scope) & (self._days >= 0)).sum())
 
-    def days_of(self, ids: set[str]) -> dict[str, int]:
-        """The day (-1: undated) of each of these records the index holds; the others are left out."""
-        count = int(self.chunks.count())
-        with self._lock:
-            if count != self._built_for:
-                self._build(count)
-            return {i: self._day_of[i] for i in ids if i in self._day_of}
-
-    def dated_in(self, scope: Scope) -> int:
-        """How many indexed records carry a date within ``scope`` (undated ones not counted)."""
-        count = int(self.chunks.count())
-        with self._lock:
-            if count != self._built_for:
-                self._build(count)
-            return int((self._mask(scope) & (self._days >= 0)).sum())
-
     def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         bm25s = _bm25s()
         count = int(self.chunks.count())
