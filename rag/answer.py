@@ -38,6 +38,8 @@ class Answer:
     as_of: str = ""  # YYYY-MM-DD: the moment the question was asked as of
     as_of_given: bool = False  # the user chose it (else: today)
     time_scope: str = ""  # "since..until" when the question named a period, "recent" for a recency preference
+    checks: list[dict[str, Any]] = field(default_factory=list)  # per sentence: start, end, cited, supported, missing
+    unsupported: int = 0  # sentences no cited passage supports (rag.support)
 
     @property
     def as_of_matters(self) -> bool:

@@ -22,9 +22,10 @@ from .answerers import Answerer
 from .citations import parse_citations
 from .condense import Message, condense
 from .filters import Filters
-from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED
+from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED, NOT_COVERED_NONE
 from .retriever import NewsRetriever
 from .stages import retrieved_articles
+from .support import check_answer
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,9 @@ class AnswerChain:
         )
 
     def _abstain(self, state: _State) -> Answer:
-        closest = self._closest(state)
-        titles = "; ".join(f"“{c['title']}”" for c in closest) or "none"
-        return self._finish(
-            state, text=NOT_COVERED.render(titles=titles), citations=[], abstained=True, closest=closest
-        )
+        closest = self._closest(state)  # listed once, under the message (not also inside it)
+        text = NOT_COVERED if closest else NOT_COVERED_NONE
+        return self._finish(state, text=text, citations=[], abstained=True, closest=closest)
 
     def _answer(self, states: Iterator[_State]) -> Iterator[str | Answer]:
         for state in states:
@@ -167,7 +166,11 @@ class AnswerChain:
             )
             for new, h in ((i + 1, state.passages[old - 1]) for i, old in enumerate(parsed.used))
         ]
-        return self._finish(state, text=parsed.text, citations=citations, uncited=not citations)
+        checks = [asdict(c) for c in check_answer(parsed.text, {c.n: c.passage for c in citations})]
+        return self._finish(
+            state, text=parsed.text, citations=citations, uncited=not citations, checks=checks,
+            unsupported=sum(not c["supported"] for c in checks),
+        )  # fmt: skip
 
     # ---- entry points ----------------------------------------------------
     def stream(

@@ -53,9 +53,7 @@ PASSAGE = Template(
 # What an LLM replies when the passages do not answer; also our own wording.
 ABSTAIN = "The articles don't cover this."
 
-NOT_COVERED = Template(
-    "I found nothing about that in the articles. The closest articles are: {titles}.",
-    frozenset({"titles"}),
-)
+NOT_COVERED = "I found nothing about that in the articles. The closest ones are listed below."
+NOT_COVERED_NONE = "I found nothing about that in the articles."
 
 EMPTY_STORE = "The store holds no articles yet. Add some with `newsrag ingest FILE` or the Add articles tab."

@@ -255,3 +255,43 @@ def test_a_follow_up_with_a_pronoun_is_searched_with_the_conversations_people(pa
     assert "Peskov" in last, last  # the cited answer names Putin's spokesman
     assert "found nothing" not in last
     page.screenshot(path=str(tmp_path / "follow-up.png"), full_page=True)
+
+
+def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path, minilm: Any) -> None:
+    """An LLM answer (a fake chat model here) with one supported and one invented sentence."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+    from playwright.sync_api import sync_playwright
+
+    from rag.answerers.llm import ChatModelAnswerer
+    from rag.chain import AnswerChain
+    from rag.service import NewsRAG
+    from rag.settings import Settings
+    from tests.conftest import SEEDS, free_port
+    from ui.web import serve
+
+    settings = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, port=free_port())
+    svc = NewsRAG.build(settings, embedder=minilm)
+    svc.ensure_seeded()
+    hits, _ = svc.retriever.search("Where might Trump and Putin meet?")
+    n = next(i for i, h in enumerate(hits[: svc.retriever.k], start=1) if "Saudi Arabia" in h.text)
+    reply = (f"Saudi Arabia has been mentioned as a potential venue for the meeting [{n}]. "
+             f"The summit will take place on 14 March in Oslo [{n}].")  # fmt: skip
+    chat = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+    svc.chain = AnswerChain(svc.retriever, ChatModelAnswerer("fake", "fake", chat, "memory", ""), min_score=-1.0)
+    app = serve(svc, settings, block=False)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+            pg = browser.new_page(viewport={"width": 1280, "height": 1100})
+            pg.goto(f"http://127.0.0.1:{settings.port}/")
+            pg.get_by_label("Question").wait_for(timeout=30_000)
+            ask(pg, "Where might Trump and Putin meet?")
+            pg.get_by_text("Sources").first.wait_for(timeout=60_000)
+            bot = pg.locator(".message-row, [data-testid='bot']").last.inner_text()
+            assert bot.count("not found in the cited source") == 1
+            assert bot.index("not found in the cited source") > bot.index("in Oslo")  # after the invented one
+            pg.screenshot(path=str(tmp_path / "unsupported.png"), full_page=True)
+            browser.close()
+    finally:
+        app.close()

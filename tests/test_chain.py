@@ -132,3 +132,42 @@ def test_chroma_server_that_stops_answering_gives_a_clear_error(tmp_path: Path) 
             svc.ask("What happened in the storm?")
         with pytest.raises(BackendUnavailable, match="Start it again"):
             svc.add_article(STRIKE)
+
+
+def test_generated_sentences_are_checked_against_the_passages_they_cite(svc: NewsRAG) -> None:
+    from ui.format import NOT_FOUND, answer_markdown
+    from ui.render import answer_text
+
+    question = "How many homes lost power in the storm?"
+    hits, _ = svc.retriever.search(question)
+    n = next(i for i, h in enumerate(hits[: svc.retriever.k], start=1) if h.article_id == "storm")
+    reply = (
+        f"A storm cut power to forty thousand homes on Monday [{n}]. "  # supported
+        f"The storm flooded 90 streets in Bergen [{n}]. "  # unsupported: no 90, no Bergen in that passage
+        f"Dock workers returned to work on Friday [{n}]. "  # miscited: true of another passage, not this one
+        "Crews were out all night."  # no citation at all
+    )
+    answer = fake_llm(svc, reply).ask(question)
+    assert [c["supported"] for c in answer.checks] == [True, False, False, False]
+    assert answer.unsupported == 3
+    assert {"90", "Bergen"} <= set(answer.checks[1]["missing"])
+    assert answer.checks[3]["missing"] == ["(no citation)"]
+    assert answer_markdown(answer).count(NOT_FOUND) == 3
+    assert answer_text(answer).count(NOT_FOUND) == 3
+    assert answer.to_dict()["unsupported"] == 3
+
+
+def test_extractive_answers_pass_their_own_check(svc: NewsRAG) -> None:
+    answer = svc.ask("When did dock workers return to work?")
+    assert answer.checks and answer.unsupported == 0
+
+
+def test_a_heading_or_a_question_in_the_passage_is_never_quoted_as_the_answer(hash_service: NewsRAG) -> None:
+    hash_service.add_article(Article(id="tram", title="Bergen tram", text=(
+        "How much did the Bergen tram extension cost?\n"
+        "Bergen tram extension cost and schedule\n"
+        "The extension cost 4.2 billion kroner and opened in November, the city said.")))  # fmt: skip
+    answer = hash_service.ask("How much did the Bergen tram extension cost?")
+    assert "4.2 billion kroner" in answer.text
+    assert "?" not in answer.text.split("[")[0]
+    assert "cost and schedule" not in answer.text

@@ -32,6 +32,7 @@ def test_first_start_seeds_then_ask_prints_answer_and_sources(tmp_path: Path) ->
     assert "First start: seed articles indexed (1 added" in p.stderr
     p = run("ask", "What is the capital of Peru?", data=data, check=True)
     assert "found nothing about that" in p.stdout and "Closest articles:" in p.stdout
+    assert p.stdout.count("Kremlin Sees Trump-Putin Call") == 1  # the closest articles are listed once
     assert "Sources:" not in p.stdout and "First start" not in p.stderr
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rag.answer import Answer
@@ -52,8 +53,21 @@ def as_of_line(answer: Answer) -> str:
     return line
 
 
+NOT_FOUND = "⚠ not found in the cited source"
+
+
+def marked_text(answer: Answer, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:
+    """The answer's text, escaped, with ``mark(NOT_FOUND)`` after each sentence no cited passage supports."""
+    out, pos = [], 0
+    for c in sorted((c for c in answer.checks if not c["supported"]), key=lambda c: c["start"]):
+        out += [escape(answer.text[pos : c["end"]]), mark(NOT_FOUND)]
+        pos = c["end"]
+    out.append(escape(answer.text[pos:]))
+    return "".join(out)
+
+
 def answer_markdown(answer: Answer) -> str:
-    parts = [md_escape(answer.text)]
+    parts = [marked_text(answer, md_escape, lambda m: f" <sup>{html.escape(m)}</sup>")]
     if answer.as_of_matters:
         parts.append(f"<sub>{md_escape(as_of_line(answer))}</sub>")
     if answer.standalone_question != answer.question:

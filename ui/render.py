@@ -11,7 +11,7 @@ from vectorstore.feeds import PollResult
 from vectorstore.ingest import IngestReport
 from vectorstore.store import CheckReport
 
-from .format import also_line, as_of_line, source_label
+from .format import NOT_FOUND, also_line, as_of_line, source_label
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -30,6 +30,9 @@ def answer_text(answer: Answer, width: int = 100) -> str:
 
 def _answer_text(answer: Answer, width: int) -> str:
     lines = [textwrap.fill(answer.text, width)]
+    for check in answer.checks:
+        if not check["supported"]:
+            lines.append(f"({NOT_FOUND}: “{answer.text[check['start'] : check['end']]}”)")
     if answer.as_of_matters:
         lines.append(f"({as_of_line(answer)})")
     if answer.standalone_question != answer.question:

@@ -4,7 +4,8 @@ Each output sentence is copied verbatim from the passage it cites.  Sentences
 are scored by the embedding similarity to the question plus the share of the
 question's content words they contain (weighted by rarity among the
 candidates), plus a small bonus for the expected kind of answer (a number for
-"how many", a date for "when").
+"how many", a date for "when").  A question or a heading found in a passage is
+never quoted as the answer.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\bwhen\b|\bwhat (year|date|day|month)\b", re.I), _YEAR_OR_MONTH),
     (re.compile(r"\bwhere\b|\bwhat (city|country|place|venue)\b", re.I), _PLACE),
 ]
+
+
+_TERMINAL = re.compile(r"[.!…:;\"”’')\]]$")
+
+
+def quotable(sentence: str) -> bool:
+    """Not a question (a quiz or an FAQ quoted in an article) nor a heading (short, no sentence end)."""
+    s = sentence.strip()
+    return not s.endswith("?") and (bool(_TERMINAL.search(s)) or len(s.split()) > 12)
 
 
 def expected_type(question: str) -> re.Pattern[str] | None:
@@ -120,6 +130,8 @@ class ExtractiveAnswerer:
             ]
         )
         order = [int(i) for i in np.argsort(-scores)]
+        answers = [i for i in order if quotable(cands[i].text)]
+        order = answers or order  # a question or a heading is never quoted as the answer, while others remain
         best = order[0]
         if sims[best] < self.min_similarity and cands[best].lexical == 0:
             return []
@@ -130,7 +142,7 @@ class ExtractiveAnswerer:
             near = [
                 i
                 for i in range(best + 1, min(best + 4, len(cands)))
-                if typed[i] and cands[i].article_id == cands[best].article_id
+                if typed[i] and cands[i].article_id == cands[best].article_id and i in order
             ]
             if near:
                 chosen.append(near[0])

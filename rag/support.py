@@ -1,0 +1,75 @@
+"""Check a written answer sentence by sentence against the passages it cites.
+
+A generated sentence is *supported* when the passages its [n] markers point at hold
+its numbers, its names (capitalised words past the first) and most of its content
+words (``min_coverage`` of them, stemmed).  A sentence with no marker, or whose
+markers point at passages that don't hold it, is not: the UI marks it "not found in
+the cited source" and the answer's JSON counts it.  An extractive answer quotes its
+passages, so every sentence of it passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vectorstore.chunker import sentence_spans
+
+from .answerers.extractive import content_words
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]*")
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    start: int  # span of the sentence in the answer text
+    end: int
+    cited: list[int]  # the citation numbers its markers give
+    supported: bool
+    missing: list[str] = field(default_factory=list)  # what no cited passage holds
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group(0).replace(",", "") for m in _NUMBER.finditer(text)}
+
+
+def check_sentence(sentence: str, passages: list[str], min_coverage: float = 0.6) -> list[str]:
+    """What the sentence says that ``passages`` don't hold (empty: supported)."""
+    plain = _MARKER.sub("", sentence).strip()
+    hay = " ".join(passages)
+    hay_lower = hay.lower()
+    missing = [n for n in sorted(_numbers(plain)) if n not in _numbers(hay)]
+    missing += [m.group(0) for m in _NAME.finditer(plain) if m.group(0).lower().strip("'’") not in hay_lower]
+    words = set(content_words(plain)) - {w.lower() for w in missing}
+    if words:
+        held = set(content_words(hay))
+        absent = sorted(words - held)
+        if len(absent) > (1 - min_coverage) * len(words):
+            missing += absent
+    return missing
+
+
+def check_answer(text: str, passages: Mapping[int, str], min_coverage: float = 0.6) -> list[SentenceCheck]:
+    """One check per sentence of ``text``; ``passages`` maps citation numbers to passage texts."""
+    spans: list[tuple[int, int]] = []
+    for start, end in sentence_spans(text):
+        if spans and not content_words(_MARKER.sub("", text[start:end])):
+            spans[-1] = (spans[-1][0], end)  # "… homes. [1]": the marker belongs to the sentence before
+        else:
+            spans.append((start, end))
+    checks = []
+    for start, end in spans:
+        sentence = text[start:end]
+        if not content_words(_MARKER.sub("", sentence)):
+            continue
+        cited = [int(n) for n in _MARKER.findall(sentence)]
+        known = [passages[n] for n in cited if n in passages]
+        if not known:
+            checks.append(SentenceCheck(start, end, cited, False, ["(no citation)"]))
+            continue
+        missing = check_sentence(sentence, known, min_coverage)
+        checks.append(SentenceCheck(start, end, cited, not missing, missing))
+    return checks
