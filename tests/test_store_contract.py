@@ -4,6 +4,7 @@ Uses the hash embedder (the store's behaviour doesn't depend on the model);
 the real model runs over both backends in test_real.py.
 """
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from rag.stages import make_stages
 from tests.conftest import make_service
 from vectorstore.article import Article
 from vectorstore.errors import NotFound
+from vectorstore.keyword import RECHECK_S
 
 pytestmark = pytest.mark.server
 
@@ -127,9 +129,10 @@ def test_hybrid_retrieval_finds_rare_words_and_follows_writes(tmp_path: Path, ba
     hits, _ = svc.retriever.search("Which ferry docked in Zanzibar?")
     assert hits[0].article_id == "zk"
     assert hits[0].score == pytest.approx(1.0)  # the cosine similarity is kept for abstention
-    # a write by another instance on the same store is seen: the index is rebuilt
+    # a write by another instance on the same store is seen (within RECHECK_S): the index is rebuilt
     other = make_service(tmp_path, client=backend_client, embedder=ConstantEmbedder(), min_score=-1.0)
     other.add_article(Article(id="qb", title="Quebec", text="Snow closed the Quebec highway overnight."))
+    time.sleep(RECHECK_S)
     assert svc.retriever.search("Quebec highway snow")[0][0].article_id == "qb"
     svc.delete("qb")
     assert "qb" not in {h.article_id for h in svc.retriever.search("Quebec highway snow")[0]}

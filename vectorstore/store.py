@@ -360,7 +360,15 @@ class ChromaStore:
         scores = {cid: 1.0 - float(d) for cid, d in zip(ids, (res["distances"] or [[]])[0], strict=True)}
         days = self.article_keywords.days_of({cid.rsplit(":", 2)[0] for cid in ids})
         dates = replace(scope, article_ids=None)
-        maybe = [c for c in ids if (d := days.get(c.rsplit(":", 2)[0])) is None or dates.admits_day(d)][: 2 * k]
+        maybe: list[str] = []
+        sure = 0  # candidates whose date the index knows to be in scope: k of them are enough
+        for c in ids:
+            d = days.get(c.rsplit(":", 2)[0])
+            if d is None or dates.admits_day(d):
+                maybe.append(c)
+                sure += d is not None
+                if sure >= k:
+                    break
         if not maybe:
             return []
         got = self.chunks.get(ids=maybe, include=["documents", "metadatas"])
