@@ -111,7 +111,7 @@ class StoryIndex:
         self._story[article_id] = story
 
     def story_for(self, article_id: str, m: Any) -> str:
-        """The story of the stored article ``m`` repeats most closely (ties: the oldest
+        """The story of the stored article ``m`` repeats most closely (ties: the smallest
         story id, so every copy joins the same one), else ``article_id``'s own."""
         with self._lock:
             self._ensure()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -339,14 +339,10 @@ class ChromaStore:
             return self._query(vector, k, scope.where())
         depth = min(self.max_batch, k * (10 if scope.min_day is not None else 3))
         deep = self._nearest_in_dates(vector, depth, k, scope)
-        kept = [h for h in deep if self._in_dates(h, scope)][:k]
+        kept = [h for h in deep if scope.admits_day(_days(h.published))][:k]
         if len(kept) < k and scope.min_day is None and len(deep) < self.chunks.count():
             return self._query(vector, k, scope.where())
         return kept
-
-    @staticmethod
-    def _in_dates(h: Hit, scope: Scope) -> bool:
-        return replace(scope, article_ids=None).admits(h.article_id, h.published)
 
     def _nearest_in_dates(self, vector: np.ndarray, depth: int, k: int, scope: Scope) -> list[Hit]:
         """The ``depth`` nearest passages, of which only those that may lie within the scope's
@@ -359,12 +355,11 @@ class ChromaStore:
         ids = res["ids"][0]
         scores = {cid: 1.0 - float(d) for cid, d in zip(ids, (res["distances"] or [[]])[0], strict=True)}
         days = self.article_keywords.days_of({cid.rsplit(":", 2)[0] for cid in ids})
-        dates = replace(scope, article_ids=None)
         maybe: list[str] = []
         sure = 0  # candidates whose date the index knows to be in scope: k of them are enough
         for c in ids:
             d = days.get(c.rsplit(":", 2)[0])
-            if d is None or dates.admits_day(d):
+            if d is None or scope.admits_day(d):
                 maybe.append(c)
                 sure += d is not None
                 if sure >= k:
