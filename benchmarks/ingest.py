@@ -1,10 +1,17 @@
-"""Ingestion throughput: the pipeline against the raw encoder on the same chunks.
+"""Ingestion throughput per embedding backend: the raw encoder, the pipeline, and the CLI, on the same chunks.
 
-.venv/bin/python benchmarks/ingest.py
+    .venv/bin/python benchmarks/ingest.py [--backends minilm-torch,minilm]
+
+``minilm`` is all-MiniLM-L6-v2 int8 on ONNX Runtime (the default), ``minilm-torch``
+the same model in PyTorch fp32 (the default before).  Query-embedding latency is
+measured too: one question at a time, as `ask` embeds it.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,44 +24,63 @@ from benchmarks.common import EVAL, NEWSRAG, report
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import MiniLMEmbedder
+from vectorstore.embedder import make_embedder
 from vectorstore.loaders import load_file
+
+QUESTIONS = [
+    "Where might Trump and Putin meet?",
+    "How much did the Bergen tram cost?",
+    "Which country won the 2022 World Cup?",
+    "Who built Kenya's Taifa-2 satellite?",
+]
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backends", default="minilm-torch,minilm")
+    args = ap.parse_args()
     apply_offline_defaults()
     corpora = [EVAL / "squad2-dev-5" / "corpus.jsonl", EVAL / "rgb-en-fact" / "corpus.jsonl"]
-    emb = MiniLMEmbedder()
-    emb.embed(["warm up"])
     rows = []
-    for corpus in corpora:
-        with tempfile.TemporaryDirectory() as tmp:
-            svc = NewsRAG.build(Settings(data_dir=Path(tmp), seeds_dir=Path(tmp) / "none"), embedder=emb)
-            arts = load_file(corpus, max_mb=1024).articles
-            texts = [c.embed_text for a in arts for c in svc.ingestor.chunker.split(a)]
-            t = time.perf_counter()
-            svc.ingest_paths([corpus])
-            pipeline = time.perf_counter() - t
-            t = time.perf_counter()
-            emb.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-            raw = time.perf_counter() - t
-        with tempfile.TemporaryDirectory() as tmp:
-            t = time.perf_counter()
-            subprocess.run([NEWSRAG, "-q", "--data-dir", tmp, "ingest", str(corpus)], check=True, capture_output=True)
-            cli = time.perf_counter() - t
-        rows.append(
-            {
-                "corpus": corpus.parent.name,
-                "articles": len(arts),
-                "chunks": len(texts),
-                "pipeline_articles_s": len(arts) / pipeline,
-                "pipeline_chunks_s": len(texts) / pipeline,
-                "encoder_chunks_s": len(texts) / raw,
-                "overhead_pct": 100 * (pipeline / raw - 1),
-                "cli_wall_s": cli,
-                "cli_chunks_s": len(texts) / cli,
-            }
-        )
+    with tempfile.TemporaryDirectory() as cache:
+        for backend in args.backends.split(","):
+            emb = make_embedder(backend, Path(cache))
+            emb.embed(["warm up"])  # the ONNX backend exports here, once
+            lat = []
+            for _ in range(10):
+                for q in QUESTIONS:
+                    t = time.perf_counter()
+                    emb.embed([q])
+                    lat.append((time.perf_counter() - t) * 1000)
+            for corpus in corpora:
+                with tempfile.TemporaryDirectory() as tmp:
+                    svc = NewsRAG.build(Settings(data_dir=Path(tmp), seeds_dir=Path(tmp) / "none"), embedder=emb)
+                    arts = load_file(corpus, max_mb=1024).articles
+                    texts = [c.embed_text for a in arts for c in svc.ingestor.chunker.split(a)]
+                    t = time.perf_counter()
+                    svc.ingest_paths([corpus])
+                    pipeline = time.perf_counter() - t
+                    t = time.perf_counter()
+                    emb.embed(texts)
+                    raw = time.perf_counter() - t
+                with tempfile.TemporaryDirectory() as tmp:
+                    env = {**os.environ, "NEWSRAG_EMBEDDER": backend, "NEWSRAG_MODEL_CACHE": cache}
+                    t = time.perf_counter()
+                    subprocess.run([NEWSRAG, "-q", "--data-dir", tmp, "ingest", str(corpus)], check=True,
+                                   capture_output=True, env=env)  # fmt: skip
+                    cli = time.perf_counter() - t
+                rows.append(
+                    {
+                        "backend": backend,
+                        "corpus": corpus.parent.name,
+                        "chunks": len(texts),
+                        "encoder_chunks_s": len(texts) / raw,
+                        "pipeline_chunks_s": len(texts) / pipeline,
+                        "cli_wall_s": cli,
+                        "cli_chunks_s": len(texts) / cli,
+                        "query_embed_p50_ms": statistics.median(lat),
+                    }
+                )
     report("ingest", rows, {"note": "cli_wall_s includes process start and model load"})
 
 

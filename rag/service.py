@@ -61,7 +61,7 @@ class NewsRAG:
 
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:
-        embedder = embedder or make_embedder(settings.embedder)
+        embedder = embedder or make_embedder(settings.embedder, settings.models_dir)
         if client is None:
             if not settings.chroma_host:
                 prepare_data_dir(settings.data_dir)
@@ -71,7 +71,14 @@ class NewsRAG:
             if settings.chroma_host
             else f"embedded Chroma store in {(settings.data_dir / 'chroma').resolve()}"
         )
-        store = ChromaStore(client, embedder.name, embedder.dim, prefix=settings.collection, where=where)
+        keyword_db = settings.data_dir / (
+            f"keywords-{settings.collection}-{settings.chroma_host}-{settings.chroma_port}.sqlite3"
+            if settings.chroma_host
+            else f"keywords-{settings.collection}.sqlite3"
+        )
+        store = ChromaStore(
+            client, embedder.name, embedder.dim, prefix=settings.collection, where=where, keyword_db=keyword_db
+        )
         answerer = make_answerer(settings.answerer, settings, embedder)
         return cls(settings, store, embedder, answerer)
 
@@ -135,6 +142,8 @@ class NewsRAG:
             return before, None
         self.store.delete_chunks(before.orphaned + before.superseded)
         self.ingestor.reindex([self.store.stored_article(i) for i in before.incomplete])
+        if before.keyword_missing or before.keyword_extra:
+            self.store.rebuild_keywords()
         return before, self.store.check()
 
     # ---- feeds -----------------------------------------------------------

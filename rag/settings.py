@@ -26,7 +26,15 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "chroma_host": ("NEWSRAG_CHROMA_HOST", "Use a Chroma server at this host instead of the embedded store."),
     "chroma_port": ("NEWSRAG_CHROMA_PORT", "Port of that Chroma server. Default 8000."),
     "collection": ("NEWSRAG_COLLECTION", "Prefix of the Chroma collection names. Default `newsrag`."),
-    "embedder": ("NEWSRAG_EMBEDDER", "`minilm` (all-MiniLM-L6-v2, default) or `hash` (tests only)."),
+    "embedder": (
+        "NEWSRAG_EMBEDDER",
+        "`minilm` (all-MiniLM-L6-v2, int8 on ONNX Runtime; default), `minilm-torch` (the same model in PyTorch fp32) "
+        "or `hash` (tests only).",
+    ),
+    "model_cache": (
+        "NEWSRAG_MODEL_CACHE",
+        "Where the ONNX export of the embedding model is kept (made once, on first use). Default `DATA_DIR/models`.",
+    ),
     "answerer": ("NEWSRAG_ANSWERER", "`extractive` (default, no LLM), `openai`, `ollama` or `llamacpp`."),
     "model": (
         "NEWSRAG_MODEL",
@@ -71,6 +79,7 @@ class Settings:
     chroma_port: int = 8000
     collection: str = "newsrag"
     embedder: str = "minilm"
+    model_cache: Path | None = None
     answerer: str = "extractive"
     model: str | None = None
     base_url: str | None = None
@@ -119,9 +128,15 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         if isinstance(values.get("data_dir"), str):
             values["data_dir"] = Path(values["data_dir"])
-        if isinstance(values.get("seeds_dir"), str):
-            values["seeds_dir"] = Path(values["seeds_dir"])
+        for key in ("seeds_dir", "model_cache"):
+            if isinstance(values.get(key), str):
+                values[key] = Path(values[key])
         return cls(**values)
+
+    @property
+    def models_dir(self) -> Path:
+        """Where models derived from the packaged weights are cached."""
+        return self.model_cache or self.data_dir / "models"
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -21,7 +21,7 @@ import pytest
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import HashEmbedder, MiniLMEmbedder
+from vectorstore.embedder import Embedder, HashEmbedder, MiniLMEmbedder, make_embedder
 from vectorstore.store import open_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,13 +31,20 @@ BIN = Path(sys.executable).parent
 apply_offline_defaults()
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export of the embedding model for the whole run (each test's data dir is new)."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
     """No test reads the user's settings or writes into the source tree."""
     for key in list(os.environ):
         if key.startswith("NEWSRAG_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("NEWSRAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSRAG_MODEL_CACHE", str(model_cache))
     monkeypatch.setenv("NEWSRAG_SEEDS_DIR", str(SEEDS))
 
 
@@ -73,7 +80,16 @@ def hash_service(tmp_path: Path) -> NewsRAG:
 
 
 @pytest.fixture(scope="session")
-def minilm() -> MiniLMEmbedder:
+def minilm(model_cache: Path) -> Embedder:
+    """The product's embedder: all-MiniLM-L6-v2, int8 on ONNX Runtime, exported once per run."""
+    emb = make_embedder("minilm", model_cache)
+    emb.embed(["warm up"])
+    return emb
+
+
+@pytest.fixture(scope="session")
+def minilm_torch() -> MiniLMEmbedder:
+    """The same model in PyTorch fp32, the reference the ONNX export is checked against."""
     emb = MiniLMEmbedder()
     emb.embed(["warm up"])
     return emb

@@ -2,6 +2,7 @@
 
 The same Ingestor and store as `newsrag ingest`, with the hash embedder and small
 batches so that one run has many commit points, and without the CLI's start-up cost.
+It searches its keyword file after every article, so a kill can land inside an update of it too.
 """
 
 import sys
@@ -15,9 +16,15 @@ from vectorstore.store import ChromaStore, open_client
 
 def main(data: str, corpus: str) -> None:
     emb = HashEmbedder()
-    store = ChromaStore(open_client(str(Path(data) / "chroma")), emb.name, emb.dim)
+    store = ChromaStore(open_client(str(Path(data) / "chroma")), emb.name, emb.dim,
+                        keyword_db=Path(data) / "keywords.sqlite3")  # fmt: skip
+
+    def progress(o: object) -> None:
+        print(getattr(o, "status", ""), getattr(o, "article_id", ""), flush=True)
+        store.keyword_search("harbour pier", 3)  # as `serve` does: the keyword file follows each write
+
     report = Ingestor(store, emb, Chunker(max_words=40), batch_chunks=3).ingest_paths(
-        [Path(corpus)], on_progress=lambda o: print(o.status, o.article_id, flush=True)
+        [Path(corpus)], on_progress=progress
     )
     print("Summary:", report.summary(), flush=True)
 

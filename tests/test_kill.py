@@ -53,7 +53,7 @@ def ingest(data: Path, corpus: Path, kill_after: float | None = None) -> float:
 
 
 def chunk_ids(data: Path) -> set[str]:
-    store = ChromaStore(open_client(str(data / "chroma")), "hash", 64)
+    store = ChromaStore(open_client(str(data / "chroma")), "hash", 64, keyword_db=data / "keywords.sqlite3")
     ids: set[str] = set()
     offset = 0
     while True:
@@ -62,6 +62,13 @@ def chunk_ids(data: Path) -> set[str]:
         if len(res["ids"]) < 1000:
             return ids
         offset += 1000
+
+
+def keyword_ids(data: Path) -> set[str]:
+    """What the persistent keyword file holds once it has read the change log (as a search would)."""
+    store = ChromaStore(open_client(str(data / "chroma")), "hash", 64, keyword_db=data / "keywords.sqlite3")
+    store.keyword_search("harbour", 1)
+    return {r[0] for r in store.keywords.db.conn.execute("SELECT id FROM chunks_docs")}  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("kind", ["adding", "replacing"])
@@ -90,4 +97,5 @@ def test_random_kills_then_rerun_converge_to_a_clean_store(tmp_path: Path, kind:
         killed_midway += killed != expected
         ingest(data, v2)  # the same ingest again
         assert chunk_ids(data) == expected, f"kill {n} at {delay:.2f}s of {duration:.2f}s did not converge"
+        assert keyword_ids(data) == expected, f"kill {n}: the keyword file is out of step with the passages"
     assert killed_midway >= KILLS_PER_KIND // 3, "most kills landed outside the ingest: the corpus is too small"

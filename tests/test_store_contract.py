@@ -16,7 +16,7 @@ from rag.stages import make_stages
 from tests.conftest import make_service
 from vectorstore.article import Article
 from vectorstore.errors import NotFound
-from vectorstore.keyword import RECHECK_S
+from vectorstore.fts import RECHECK_S
 
 pytestmark = pytest.mark.server
 

@@ -364,7 +364,7 @@ def eval_(obj: Context, folder: Path | None, corpus: Path | None, questions: Pat
         run = EvalRun(
             settings=settings,
             inputs=inputs,
-            embedder=make_embedder(settings.embedder),
+            embedder=make_embedder(settings.embedder, settings.models_dir),
             store_dir=store_dir or default_store_dir(settings, inputs),
             baseline=baseline == "naive",
         )

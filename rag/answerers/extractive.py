@@ -10,10 +10,12 @@ never quoted as the answer.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,15 +34,16 @@ _STOP = frozenset(
 _MONTHS = "january february march april may june july august september october november december".split()
 
 
+@functools.cache
+def _stemmer() -> Any:
+    import snowballstemmer  # the Snowball project's English (Porter2) stemmer: "invade", "invaded" -> "invad"
+
+    return snowballstemmer.stemmer("english")
+
+
 def content_words(text: str) -> list[str]:
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
-
-
-def _stem(w: str) -> str:
-    for suf in ("ings", "ing", "ed", "es", "s"):
-        if len(w) > len(suf) + 3 and w.endswith(suf):
-            return w[: -len(suf)]
-    return w
+    """The words of ``text`` that carry content, stemmed, stop words left out."""
+    return list(_stemmer().stemWords([w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]))
 
 
 _YEAR_OR_MONTH = re.compile(r"\b(1[5-9]|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.I)

@@ -1,0 +1,125 @@
+"""The ONNX embedders (fp32 default, int8 opt-in): the PyTorch model's space, exported offline, crash-safe,
+no torch at ask time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+from vectorstore import onnx_encoder
+from vectorstore.embedder import make_embedder
+from vectorstore.onnx_encoder import OnnxMiniLMEmbedder, cache_entry
+
+pytestmark = pytest.mark.slow
+
+SENTENCES = [
+    "The Bergen tram extension cost 4.2 billion kroner.",
+    "Kenya's Taifa-2 satellite was built by engineers at the University of Nairobi.",
+    "Vladimir Putin and Donald Trump may meet in Saudi Arabia.",
+    "Deckhands on the ferry got a pay rise of seven percent.",
+    "The Blue Lagoon was evacuated after the volcano erupted.",
+    "Huge crowds lined the streets of Santos to pay tribute to Pelé.",
+]
+QUESTIONS = [
+    "How much did the Bergen tram cost?",
+    "Who built the Taifa-2 satellite?",
+    "Where might Trump and Putin meet?",
+    "How much of a pay rise did the deckhands get?",
+    "Was the Blue Lagoon evacuated?",
+    "Where did crowds pay tribute to Pelé?",
+]
+
+
+def test_the_default_onnx_model_gives_the_pytorch_vectors(minilm: Any, minilm_torch: Any) -> None:
+    assert isinstance(minilm, OnnxMiniLMEmbedder) and not minilm.quantized
+    a, b = minilm.embed(SENTENCES + QUESTIONS), minilm_torch.embed(SENTENCES + QUESTIONS)
+    assert a.shape == b.shape == (len(SENTENCES) * 2, 384)
+    assert (a * b).sum(axis=1).min() >= 0.9999
+
+
+def test_int8_vectors_are_close_to_the_pytorch_ones_and_rank_the_same(model_cache: Path, minilm_torch: Any) -> None:
+    int8 = make_embedder("minilm-int8", model_cache)
+    a, b = int8.embed(SENTENCES), minilm_torch.embed(SENTENCES)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+    cos = (a * b).sum(axis=1)
+    assert cos.min() >= 0.95, cos  # int8 weights: 0.97-0.99 measured
+    # What a user sees is the ranking: each question finds the same sentence with either backend.
+    qa, qb = int8.embed(QUESTIONS), minilm_torch.embed(QUESTIONS)
+    assert list((qa @ a.T).argmax(axis=1)) == list((qb @ b.T).argmax(axis=1)) == list(range(len(QUESTIONS)))
+
+
+@pytest.mark.parametrize("name", ["minilm", "minilm-int8"])
+def test_a_batch_gives_each_text_the_vector_it_gets_alone(model_cache: Path, name: str) -> None:
+    emb = make_embedder(name, model_cache)
+    texts = ["short", SENTENCES[0], " ".join(SENTENCES * 20)]  # the last is truncated at 256 tokens
+    together = emb.embed(texts)
+    alone = np.vstack([emb.embed([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert emb.embed([]).shape == (0, 384)
+
+
+def test_the_export_works_offline_from_the_packaged_weights(tmp_path: Path) -> None:
+    """A fresh process with every network route closed exports, caches and embeds; the next one reuses the file."""
+    cache = tmp_path / "models"
+    script = (
+        "import sys; from pathlib import Path; from vectorstore.onnx_encoder import OnnxMiniLMEmbedder;"
+        "v = OnnxMiniLMEmbedder(Path(sys.argv[1])).embed(['hello world']); print(v.shape, 'torch' in sys.modules)"
+    )
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "",
+    }
+    first = subprocess.run([sys.executable, "-c", script, str(cache)], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split() == ["(1,", "384)", "True"]  # exporting needs torch, once
+    entry = cache_entry(cache)
+    assert (entry / "model-fp32.onnx").stat().st_size > 80_000_000
+    assert (entry / "model-int8.onnx").stat().st_size > 10_000_000
+    assert not [p for p in cache.iterdir() if p.name.startswith(".export-")]
+    second = subprocess.run([sys.executable, "-c", script, str(cache)], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split() == ["(1,", "384)", "False"]  # the cached model: torch never imported
+
+
+def test_an_export_that_fails_half_way_leaves_nothing_in_the_cache(tmp_path: Path, monkeypatch: Any) -> None:
+    import onnxruntime.quantization as q
+
+    def crash(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("killed mid-quantisation")
+
+    monkeypatch.setattr(q, "quantize_dynamic", crash)
+    with pytest.raises(RuntimeError, match="killed"):
+        OnnxMiniLMEmbedder(tmp_path / "models").embed(["x"])
+    assert list((tmp_path / "models").iterdir()) == []
+    monkeypatch.undo()
+    assert OnnxMiniLMEmbedder(tmp_path / "models").embed(["x"]).shape == (1, 384)
+    assert onnx_encoder.cache_entry(tmp_path / "models").is_dir()
+
+
+def test_ask_from_a_cold_process_does_not_import_torch(tmp_path: Path, minilm: Any, model_cache: Path) -> None:
+    """`newsrag ask` loads only what answering needs: the cached ONNX model, not PyTorch."""
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_SEEDS_DIR": str(SEEDS),
+           "NEWSRAG_MODEL_CACHE": str(model_cache)}  # fmt: skip
+    script = (
+        "import sys; from ui.cli import main; sys.argv = ['newsrag', '-q', 'ask', 'Where might Trump and Putin meet?'];"
+        "import atexit; atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'));"
+        "main()"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "[1]" in out.stdout  # a cited answer from the seed article
+    assert out.stdout.strip().endswith("NO-TORCH")

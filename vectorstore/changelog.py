@@ -1,0 +1,71 @@
+"""A change log kept in Chroma itself: which records each write touched.
+
+Every write to the passages or the articles first appends an entry naming the
+ids it is about to change (``pending``), then marks it ``done``.  A keyword
+index in any process — on this machine or another one using the same Chroma
+server — follows the log: for each done entry it reads those ids' current
+state from Chroma and applies it.  An entry left pending (the writer crashed
+mid-write) is applied once it is older than ``STALE_S``: Chroma holds whatever
+landed, and that is what the index takes.  Applying an entry is idempotent, so
+two processes applying the same one, or one applying it twice, is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+STALE_S = 120.0  # a write still pending after this long was interrupted
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    t: float  # when the write began (the writer's clock)
+    collection: str  # "chunks" or "articles"
+    ids: tuple[str, ...]
+    done: bool
+
+
+class ChangeLog:
+    def __init__(self, client: Any, prefix: str) -> None:
+        # One-dimensional placeholder vectors: the log is never searched by similarity.
+        self.log = client.get_or_create_collection(f"{prefix}_log", embedding_function=None)
+
+    @contextmanager
+    def change(self, collection: str, ids: Sequence[str]) -> Iterator[None]:
+        """Log a write of ``ids`` in ``collection`` around the block that performs it."""
+        if not ids:
+            yield
+            return
+        t = time.time()
+        eid = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
+        doc = json.dumps(list(ids))
+        meta = {"t": t, "collection": collection, "done": False}
+        self.log.add(ids=[eid], embeddings=[[1.0]], documents=[doc], metadatas=[meta])
+        try:
+            yield
+        finally:  # a write that failed is over too: what landed is what readers take
+            self.log.update(ids=[eid], metadatas=[{**meta, "done": True}])
+
+    def since(self, t: float, collection: str, skip: Callable[[list[str]], set[str]]) -> list[Entry]:
+        """The entries about ``collection`` that began at ``t`` or later, oldest first, but
+        for those ``skip`` returns (already applied: their id lists are not even read)."""
+        where = {"$and": [{"t": {"$gte": t}}, {"collection": collection}]}
+        heads = self.log.get(where=where, include=[])["ids"]
+        done = skip(list(heads)) if heads else set()
+        todo = [i for i in heads if i not in done]
+        if not todo:
+            return []
+        res = self.log.get(ids=todo, include=["documents", "metadatas"])
+        out = []
+        for eid, doc, meta in zip(res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True):
+            m = meta or {}
+            ids = tuple(json.loads(doc or "[]"))
+            out.append(Entry(eid, float(m.get("t", 0.0)), collection, ids, bool(m.get("done"))))
+        return sorted(out, key=lambda e: (e.t, e.id))

@@ -1,0 +1,295 @@
+"""A persistent BM25 keyword index in SQLite FTS5, updated record by record.
+
+One SQLite file (``DATA_DIR/keywords.sqlite3``) holds an FTS5 table per Chroma
+collection indexed (the passages, and whole articles for the article stage),
+beside a plain table of each record's article and day.  Nothing is rebuilt
+after a change: every process follows the change log kept in Chroma
+(vectorstore.changelog) and applies only the records an entry names, reading
+their current state from Chroma.  All processes on a machine share the file
+(WAL mode; an entry one applied is not applied again by the others); a
+process on another machine keeps its own file and follows the same log.
+
+The file is built from Chroma once, when it is missing or belongs to another
+collection (a store deleted and made again); ``newsrag check`` compares it
+with the passages and ``check --repair`` brings it back in step.
+
+Why FTS5 rather than tantivy: it ships inside Python's sqlite3 (nothing to
+install or build), its transactions and WAL give crash safety and
+multi-process access for free, and a search is one SQL query with the date and
+outlet filters in its WHERE clause.  Its BM25 has fixed k1=1.2, b=0.75.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .changelog import STALE_S, ChangeLog, Entry
+from .keyword import Record, doc_terms, passage_record, query_terms
+
+if TYPE_CHECKING:
+    from .store import Scope
+
+log = logging.getLogger(__name__)
+
+_MARKED = re.compile("\x01([^\x02]*)\x02")
+SCHEMA = 2  # the file's layout; a file of another layout is rebuilt
+RECHECK_S = 1.0  # how stale another process's writes may look to a search (this process's own: never)
+SKEW_S = 60.0  # how late a log entry may land after its time stamp (a busy server, clocks apart)
+
+
+class FtsDatabase:
+    """The SQLite file (or an in-memory database) shared by the indexes of one store."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(
+            str(path) if path else ":memory:", timeout=30.0, check_same_thread=False, isolation_level=None
+        )
+        if path is not None:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:  # an older layout: start afresh
+            tables = self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+            )
+            for (name,) in tables.fetchall():
+                self.conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+                self.conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA}")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS applied (entry TEXT PRIMARY KEY, t REAL)")
+        self.lock = threading.RLock()
+        self.writes = 0  # this connection's commits (PRAGMA data_version counts only the others')
+
+
+class FtsIndex:
+    """BM25 over one Chroma collection, kept in step through the change log."""
+
+    def __init__(self, db: FtsDatabase, name: str, collection: Any, changes: ChangeLog,
+                 record: Record = passage_record, page: int = 5000,
+                 rescore: tuple[float, float] | None = None, pool: int = 100) -> None:  # fmt: skip
+        """``rescore``: (k1, b) to score FTS5's best ``pool`` matches again with; None: FTS5's own order."""
+        self.db, self.name, self.collection, self.changes = db, name, collection, changes
+        self.record, self.page = record, page
+        self.rescore, self.pool = rescore, pool
+        self._stats_for: tuple[int, int] = (-1, -1)
+        self._stats_cache: tuple[int, float] = (0, 0.0)
+        self._checked = -1e18  # when the log was last read (monotonic seconds)
+        self._dirty = True
+        with db.lock:
+            c = db.conn
+            c.execute(f"CREATE TABLE IF NOT EXISTS {name}_docs (rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, "
+                      "article TEXT, day INTEGER, len INTEGER)")  # fmt: skip
+            c.execute(f"CREATE INDEX IF NOT EXISTS {name}_docs_day ON {name}_docs(day)")
+            c.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name}_fts USING fts5(body, "
+                      "tokenize='unicode61 remove_diacritics 2')")  # fmt: skip
+            c.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name}_vocab USING fts5vocab({name}_fts, 'row')")
+
+    # ---- keeping up with the store ------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (f"{self.name}:{key}",)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"{self.name}:{key}", value))
+
+    def invalidate(self) -> None:
+        """This process wrote: read the log before the next search."""
+        self._dirty = True
+
+    def _current(self, force: bool = False) -> None:
+        """Apply what the log says changed since last time (read at most every ``RECHECK_S``).
+        Call with the lock held."""
+        now = time.monotonic()
+        if not force and not self._dirty and now - self._checked < RECHECK_S:
+            return
+        self._dirty = False
+        self._checked = now
+        if self._meta("collection") != str(getattr(self.collection, "id", "")):
+            self.rebuild(only_if_stale=True)
+            return
+        horizon = float(self._meta("horizon") or 0.0)
+        wall = time.time()
+        entries = self.changes.since(horizon, self.name, skip=self._applied)
+        todo = [e for e in entries if e.done or wall - e.t > STALE_S]
+        pending = [e for e in entries if e not in todo]
+        # A write still under way (or cut off by a crash) is read as it stands, and stays open:
+        # it is read again until it is done or stale.
+        if todo or pending:
+            self._apply([*todo, *pending], closed=todo)
+        # The horizon stays at the oldest entry still open, less the skew between writers' clocks.
+        self._set_meta("horizon", str(min([e.t for e in pending] + [wall]) - SKEW_S))
+
+    def _applied(self, entry_ids: Sequence[str]) -> set[str]:
+        rows = self.db.conn.execute(
+            "SELECT entry FROM applied WHERE entry IN (SELECT value FROM json_each(?))", (json.dumps(list(entry_ids)),)
+        )
+        return {r[0] for r in rows}
+
+    def _apply(self, entries: Sequence[Entry], closed: Sequence[Entry]) -> None:
+        """Bring the records ``entries`` name in line with Chroma; record ``closed`` as applied."""
+        ids = list(dict.fromkeys(i for e in entries for i in e.ids))
+        found: dict[str, tuple[str, str, int]] = {}
+        for i in range(0, len(ids), self.page):
+            res = self.collection.get(ids=ids[i : i + self.page], include=["documents", "metadatas"])
+            for rid, doc, meta in zip(res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True):
+                found[rid] = self.record(rid, str(doc), dict(meta or {}))
+        c = self.db.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            self._delete(ids)
+            self._insert(found)
+            c.executemany("INSERT OR IGNORE INTO applied VALUES (?, ?)", [(e.id, e.t) for e in closed])
+            self.db.writes += 1
+            c.execute("DELETE FROM applied WHERE t < ?", (time.time() - 30 * 86400,))
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        log.debug("keyword index %s: %d records from %d log entries", self.name, len(ids), len(entries))
+
+    def _delete(self, ids: Sequence[str]) -> None:
+        c, n = self.db.conn, self.name
+        arg = (json.dumps(list(ids)),)
+        c.execute(f"DELETE FROM {n}_fts WHERE rowid IN (SELECT rowid FROM {n}_docs WHERE id IN "
+                  "(SELECT value FROM json_each(?)))", arg)  # fmt: skip
+        c.execute(f"DELETE FROM {n}_docs WHERE id IN (SELECT value FROM json_each(?))", arg)
+
+    def _insert(self, records: dict[str, tuple[str, str, int]]) -> None:
+        c, n = self.db.conn, self.name
+        for rid, (article, text, day) in records.items():
+            cur = c.execute(f"INSERT INTO {n}_docs (id, article, day, len) VALUES (?, ?, ?, ?)",
+                            (rid, article, day, len(doc_terms(text))))  # fmt: skip
+            c.execute(f"INSERT INTO {n}_fts (rowid, body) VALUES (?, ?)", (cur.lastrowid, text))
+
+    def rebuild(self, only_if_stale: bool = False) -> None:
+        """Index the whole collection afresh (first use, another store, or a repair).
+        With ``only_if_stale``, skip it when another process has just done it."""
+        with self.db.lock:
+            start = time.time()
+            c, n = self.db.conn, self.name
+            c.execute("BEGIN IMMEDIATE")
+            if only_if_stale and self._meta("collection") == str(getattr(self.collection, "id", "")):
+                c.execute("ROLLBACK")
+                return
+            try:
+                c.execute(f"DELETE FROM {n}_fts")
+                c.execute(f"DELETE FROM {n}_docs")
+                offset = 0
+                while True:
+                    res = self.collection.get(include=["documents", "metadatas"], limit=self.page, offset=offset)
+                    rows = zip(res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True)
+                    recs = {rid: self.record(rid, str(doc), dict(meta or {})) for rid, doc, meta in rows}
+                    self._insert(recs)
+                    if len(res["ids"]) < self.page:
+                        break
+                    offset += self.page
+                self._set_meta("collection", str(getattr(self.collection, "id", "")))
+                # Entries that began shortly before may have landed after their pages were read.
+                self._set_meta("horizon", str(start - STALE_S))
+                self.db.writes += 1
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            self._dirty = False
+            self._checked = time.monotonic()
+            count = c.execute(f"SELECT count(*) FROM {n}_docs").fetchone()[0]
+            log.info("keyword index %s built over %d records", n, count)
+
+    # ---- reading ----------------------------------------------------------------
+    def indexed_ids(self) -> set[str] | None:
+        with self.db.lock:
+            self._current(force=True)
+            return {r[0] for r in self.db.conn.execute(f"SELECT id FROM {self.name}_docs")}
+
+    def _where(self, scope: Scope | None) -> tuple[str, list[Any]]:
+        if scope is None or scope.unbounded:
+            return "", []
+        sql: list[str] = []
+        args: list[Any] = []
+        if scope.max_day is not None:
+            sql.append("d.day <= ?")
+            args.append(scope.max_day)
+        if scope.min_day is not None:
+            sql.append("(d.day >= ? OR d.day = -1)" if scope.undated else "d.day >= ?")
+            args.append(scope.min_day)
+        if scope.article_ids is not None:
+            sql.append("d.article IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(sorted(scope.article_ids)))
+        return ("".join(f" AND {c}" for c in sql), args)
+
+    def days_of(self, ids: set[str]) -> dict[str, int]:
+        """The day (-1: undated) of each of these records the index holds; the others are left out."""
+        with self.db.lock:
+            self._current()
+            rows = self.db.conn.execute(
+                f"SELECT id, day FROM {self.name}_docs WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(ids)),),
+            )
+            return {r[0]: int(r[1]) for r in rows}
+
+    def dated_in(self, scope: Scope) -> int:
+        """How many indexed records carry a date within ``scope`` (undated ones not counted)."""
+        with self.db.lock:
+            self._current()
+            where, args = self._where(scope)
+            row = self.db.conn.execute(f"SELECT count(*) FROM {self.name}_docs d WHERE d.day >= 0{where}", args)
+            return int(row.fetchone()[0])
+
+    def _stats(self) -> tuple[int, float]:
+        """Records and their mean length in terms, cached until the file changes."""
+        version = (self.db.conn.execute("PRAGMA data_version").fetchone()[0], self.db.writes)
+        if self._stats_for != version:
+            n, total = self.db.conn.execute(f"SELECT count(*), total(len) FROM {self.name}_docs").fetchone()
+            self._stats_cache = (int(n), float(total) / max(int(n), 1))
+            self._stats_for = version
+        return self._stats_cache
+
+    def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        """Ids of the ``k`` records within ``scope`` that match ``query``'s words best, best first.
+
+        FTS5 finds the matching records and ranks them with its own BM25 (k1 1.2, b 0.75).  With
+        ``rescore``, its best ``pool`` are scored again with those k1 and b: for whole articles,
+        b 0.4 (the reference figures' BM25) rather than 0.75, which holds long articles back."""
+        terms = query_terms(query)
+        if not terms or k <= 0:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        where, args = self._where(scope)
+        n = self.name
+        body = f"highlight({n}_fts, 0, char(1), char(2))" if self.rescore else "''"
+        with self.db.lock:
+            self._current()
+            rows = self.db.conn.execute(  # with rescore, the body with each matched term between \x01 and \x02
+                f"SELECT d.id, d.len, {body}, d.rowid FROM {n}_fts f JOIN {n}_docs d ON d.rowid = f.rowid "
+                f"WHERE {n}_fts MATCH ?{where} ORDER BY bm25({n}_fts) LIMIT ?",
+                [match, *args, max(k, self.pool) if self.rescore else k],
+            ).fetchall()
+            if not self.rescore or not rows:
+                return [r[0] for r in rows]
+            total, avg = self._stats()
+            df = dict(self.db.conn.execute(
+                f"SELECT term, doc FROM {n}_vocab WHERE term IN (SELECT value FROM json_each(?))", (json.dumps(terms),)
+            ).fetchall())  # fmt: skip
+        k1, b = self.rescore
+        idf = {t: math.log(1 + (total - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
+        scored = []
+        for rid, length, marked, order in rows:  # equal scores (copies of a story) keep the store's order
+            tf = Counter(w for w in map(str.lower, _MARKED.findall(marked)) if w in idf)
+            norm = k1 * (1 - b + b * (length or 0) / (avg or 1.0))
+            scored.append((-sum(idf[t] * c / (c + norm) for t, c in tf.items()), order, rid))
+        return [rid for _, _, rid in sorted(scored)[:k]]
