@@ -37,6 +37,14 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("models")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _source_tree_untouched() -> Iterator[None]:
+    """No test leaves a data folder in the checkout (a setting left at its default `./data`)."""
+    had = (ROOT / "data").exists()
+    yield
+    assert had or not (ROOT / "data").exists(), f"a test wrote into {ROOT / 'data'}: give it a tmp_path data_dir"
+
+
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
     """No test reads the user's settings or writes into the source tree."""

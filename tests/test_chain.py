@@ -111,7 +111,7 @@ def test_unreachable_llm_server_names_backend_and_url(svc: NewsRAG) -> None:
 def test_chroma_server_down_says_how_to_start_it(tmp_path: Path) -> None:
     port = free_port()
     with pytest.raises(BackendUnavailable, match=f"Chroma server at http://127.0.0.1:{port} is not reachable"):
-        NewsRAG.build(Settings(chroma_host="127.0.0.1", chroma_port=port, embedder="hash"))
+        NewsRAG.build(Settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port, embedder="hash"))
 
 
 def test_the_retriever_is_a_langchain_retriever(svc: NewsRAG) -> None:
@@ -123,7 +123,8 @@ def test_the_retriever_is_a_langchain_retriever(svc: NewsRAG) -> None:
 @pytest.mark.server
 def test_chroma_server_that_stops_answering_gives_a_clear_error(tmp_path: Path) -> None:
     with chroma_run(tmp_path / "server") as (host, port, proc):
-        svc = NewsRAG.build(Settings(chroma_host=host, chroma_port=port, embedder="hash", min_score=-1.0))
+        settings = Settings(data_dir=tmp_path / "data", chroma_host=host, chroma_port=port, embedder="hash")
+        svc = NewsRAG.build(settings.with_(min_score=-1.0))
         svc.add_article(STORM)
         assert svc.ask("What happened in the storm?").citations
         proc.kill()
