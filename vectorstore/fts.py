@@ -61,12 +61,10 @@ class FtsDatabase:
             self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         if self.conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:  # an older layout: start afresh
-            tables = self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
-            )
-            for (name,) in tables.fetchall():
-                self.conn.execute(f'DROP TABLE IF EXISTS "{name}"')
-            for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            tables = self.conn.execute(  # virtual tables first: they take their shadow tables with them
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY sql LIKE 'CREATE VIRTUAL%' DESC"
+            ).fetchall()
+            for (name,) in tables:
                 self.conn.execute(f'DROP TABLE IF EXISTS "{name}"')
             self.conn.execute(f"PRAGMA user_version = {SCHEMA}")
         self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -106,6 +104,10 @@ class FtsIndex:
     def _set_meta(self, key: str, value: str) -> None:
         self.db.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"{self.name}:{key}", value))
 
+    def _store_key(self) -> str:
+        """The Chroma collection this file indexes (a store deleted and made again has a new one)."""
+        return str(getattr(self.collection, "id", ""))
+
     def invalidate(self) -> None:
         """This process wrote: read the log before the next search."""
         self._dirty = True
@@ -118,7 +120,7 @@ class FtsIndex:
             return
         self._dirty = False
         self._checked = now
-        if self._meta("collection") != str(getattr(self.collection, "id", "")):
+        if self._meta("collection") != self._store_key():
             self.rebuild(only_if_stale=True)
             return
         horizon = float(self._meta("horizon") or 0.0)
@@ -131,7 +133,10 @@ class FtsIndex:
         if todo or pending:
             self._apply([*todo, *pending], closed=todo)
         # The horizon stays at the oldest entry still open, less the skew between writers' clocks.
-        self._set_meta("horizon", str(min([e.t for e in pending] + [wall]) - SKEW_S))
+        # With nothing new it moves at most once per SKEW_S: a search need not write the file.
+        new = min([e.t for e in pending] + [wall]) - SKEW_S
+        if entries or new - horizon > SKEW_S:
+            self._set_meta("horizon", str(new))
 
     def _applied(self, entry_ids: Sequence[str]) -> set[str]:
         rows = self.db.conn.execute(
@@ -182,7 +187,7 @@ class FtsIndex:
             start = time.time()
             c, n = self.db.conn, self.name
             c.execute("BEGIN IMMEDIATE")
-            if only_if_stale and self._meta("collection") == str(getattr(self.collection, "id", "")):
+            if only_if_stale and self._meta("collection") == self._store_key():
                 c.execute("ROLLBACK")
                 return
             try:
@@ -197,7 +202,7 @@ class FtsIndex:
                     if len(res["ids"]) < self.page:
                         break
                     offset += self.page
-                self._set_meta("collection", str(getattr(self.collection, "id", "")))
+                self._set_meta("collection", self._store_key())
                 # Entries that began shortly before may have landed after their pages were read.
                 self._set_meta("horizon", str(start - STALE_S))
                 self.db.writes += 1

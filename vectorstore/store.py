@@ -688,9 +688,11 @@ class ChromaStore:
 
     def _delete_where(self, where: dict[str, Any]) -> None:
         """Delete the passages ``where`` selects, naming them in the change log."""
-        ids = list(self.chunks.get(where=where, include=[])["ids"])
+        self._delete_ids(self.chunks.get(where=where, include=[])["ids"])
+
+    def _delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), self.max_batch):
-            part = ids[i : i + self.max_batch]
+            part = list(ids[i : i + self.max_batch])
             with self.changes.change("chunks", part):
                 self.chunks.delete(ids=part)
 
@@ -702,10 +704,7 @@ class ChromaStore:
 
     @_guarded
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        for i in range(0, len(ids), self.max_batch):
-            part = list(ids[i : i + self.max_batch])
-            with self.changes.change("chunks", part):
-                self.chunks.delete(ids=part)
+        self._delete_ids(ids)
         self.keywords.invalidate()
         self.article_keywords.invalidate()
 
