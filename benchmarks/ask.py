@@ -9,12 +9,15 @@ model and the extractive answerer.  At each size it also adds one real article a
 times the question asked right after it (the keyword index takes the article in first).
 
     .venv/bin/python benchmarks/ask.py [--sizes 1000 10000 100000] [--questions 60]
-    .venv/bin/python benchmarks/ask.py --sizes 10000 100000 1000000 --stages dense,keyword,article,time
+    .venv/bin/python benchmarks/ask.py --sizes 10000 100000 1000000 --stages dense,keyword,article,time dense,keyword
+
+It ends with how each cost grows from one size to the next.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -156,7 +159,26 @@ def main() -> None:
                         "first_ask_after_add_ms": after_ms,
                     }
                 )
-    report("ask", rows, {"questions": len(qs), "answerer": "extractive", "fetch_k": 30, "top_k": 5})
+    extra = {"questions": len(qs), "answerer": "extractive", "fetch_k": 30, "top_k": 5}
+    report("ask", rows, extra)
+    print_growth(rows)
+
+
+GROWTH = ["ask_p50_ms", "retrieve_p50_ms", "keyword_p50_ms", "peak_rss_mb", "disk_mb", "add_1000_s", "add_one_ms",
+          "first_ask_after_add_ms"]  # fmt: skip
+
+
+def print_growth(rows: list[dict[str, float | str | int]]) -> None:
+    """How each cost grows from one size to the next (× per step), per stage setting."""
+    for stages in dict.fromkeys(str(r["stages"]) for r in rows):
+        mine = [r for r in rows if r["stages"] == stages]
+        if len(mine) < 2:
+            continue
+        print(f"growth with {stages}: " + "  ".join(f"{r['chunks']:,}" for r in mine) + " passages")
+        for key in GROWTH:
+            steps = [float(b[key]) / max(float(a[key]), 1e-9) for a, b in itertools.pairwise(mine)]
+            print(f"  {key:24} " + "  ".join(f"{float(r[key]):9.1f}" for r in mine) + "   ×" +
+                  "  ×".join(f"{x:.2f}" for x in steps))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/ingest.py [--backends minilm-torch,minilm]
 
-``minilm`` is all-MiniLM-L6-v2 int8 on ONNX Runtime (the default), ``minilm-torch``
-the same model in PyTorch fp32 (the default before).  Query-embedding latency is
+``minilm`` is all-MiniLM-L6-v2 fp32 on ONNX Runtime (the default), ``minilm-int8`` its
+int8 copy, ``minilm-torch`` the same model in PyTorch fp32 (the default before).  Query-embedding latency is
 measured too: one question at a time, as `ask` embeds it.
 """
 

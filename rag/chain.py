@@ -26,6 +26,7 @@ from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED, NOT_COVERED_NONE
 from .retriever import NewsRetriever
 from .stages import retrieved_articles
 from .support import check_answer
+from .timeexpr import TimeScope
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class _State:
     hits: list[Hit] = field(default_factory=list)  # the ranking, fetch_k deep
     passages: list[Hit] = field(default_factory=list)  # the first k: what the answer is written from
     vector: Any = None
+    time_said: TimeScope = field(default_factory=TimeScope)
     empty_store: bool = False
     filters: Filters = field(default_factory=Filters)
     timings: dict[str, float] = field(default_factory=dict)
@@ -86,12 +88,13 @@ class AnswerChain:
 
     def _retrieve(self, state: _State) -> _State:
         t = time.perf_counter()
-        state.hits, state.vector = self.retriever.search(state.standalone, filters=state.filters)
+        found = self.retriever.retrieve(state.standalone, filters=state.filters)
+        state.hits, state.vector, state.time_said = found.hits, found.vector, found.time
         state.passages = state.hits[: self.retriever.k]
         if not state.hits and self.retriever.store.count_chunks() == 0:
             state.empty_store = True
             return state
-        state.timings.update(self.retriever.last_timings)
+        state.timings.update(found.timings)
         state.timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -105,7 +108,7 @@ class AnswerChain:
 
     def _finish(self, state: _State, **kw: Any) -> Answer:
         state.timings["total_ms"] = (time.perf_counter() - state.t0) * 1000
-        t = self.retriever.last_time
+        t = state.time_said
         return Answer(
             as_of=state.filters.as_of_or_today().isoformat(),
             as_of_given=state.filters.as_of is not None,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
 
 from vectorstore.embedder import Embedder
 from vectorstore.errors import InputError
@@ -38,13 +39,21 @@ def hit_to_document(hit: Hit) -> Document:
     )
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    hits: list[Hit]  # best first
+    vector: Any  # the question's
+    time: TimeScope  # what the question said about time
+    timings: dict[str, float]  # milliseconds: embed, search
+
+
 class NewsRetriever(BaseRetriever):
     """Embeds the query and runs the ranking stages (:mod:`rag.stages`) over the store.
 
     ``search`` returns the ``fetch_k`` best passages (the ranking that retrieval
-    is measured on); the answer is written from the first ``k``.  ``last_timings``
-    holds milliseconds for ``embed`` and ``search`` of the latest call, and
-    ``last_time`` what the question said about time.
+    is measured on); the answer is written from the first ``k``.  ``retrieve``
+    returns the same with what the question said about time and the timings of
+    the call (nothing is kept between calls: questions may be asked at once).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -54,8 +63,6 @@ class NewsRetriever(BaseRetriever):
     stages: list[Any]  # RankingStage
     k: int = 5
     fetch_k: int = 30
-    last_timings: dict[str, float] = Field(default_factory=dict)
-    last_time: TimeScope = Field(default_factory=TimeScope)
 
     @classmethod
     def create(
@@ -81,19 +88,24 @@ class NewsRetriever(BaseRetriever):
             max_day=until.toordinal(), min_day=filters.since.toordinal() if filters.since else None, article_ids=ids
         )
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> tuple[list[Hit], Any]:
+    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         filters = filters or Filters()
         t0 = time.perf_counter()
         vector = self.embedder.embed([query])[0]
         t1 = time.perf_counter()
         as_of = filters.as_of_or_today()
-        self.last_time = parse_time(query, as_of) if "time" in self.stage_names else TimeScope()
+        said = parse_time(query, as_of) if "time" in self.stage_names else TimeScope()
         req = Request(text=query, vector=vector, n=k or self.fetch_k, scope=self.scope(filters),
-                      time=self.last_time, as_of=as_of)  # fmt: skip
+                      time=said, as_of=as_of)  # fmt: skip
         evidence = next((float(getattr(s, "evidence", 0.0)) for s in self.stages if s.name == "article"), 0.0)
         hits = run_stages(self.stages, req, self.store, evidence)
-        self.last_timings = {"embed_ms": (t1 - t0) * 1000, "search_ms": (time.perf_counter() - t1) * 1000}
-        return hits, vector
+        timings = {"embed_ms": (t1 - t0) * 1000, "search_ms": (time.perf_counter() - t1) * 1000}
+        return Retrieval(hits=hits, vector=vector, time=said, timings=timings)
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> tuple[list[Hit], Any]:
+        """The ranked passages and the question's vector."""
+        r = self.retrieve(query, k, filters)
+        return r.hits, r.vector
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         hits, _ = self.search(query, self.k)

@@ -11,7 +11,7 @@ from typing import Any
 
 from vectorstore.article import Article
 from vectorstore.chunker import Chunker
-from vectorstore.embedder import Embedder, make_embedder
+from vectorstore.embedder import Embedder, Remembering, make_embedder
 from vectorstore.errors import ConfigError
 from vectorstore.feeds import Feed, FeedList, Poller, PollResult, follow, poll
 from vectorstore.ingest import Ingestor, IngestReport, Outcome, Progress
@@ -23,6 +23,7 @@ from .answerers import ANSWERERS, Answerer, make_answerer
 from .chain import AnswerChain
 from .condense import Message
 from .filters import Filters
+from .foreground import Foreground
 from .retriever import NewsRetriever
 from .settings import Settings
 
@@ -52,7 +53,8 @@ class NewsRAG:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words))
+        self.foreground = Foreground()  # questions first: adding articles gives way to them
+        self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words), pause=self.foreground.pause)
         self.retriever = NewsRetriever.create(store, embedder, k=settings.top_k, stages=settings.stages)
         self.chain = self._make_chain(answerer)
 
@@ -61,7 +63,7 @@ class NewsRAG:
 
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:
-        embedder = embedder or make_embedder(settings.embedder, settings.models_dir)
+        embedder = Remembering(embedder or make_embedder(settings.embedder, settings.models_dir))
         if client is None:
             if not settings.chroma_host:
                 prepare_data_dir(settings.data_dir)
@@ -106,11 +108,13 @@ class NewsRAG:
     def stream(
         self, question: str, history: Iterable[Message] | None = None, filters: Filters | None = None
     ) -> Iterator[str | Answer]:
-        return self.chain.stream(question, history, filters)
+        with self.foreground.question():
+            yield from self.chain.stream(question, history, filters)
 
     def ask(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None) -> Answer:
         """Answer ``question`` as of ``filters.as_of`` (today by default), within its filters."""
-        return self.chain.ask(question, history, filters)
+        with self.foreground.question():
+            return self.chain.ask(question, history, filters)
 
     # ---- the library -----------------------------------------------------
     def ingest_paths(

@@ -28,8 +28,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "collection": ("NEWSRAG_COLLECTION", "Prefix of the Chroma collection names. Default `newsrag`."),
     "embedder": (
         "NEWSRAG_EMBEDDER",
-        "`minilm` (all-MiniLM-L6-v2, int8 on ONNX Runtime; default), `minilm-torch` (the same model in PyTorch fp32) "
-        "or `hash` (tests only).",
+        "`minilm` (all-MiniLM-L6-v2 on ONNX Runtime, fp32; default), `minilm-int8` (the same, int8: faster, "
+        "vectors within cosine 0.97), `minilm-torch` (the same model in PyTorch) or `hash` (tests only).",
     ),
     "model_cache": (
         "NEWSRAG_MODEL_CACHE",

@@ -89,7 +89,7 @@ def hash_service(tmp_path: Path) -> NewsRAG:
 
 @pytest.fixture(scope="session")
 def minilm(model_cache: Path) -> Embedder:
-    """The product's embedder: all-MiniLM-L6-v2, int8 on ONNX Runtime, exported once per run."""
+    """The product's embedder: all-MiniLM-L6-v2, fp32 on ONNX Runtime, exported once per run."""
     emb = make_embedder("minilm", model_cache)
     emb.embed(["warm up"])
     return emb

@@ -1,5 +1,7 @@
 """The answer chain's logic with fakes: a hash embedder and a fake chat model."""
 
+import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from rag.chain import AnswerChain
 from rag.prompts import ABSTAIN
 from rag.service import NewsRAG
 from rag.settings import Settings
+from rag.timeexpr import parse_time
 from tests.conftest import chroma_run, free_port, make_service
 from vectorstore.article import Article
 from vectorstore.errors import BackendUnavailable, InputError
@@ -172,3 +175,30 @@ def test_a_heading_or_a_question_in_the_passage_is_never_quoted_as_the_answer(ha
     assert "4.2 billion kroner" in answer.text
     assert "?" not in answer.text.split("[")[0]
     assert "cost and schedule" not in answer.text
+
+
+def test_questions_answered_at_once_each_keep_their_own_period(svc: NewsRAG) -> None:
+    """The web UI answers two questions at a time: what one question said about time (and its
+    timings) must not be taken from another answered meanwhile."""
+    first_in, second_done = threading.Event(), threading.Event()
+
+    class Hold:  # a ranking stage that holds the first question until the second is answered
+        name, weight = "hold", 1.0
+
+        def rank(self, req):  # type: ignore[no-untyped-def]
+            if "last week" in req.text:
+                first_in.set()
+                assert second_done.wait(30)
+            return []
+
+    svc.retriever.stages = [*svc.retriever.stages, Hold()]
+    answers: dict[str, Answer] = {}
+    first = threading.Thread(target=lambda: answers.setdefault("week", svc.ask("What happened last week?")))
+    first.start()
+    assert first_in.wait(30)
+    answers["year"] = svc.ask("What happened in 2023?")
+    second_done.set()
+    first.join(30)
+    assert answers["year"].time_scope == "2023-01-01..2023-12-31"
+    week = parse_time("What happened last week?", dt.date.fromisoformat(answers["week"].as_of))
+    assert answers["week"].time_scope == f"{week.since}..{week.until}" != answers["year"].time_scope

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import shutil
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from tests.conftest import BIN, ROOT, SEEDS, chroma_run, free_port, make_service
 from vectorstore import fts
 from vectorstore.article import Article
 from vectorstore.fts import RECHECK_S, FtsDatabase, FtsIndex
-from vectorstore.keyword import article_record
+from vectorstore.keyword import article_record, doc_terms, query_terms
 from vectorstore.store import ChromaStore
 
 QUERIES = ["harbour strike pay", "storm power homes", "ferry Zanzibar", "council budget vote", "May reopened pier"]
@@ -39,8 +41,8 @@ def scratch(store: ChromaStore) -> tuple[FtsIndex, FtsIndex]:
     """Indexes built afresh from what Chroma holds now."""
     db = FtsDatabase(None)
     chunks = FtsIndex(db, "chunks", store.chunks, store.changes)
-    articles = FtsIndex(db, "articles", store.articles, store.changes, record=article_record,
-                        rescore=store.article_keywords.rescore)  # type: ignore[attr-defined]  # fmt: skip
+    ak: Any = store.article_keywords
+    articles = FtsIndex(db, "articles", store.articles, store.changes, record=article_record, k1=ak.k1, b=ak.b)
     chunks.rebuild()
     articles.rebuild()
     return chunks, articles
@@ -194,3 +196,74 @@ def test_a_keyword_file_from_another_store_is_rebuilt_not_trusted(tmp_path: Path
     assert "Dock workers returned" not in out.stdout
     out = run_cli(data, "check")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_change_log_is_pruned_and_an_index_idle_since_then_is_rebuilt(tmp_path: Path) -> None:
+    svc = make_service(tmp_path, chunk_words=20, min_score=-1.0)
+    svc.add_article(Article(id="a1", title="Harbour", text="Dock workers returned on Friday."))
+    # Another machine's process (its own keyword file) catches up now, then sleeps for days.
+    other = ChromaStore(svc.store.client, svc.store.embedder_name, svc.store.dim, keyword_db=tmp_path / "other.sqlite3")
+    assert [c.split(":")[0] for c in other.keyword_search("dock workers", 5)] == ["a1"]
+    svc.add_article(Article(id="b1", title="Ferry", text="The island ferry resumed service on Sunday."))
+    svc.delete("a1")
+    log = svc.store.changes
+    entries = len(log.log.get(include=[])["ids"])
+    # A week on: the writer's next write prunes everything older than a week from the log.
+    log.keep_s, log._pruned = 0.0, -1e18
+    svc.add_article(Article(id="c1", title="Council", text="The council voted on the budget on Tuesday."))
+    assert len(log.log.get(include=[])["ids"]) < entries  # the entries are gone (the floor stays)
+    assert log.floor() > 0
+    other.changes.keep_s = 0.0  # the sleeper wakes up: it cannot trust the log, and rebuilds
+    for idx in (other.keywords, other.article_keywords):
+        idx._checked = -1e18  # type: ignore[attr-defined]
+    assert_in_step(other)
+    assert {c.split(":")[0] for c in other.keyword_search("dock workers ferry council", 5)} == {"b1", "c1"}
+
+
+def bm25(docs: dict[str, str], query: str, k1: float, b: float) -> list[str]:
+    """BM25 with Lucene's idf, computed by hand over every record (the ranking the index must give)."""
+    bags = {i: Counter(doc_terms(t)) for i, t in docs.items()}
+    avg = sum(sum(c.values()) for c in bags.values()) / len(bags)
+    terms = query_terms(query)
+    df = {t: sum(1 for c in bags.values() if t in c) for t in terms}
+    idf = {t: math.log(1 + (len(bags) - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
+
+    def score(c: Counter[str]) -> float:
+        norm = k1 * (1 - b + b * sum(c.values()) / avg)
+        return sum(idf[t] * c[t] / (c[t] + norm) for t in terms if c[t])
+
+    scored = sorted(((-score(c), i) for i, c in bags.items() if score(c) > 0))
+    return [i for _, i in scored]
+
+
+def test_passages_rank_by_bm25_and_a_frequent_word_still_counts_though_not_matched_on(tmp_path: Path) -> None:
+    svc = make_service(tmp_path, chunk_words=400)
+    texts = {
+        "tart": "Cherry tart recipe from the village bakery with almonds.",
+        "pie": "Cherry pie, and more pie: the pie contest winner baked it.",
+        "plain": "Cherry orchards bloomed early this spring in the valley.",
+        **{f"other{i}": f"A pie shop opened on street number {i} downtown." for i in range(8)},
+    }
+    for i, t in texts.items():
+        svc.add_article(Article(id=i, title=f"Note {i}", text=t))
+    idx: Any = svc.store.keywords
+    stored = svc.store.chunks.get(include=["documents"])
+    passages = {cid.split(":")[0]: text for cid, text in zip(stored["ids"], stored["documents"], strict=True)}
+    query = "cherry pie contest"
+    want = bm25(passages, query, idx.k1, idx.b)
+    got = [cid.split(":")[0] for cid in idx.search(query, 20)]
+    assert got == want  # the plain BM25 ranking over every record
+    # "pie" is in 9 of 11 records: past the budget, it is left out of what FTS5 matches on,
+    # yet it still ranks the pie story (3 × "pie") above the other cherry passages
+    idx.budget = 5
+    got = [cid.split(":")[0] for cid in idx.search(query, 20)]
+    assert got[0] == "pie" and set(got) == {"pie", "tart", "plain"}
+    assert got == [i for i in want if i in {"pie", "tart", "plain"}]
+
+
+def test_words_with_accents_are_found_written_either_way(tmp_path: Path) -> None:
+    svc = make_service(tmp_path, chunk_words=400)
+    svc.add_article(Article(id="queen", title="Music", text="Beyoncé won a record Grammy on Sunday."))
+    svc.add_article(Article(id="night", title="Music", text="The Grammy night ran late on Sunday."))
+    for query in ("Beyoncé", "beyonce", "BEYONCE Grammy"):
+        assert [c.split(":")[0] for c in svc.store.keywords.search(query, 5)][:1] == ["queen"], query

@@ -58,7 +58,8 @@ def test_int8_vectors_are_close_to_the_pytorch_ones_and_rank_the_same(model_cach
 @pytest.mark.parametrize("name", ["minilm", "minilm-int8"])
 def test_a_batch_gives_each_text_the_vector_it_gets_alone(model_cache: Path, name: str) -> None:
     emb = make_embedder(name, model_cache)
-    texts = ["short", SENTENCES[0], " ".join(SENTENCES * 20)]  # the last is truncated at 256 tokens
+    mixed = ["short", " ".join(SENTENCES * 20), *SENTENCES, *QUESTIONS]  # the long one is truncated at 256 tokens
+    texts = (mixed * 20)[:40]  # enough for padded batches of mixed lengths, spread over the workers
     together = emb.embed(texts)
     alone = np.vstack([emb.embed([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-5)

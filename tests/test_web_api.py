@@ -1,12 +1,17 @@
 """The UI's API through gradio_client against a real Gradio server (real model, embedded Chroma)."""
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import running_app
+from rag.service import NewsRAG
+from rag.settings import Settings
+from tests.conftest import free_port, running_app
+from vectorstore.article import Article
+from vectorstore.embedder import HashEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -168,3 +173,38 @@ def test_ask_as_of_a_day_with_filters(client: Any) -> None:
         client.predict(q, None, "", "", "", "Nowhere Gazette", api_name="/ask")
     with pytest.raises(AppError, match="as_of: date '2025-02-30' does not exist"):
         client.predict(q, None, "2025-02-30", "", "", "", api_name="/ask")
+
+
+def test_a_question_is_answered_while_another_is_still_being_answered(tmp_path: Path) -> None:
+    """Two questions at a time: a second user is not queued behind a first one's answer."""
+    from gradio_client import Client
+
+    from ui.web import serve
+
+    settings = Settings(data_dir=tmp_path / "data", seeds_dir=tmp_path / "none", port=free_port(), min_score=-1.0)
+    svc = NewsRAG.build(settings, embedder=HashEmbedder())
+    svc.add_article(Article(id="storm", title="Storm hits coast", text="A storm cut power to forty thousand homes."))
+    first_in, second_done = threading.Event(), threading.Event()
+
+    class Hold:  # keeps the first question in progress until the second is answered
+        name, weight = "hold", 1.0
+
+        def rank(self, req: Any) -> list[str]:
+            if req.text.startswith("First"):
+                first_in.set()
+                second_done.wait(60)
+            return []
+
+    svc.retriever.stages = [*svc.retriever.stages, Hold()]
+    app = serve(svc, settings, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
+        first = client.submit("First: how many homes lost power?", None, api_name="/ask")
+        assert first_in.wait(60)
+        second = client.submit("Second: how many homes lost power?", None, api_name="/ask").result(timeout=60)
+        second_done.set()
+        assert "forty thousand homes" in second["text"]
+        assert "forty thousand homes" in first.result(timeout=60)["text"]
+    finally:
+        second_done.set()
+        app.close()

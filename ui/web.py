@@ -32,6 +32,10 @@ LIBRARY_COLUMNS = ["id", "title", "source", "date", "passages"]
 # Adds run beside questions (their own queue) and two at a time, so one long paste
 # holds up neither the chat nor another user's add.
 ADD_CONCURRENCY = 2
+# Questions are answered two at a time: the embedder spreads its work over the cores
+# (one run per core) and the rest waits on Chroma or SQLite, so a second question
+# fills the gaps of the first (benchmarks/load.py).
+ASK_CONCURRENCY = 2
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -488,7 +492,7 @@ def check_port_free(host: str, port: int) -> None:
 def serve(service: Any, settings: Any, block: bool = True) -> Any:
     check_port_free(settings.host, settings.port)  # the CLI checks (and warns) before its slow start too
     app = build_app(service, settings)
-    app.queue(default_concurrency_limit=1)
+    app.queue(default_concurrency_limit=ASK_CONCURRENCY)
     app.launch(
         server_name=settings.host,
         server_port=settings.port,

@@ -8,6 +8,11 @@ state from Chroma and applies it.  An entry left pending (the writer crashed
 mid-write) is applied once it is older than ``STALE_S``: Chroma holds whatever
 landed, and that is what the index takes.  Applying an entry is idempotent, so
 two processes applying the same one, or one applying it twice, is harmless.
+
+The log does not grow for ever: a writer deletes the entries older than
+``keep_s`` (a week; at most once an hour), after recording that time as the
+log's floor.  An index that last caught up before the floor may have missed
+entries, and is rebuilt from the store.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 STALE_S = 120.0  # a write still pending after this long was interrupted
+KEEP_S = 7 * 86400.0  # entries are kept this long
+PRUNE_EVERY_S = 3600.0  # how often one process deletes the older ones
+_FLOOR = "floor"  # the id (and collection) of the record of the latest pruning
 
 
 @dataclass(frozen=True)
@@ -33,9 +41,31 @@ class Entry:
 
 
 class ChangeLog:
-    def __init__(self, client: Any, prefix: str) -> None:
+    def __init__(self, client: Any, prefix: str, keep_s: float = KEEP_S) -> None:
         # One-dimensional placeholder vectors: the log is never searched by similarity.
         self.log = client.get_or_create_collection(f"{prefix}_log", embedding_function=None)
+        self.keep_s = keep_s
+        self._pruned = -1e18  # when this process last pruned (monotonic seconds)
+
+    def floor(self) -> float:
+        """Entries that began before this time may have been deleted (0.0: none was)."""
+        res = self.log.get(ids=[_FLOOR], include=["metadatas"])
+        return float(((res["metadatas"] or [{}])[0] or {}).get("t", 0.0)) if res["ids"] else 0.0
+
+    def prune(self) -> int:
+        """Delete the entries older than ``keep_s`` (at most every ``PRUNE_EVERY_S`` in this
+        process); the floor is recorded first.  Returns how many were deleted."""
+        now = time.monotonic()
+        if now - self._pruned < PRUNE_EVERY_S:
+            return 0
+        self._pruned = now
+        cutoff = time.time() - self.keep_s
+        self.log.upsert(ids=[_FLOOR], embeddings=[[1.0]], documents=["[]"],
+                        metadatas=[{"t": cutoff, "collection": _FLOOR, "done": True}])  # fmt: skip
+        old = [i for i in self.log.get(where={"t": {"$lt": cutoff}}, include=[])["ids"] if i != _FLOOR]
+        for i in range(0, len(old), 5000):
+            self.log.delete(ids=old[i : i + 5000])
+        return len(old)
 
     @contextmanager
     def change(self, collection: str, ids: Sequence[str]) -> Iterator[None]:
@@ -52,6 +82,7 @@ class ChangeLog:
             yield
         finally:  # a write that failed is over too: what landed is what readers take
             self.log.update(ids=[eid], metadatas=[{**meta, "done": True}])
+        self.prune()
 
     def since(self, t: float, collection: str, skip: Callable[[list[str]], set[str]]) -> list[Entry]:
         """The entries about ``collection`` that began at ``t`` or later, oldest first, but

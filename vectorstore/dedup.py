@@ -10,8 +10,10 @@ kept in the store: the story only decides how the copies are shown and ranked.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +26,16 @@ NUM_PERM = 64
 SHINGLE_WORDS = 3
 SCHEME = "affine32"  # datasketch 2: 32-bit hash values (what encode stores)
 THRESHOLD = 0.6  # estimated Jaccard of word 3-grams: copies with edits score 0.7-1, related stories < 0.3
+RECHECK_S = 1.0  # how stale another process's writes may look to the index (this process's own: never)
 _WORD = re.compile(r"\w+")
+
+
+@functools.cache
+def _permutations(num_perm: int) -> Any:
+    """The hash permutations of seed 1, drawn once (drawing them was most of a signature's cost)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=1, scheme=SCHEME).permutations
 
 
 def signature(text: str, num_perm: int = NUM_PERM) -> Any:
@@ -33,7 +44,7 @@ def signature(text: str, num_perm: int = NUM_PERM) -> Any:
 
     words = _WORD.findall(normalize_text(text).lower())
     grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    m = MinHash(num_perm=num_perm, seed=1, scheme=SCHEME)
+    m = MinHash(num_perm=num_perm, seed=1, scheme=SCHEME, permutations=_permutations(num_perm))
     m.update_batch([g.encode("utf-8") for g in grams])
     return m
 
@@ -53,7 +64,8 @@ def decode(value: str, num_perm: int = NUM_PERM) -> Any | None:
         return None
     if len(values) != num_perm:
         return None
-    return MinHash(num_perm=num_perm, seed=1, hashvalues=values.astype(np.uint64), scheme=SCHEME)
+    return MinHash(num_perm=num_perm, seed=1, hashvalues=values.astype(np.uint64), scheme=SCHEME,
+                   permutations=_permutations(num_perm))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,16 @@ class StoryRecord:
     article_id: str
     story: str
     signature: str  # encoded; "" when unknown
+
+
+@functools.cache
+def _bands(threshold: float) -> tuple[int, int]:
+    """datasketch's bands and rows for ``threshold``, found once (it integrates numerically:
+    7 ms, which every added article paid)."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return int(lsh.b), int(lsh.r)
 
 
 class StoryIndex:
@@ -79,6 +101,7 @@ class StoryIndex:
         self._records = records
         self._count = count  # the stored articles' number: a change by another process means rebuild
         self._built_for = -1
+        self._checked = -1e18  # when the store was last counted (monotonic seconds)
         self.threshold = threshold
         self._lock = threading.Lock()
         self._lsh: Any = None
@@ -88,15 +111,22 @@ class StoryIndex:
     def invalidate(self) -> None:
         with self._lock:
             self._lsh = None
+            self._checked = -1e18
 
     def _ensure(self) -> None:
+        """Build the index, or build it again when another process changed the store (the
+        stored articles are counted at most every ``RECHECK_S``: counting once per added
+        article was a third of ingesting news snippets)."""
+        if self._lsh is not None and (self._count is None or time.monotonic() - self._checked < RECHECK_S):
+            return
         count = self._count() if self._count else 0
-        if self._lsh is not None and (self._count is None or count == self._built_for):
+        self._checked = time.monotonic()
+        if self._lsh is not None and count == self._built_for:
             return
         from datasketch import MinHashLSH
 
         self._built_for = count
-        self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=_bands(self.threshold))
         self._sigs, self._story = {}, {}
         for r in self._records():
             m = decode(r.signature) if r.signature else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +25,33 @@ class Embedder(Protocol):
     dim: int
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class Remembering:
+    """An embedder that keeps the vectors of the last ``size`` texts it embedded alone: a
+    question is embedded by retrieval, then again by an answerer that compares sentences to it."""
+
+    def __init__(self, inner: Embedder, size: int = 64) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self.size = size
+        self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) != 1:
+            return self.inner.embed(texts)
+        with self._lock:
+            vec = self._seen.get(texts[0])
+            if vec is not None:
+                self._seen.move_to_end(texts[0])
+                return vec[None, :].copy()
+        vec = self.inner.embed(texts)[0]
+        with self._lock:
+            self._seen[texts[0]] = vec
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+        return vec[None, :].copy()
 
 
 def minilm_path() -> Path:

@@ -16,7 +16,9 @@ with the passages and ``check --repair`` brings it back in step.
 Why FTS5 rather than tantivy: it ships inside Python's sqlite3 (nothing to
 install or build), its transactions and WAL give crash safety and
 multi-process access for free, and a search is one SQL query with the date and
-outlet filters in its WHERE clause.  Its BM25 has fixed k1=1.2, b=0.75.
+outlet filters in its WHERE clause.  Its BM25 has fixed k1=1.2, b=0.75 and an idf of
+zero for a word in half the records: it picks the candidates, which are then
+scored with each index's own k1 and b and Lucene's idf (see FtsIndex.search).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,10 +44,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_MARKED = re.compile("\x01([^\x02]*)\x02")
 SCHEMA = 2  # the file's layout; a file of another layout is rebuilt
 RECHECK_S = 1.0  # how stale another process's writes may look to a search (this process's own: never)
 SKEW_S = 60.0  # how late a log entry may land after its time stamp (a busy server, clocks apart)
+
+
+_MARKS = re.compile("[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """``text`` without diacritics, as FTS5's tokenizer (remove_diacritics) indexes words."""
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text))
 
 
 class FtsDatabase:
@@ -77,14 +87,17 @@ class FtsIndex:
     """BM25 over one Chroma collection, kept in step through the change log."""
 
     def __init__(self, db: FtsDatabase, name: str, collection: Any, changes: ChangeLog,
-                 record: Record = passage_record, page: int = 5000,
-                 rescore: tuple[float, float] | None = None, pool: int = 100) -> None:  # fmt: skip
-        """``rescore``: (k1, b) to score FTS5's best ``pool`` matches again with; None: FTS5's own order."""
+                 record: Record = passage_record, page: int = 5000, k1: float = 0.9, b: float = 0.4,
+                 pool: int = 100, budget: int = 4_000) -> None:  # fmt: skip
+        """``k1``, ``b``: BM25's (for passages 0.9 and 0.4, those of the bm25s index before this
+        one: see benchmarks/tune_keyword.py for the others tried); ``pool``:
+        how many of FTS5's matches are scored again; ``budget``: how many records the words
+        matched on may hold together (see :meth:`search`)."""
         self.db, self.name, self.collection, self.changes = db, name, collection, changes
         self.record, self.page = record, page
-        self.rescore, self.pool = rescore, pool
+        self.k1, self.b, self.pool, self.budget = k1, b, pool, budget
         self._stats_for: tuple[int, int] = (-1, -1)
-        self._stats_cache: tuple[int, float] = (0, 0.0)
+        self._stats_cache: tuple[int, float, int] = (0, 0.0, -1)
         self._checked = -1e18  # when the log was last read (monotonic seconds)
         self._dirty = True
         with db.lock:
@@ -125,6 +138,11 @@ class FtsIndex:
             return
         horizon = float(self._meta("horizon") or 0.0)
         wall = time.time()
+        if wall - horizon > self.changes.keep_s / 2 and horizon < self.changes.floor():
+            # Idle for days: entries it has not applied may have been pruned from the log.
+            log.info("keyword index %s last caught up before the change log's oldest entry: rebuilding", self.name)
+            self.rebuild()
+            return
         entries = self.changes.since(horizon, self.name, skip=self._applied)
         todo = [e for e in entries if e.done or wall - e.t > STALE_S]
         pending = [e for e in entries if e not in todo]
@@ -221,12 +239,14 @@ class FtsIndex:
             self._current(force=True)
             return {r[0] for r in self.db.conn.execute(f"SELECT id FROM {self.name}_docs")}
 
-    def _where(self, scope: Scope | None) -> tuple[str, list[Any]]:
+    def _where(self, scope: Scope | None, latest: int | None = None) -> tuple[str, list[Any]]:
+        """SQL conditions on ``d`` (the records' table) for ``scope``; none for a bound at or
+        after ``latest`` (the latest day indexed), which excludes nothing."""
         if scope is None or scope.unbounded:
             return "", []
         sql: list[str] = []
         args: list[Any] = []
-        if scope.max_day is not None:
+        if scope.max_day is not None and (latest is None or scope.max_day < latest):
             sql.append("d.day <= ?")
             args.append(scope.max_day)
         if scope.min_day is not None:
@@ -255,46 +275,67 @@ class FtsIndex:
             row = self.db.conn.execute(f"SELECT count(*) FROM {self.name}_docs d WHERE d.day >= 0{where}", args)
             return int(row.fetchone()[0])
 
-    def _stats(self) -> tuple[int, float]:
-        """Records and their mean length in terms, cached until the file changes."""
+    def _stats(self) -> tuple[int, float, int]:
+        """Records, their mean length in terms and the latest day, cached until the file changes."""
         version = (self.db.conn.execute("PRAGMA data_version").fetchone()[0], self.db.writes)
         if self._stats_for != version:
-            n, total = self.db.conn.execute(f"SELECT count(*), total(len) FROM {self.name}_docs").fetchone()
-            self._stats_cache = (int(n), float(total) / max(int(n), 1))
+            n, total, latest = self.db.conn.execute(
+                f"SELECT count(*), total(len), max(day) FROM {self.name}_docs"
+            ).fetchone()
+            self._stats_cache = (int(n), float(total) / max(int(n), 1), int(latest if latest is not None else -1))
             self._stats_for = version
         return self._stats_cache
+
+    def _df(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many records hold each term (one seek per term in FTS5's vocabulary)."""
+        q = f"SELECT doc FROM {self.name}_vocab WHERE term = ?"
+        return {t: int(r[0]) if (r := self.db.conn.execute(q, (t,)).fetchone()) else 0 for t in terms}
 
     def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         """Ids of the ``k`` records within ``scope`` that match ``query``'s words best, best first.
 
-        FTS5 finds the matching records and ranks them with its own BM25 (k1 1.2, b 0.75).  With
-        ``rescore``, its best ``pool`` are scored again with those k1 and b: for whole articles,
-        b 0.4 (the reference figures' BM25) rather than 0.75, which holds long articles back."""
-        terms = query_terms(query)
+        BM25 with this index's ``k1`` and ``b`` (Lucene's idf), in two steps.  FTS5 finds the
+        ``pool`` records its own BM25 (k1 1.2, b 0.75) ranks first among those holding the
+        query's rarest words; those are scored again on every query word, counted in their
+        text.  The rarest words are taken while the records they are in add up to at most
+        ``budget`` (the rarest always): FTS5 scores every record a word matches (20 ms for
+        20,000 at 100k passages), so frequent words made every search grow with the store,
+        while what they add to a score is small, and still counted in the second step."""
+        terms = list(dict.fromkeys(map(fold, query_terms(query))))  # as FTS5 keeps them: "Beyoncé" -> "beyonce"
         if not terms or k <= 0:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
-        where, args = self._where(scope)
         n = self.name
-        body = f"highlight({n}_fts, 0, char(1), char(2))" if self.rescore else "''"
         with self.db.lock:
             self._current()
-            rows = self.db.conn.execute(  # with rescore, the body with each matched term between \x01 and \x02
-                f"SELECT d.id, d.len, {body}, d.rowid FROM {n}_fts f JOIN {n}_docs d ON d.rowid = f.rowid "
-                f"WHERE {n}_fts MATCH ?{where} ORDER BY bm25({n}_fts) LIMIT ?",
-                [match, *args, max(k, self.pool) if self.rescore else k],
+            total, avg, latest = self._stats()
+            where, args = self._where(scope, latest)
+            df = self._df(terms)
+            present = [t for t in terms if df[t]]
+            if not present:
+                return []
+            selective: list[str] = []
+            postings = 0
+            for t in sorted(present, key=df.__getitem__):  # the rarest first, within the budget
+                if selective and postings + df[t] > self.budget:
+                    break
+                selective.append(t)
+                postings += df[t]
+            # The best matches first (rowids and scores only), then the texts of those alone;
+            # the records' table only when the scope excludes something.
+            join = f" JOIN {n}_docs d ON d.rowid = f.rowid" if where else ""
+            rows = self.db.conn.execute(
+                f"SELECT d.id, d.len, f.body FROM (SELECT f.rowid AS r, bm25({n}_fts) AS s FROM {n}_fts f{join} "
+                f"WHERE {n}_fts MATCH ?{where} ORDER BY s LIMIT ?) top "
+                f"JOIN {n}_docs d ON d.rowid = top.r JOIN {n}_fts f ON f.rowid = top.r ORDER BY top.s",
+                [" OR ".join(f'"{t}"' for t in selective), *args, max(k, self.pool)],
             ).fetchall()
-            if not self.rescore or not rows:
-                return [r[0] for r in rows]
-            total, avg = self._stats()
-            df = dict(self.db.conn.execute(
-                f"SELECT term, doc FROM {n}_vocab WHERE term IN (SELECT value FROM json_each(?))", (json.dumps(terms),)
-            ).fetchall())  # fmt: skip
-        k1, b = self.rescore
-        idf = {t: math.log(1 + (total - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
+        k1, b = self.k1, self.b
+        idf = {t: math.log(1 + (total - df[t] + 0.5) / (df[t] + 0.5)) for t in present}
+        word = re.compile(r"\b(" + "|".join(map(re.escape, present)) + r")\b")
         scored = []
-        for rid, length, marked, order in rows:  # equal scores (copies of a story) keep the store's order
-            tf = Counter(w for w in map(str.lower, _MARKED.findall(marked)) if w in idf)
+        for order, (rid, length, body) in enumerate(rows):  # ties (copies of a story) keep FTS5's order
+            text = str(body).lower()
+            tf = Counter(word.findall(text if text.isascii() else fold(text)))
             norm = k1 * (1 - b + b * (length or 0) / (avg or 1.0))
             scored.append((-sum(idf[t] * c / (c + norm) for t, c in tf.items()), order, rid))
         return [rid for _, _, rid in sorted(scored)[:k]]

@@ -68,13 +68,23 @@ def _merge_metadata(new: Article, old: StoredArticle) -> Article:
 
 
 class Ingestor:
-    def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 256) -> None:
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        chunker: Chunker,
+        batch_chunks: int = 256,
+        pause: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``pause``: called before each costly step (embedding, writing); it may wait to let
+        questions go first (rag.foreground)."""
         if batch_chunks < 1:
             raise ValueError(f"batch_chunks must be at least 1, got {batch_chunks}")
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
+        self.pause = pause
 
     def _flush(self, batch: list[tuple[str, Article]], on_progress: Progress | None) -> list[Outcome]:
         if not batch:
@@ -113,12 +123,16 @@ class Ingestor:
         stories = self._stories([a for _, a, _ in todo])
         chunked = [(p, a, s, self.chunker.split(a)) for p, a, s in todo]
         texts = [c.embed_text for *_, cs in chunked for c in cs]
+        if texts:
+            self.pause()
         vectors = self.embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         items = []
         pos = 0
         for _path, art, _status, chunks in chunked:
             items.append((art, chunks, vectors[pos : pos + len(chunks)]))
             pos += len(chunks)
+        if items:
+            self.pause()
         try:
             self.store.write_articles(items, stories)
             for path, art, status, _ in chunked:
