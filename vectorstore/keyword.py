@@ -23,14 +23,15 @@ _WORD = re.compile(r"\w\w+")
 Record = Callable[[str, str, dict[str, Any]], tuple[str, str, int]]
 
 
-def query_terms(text: str) -> list[str]:
-    """The words of a query that are searched for: lower case, two letters or more, no stop words."""
-    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS))
-
-
 def doc_terms(text: str) -> list[str]:
-    """The terms of an indexed text that count for BM25 (its length, its term frequencies): as for a query."""
+    """The terms of an indexed text that count for BM25 (its length, its term frequencies):
+    lower case, two letters or more, no stop words."""
     return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a query that are searched for: its terms, each once."""
+    return list(dict.fromkeys(doc_terms(text)))
 
 
 def passage_record(id_: str, text: str, meta: dict[str, Any]) -> tuple[str, str, int]:
