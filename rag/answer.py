@@ -21,6 +21,8 @@ class Citation:
     end: int
     score: float
     also: list[dict[str, Any]] = field(default_factory=list)  # other outlets' copies of the story ("also reported by")
+    sentence_start: int = -1  # character span, in the article's text, of the passage's sentence the answer cites
+    sentence_end: int = -1
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from .filters import Filters
 from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED, NOT_COVERED_NONE
 from .retriever import NewsRetriever
 from .stages import retrieved_articles
-from .support import check_answer
+from .support import check_answer, cited_sentence
 from .timeexpr import TimeScope
 
 log = logging.getLogger(__name__)
@@ -153,26 +153,22 @@ class AnswerChain:
         parsed = parse_citations(raw, len(state.passages))
         if parsed.dropped:
             log.info("dropped citation markers that point at no passage: %s", parsed.dropped)
-        citations = [
-            Citation(
-                n=new,
-                article_id=h.article_id,
-                title=h.title,
-                source=h.source,
-                published=h.published,
-                url=h.url,
-                passage=h.text,
-                start=h.start,
-                end=h.end,
-                score=h.score,
-                also=[asdict(c) for c in h.also],
-            )
-            for new, h in ((i + 1, state.passages[old - 1]) for i, old in enumerate(parsed.used))
-        ]
-        checks = [asdict(c) for c in check_answer(parsed.text, {c.n: c.passage for c in citations})]
+        used = {i + 1: state.passages[old - 1] for i, old in enumerate(parsed.used)}
+        checks = check_answer(parsed.text, {n: h.text for n, h in used.items()})
+        citations = []
+        for n, h in used.items():
+            claim = next((parsed.text[c.start : c.end] for c in checks if n in c.cited), parsed.text)
+            s, e = cited_sentence(claim, h.text)
+            citations.append(
+                Citation(
+                    n=n, article_id=h.article_id, title=h.title, source=h.source, published=h.published, url=h.url,
+                    passage=h.text, start=h.start, end=h.end, score=h.score, also=[asdict(c) for c in h.also],
+                    sentence_start=h.start + s, sentence_end=h.start + e,
+                )
+            )  # fmt: skip
         return self._finish(
-            state, text=parsed.text, citations=citations, uncited=not citations, checks=checks,
-            unsupported=sum(not c["supported"] for c in checks),
+            state, text=parsed.text, citations=citations, uncited=not citations, checks=[asdict(c) for c in checks],
+            unsupported=sum(not c.supported for c in checks),
         )  # fmt: skip
 
     # ---- entry points ----------------------------------------------------

@@ -120,15 +120,21 @@ def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
         vals = [a.timings[stage] for a in answers if stage in a.timings]
         if vals:
             lat[stage.removesuffix("_ms")] = percentiles(vals)
+    answer_figures = {
+        "contains_gold": _share(contains_gold(a.text, q.answers) and not a.abstained for q, a in answerable),
+        "f1": _mean(0.0 if a.abstained else token_f1(a.text, q.answers) for q, a in answerable),
+    }
+    labelled = [(q, a) for q, a in with_evidence if q.answerable]
+    if 0 < len(labelled) < len(answerable):  # a set whose questions are not all labelled with evidence
+        answer_figures["contains_gold_with_evidence"] = _share(
+            contains_gold(a.text, q.answers) and not a.abstained for q, a in labelled
+        )
     return {
         "retrieval": mean_of([ranking(a.retrieved, q.evidence_ids) for q, a in with_evidence]),
         "retrieval_answerable": mean_of(
             [ranking(a.retrieved, q.evidence_ids) for q, a in answerable if q.evidence_ids]
         ),
-        "answers": {
-            "contains_gold": _share(contains_gold(a.text, q.answers) and not a.abstained for q, a in answerable),
-            "f1": _mean(0.0 if a.abstained else token_f1(a.text, q.answers) for q, a in answerable),
-        },
+        "answers": answer_figures,
         "citations": {
             "precision": _mean(float(g) for g in good),
             "support": _share(any(contains_gold(c.passage, q.answers) for c in a.citations) for q, a in given),

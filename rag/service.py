@@ -85,6 +85,12 @@ class NewsRAG:
         return cls(settings, store, embedder, answerer)
 
     # ---- answering -------------------------------------------------------
+    def warm_up(self) -> None:
+        """Load now what the first question would wait for: the embedding model, the vector
+        and keyword indexes.  (A server calls this before it opens, so its first visitor
+        does not sit on "…" while the model loads.)"""
+        self.retriever.retrieve("warm up")
+
     @property
     def answerer(self) -> Answerer:
         return self.chain.answerer

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from vectorstore.chunker import sentence_spans
 
-from .answerers.extractive import content_words
+from .answerers.sentences import content_words
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_LEADING_MARKERS = re.compile(r"(\s*\[\d+\])+\s*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]*")
 
@@ -56,8 +57,14 @@ def check_answer(text: str, passages: Mapping[int, str], min_coverage: float = 0
     """One check per sentence of ``text``; ``passages`` maps citation numbers to passage texts."""
     spans: list[tuple[int, int]] = []
     for start, end in sentence_spans(text):
+        lead = _LEADING_MARKERS.match(text, start, end)
+        if spans and lead:  # "… homes. [1] The next …": the markers belong to the sentence before
+            spans[-1] = (spans[-1][0], start + len(lead.group(0).rstrip()))
+            start = lead.end()
+        if start >= end:
+            continue
         if spans and not content_words(_MARKER.sub("", text[start:end])):
-            spans[-1] = (spans[-1][0], end)  # "… homes. [1]": the marker belongs to the sentence before
+            spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
     checks = []
@@ -73,3 +80,23 @@ def check_answer(text: str, passages: Mapping[int, str], min_coverage: float = 0
         missing = check_sentence(sentence, known, min_coverage)
         checks.append(SentenceCheck(start, end, cited, not missing, missing))
     return checks
+
+
+def cited_sentence(claim: str, passage: str) -> tuple[int, int]:
+    """The span, in ``passage``, of its sentence that ``claim`` rests on: the sentence
+    itself when the claim quotes it, else the one holding most of the claim's content
+    words (numbers and names count double)."""
+    plain = _MARKER.sub("", claim).strip()
+    spans = sentence_spans(passage) or [(0, len(passage))]
+    for s, e in spans:
+        if plain and (plain in passage[s:e] or passage[s:e] in plain):
+            return s, e
+    words = set(content_words(plain))
+    strong = _numbers(plain) | {m.group(0).lower() for m in _NAME.finditer(plain)}
+
+    def overlap(span: tuple[int, int]) -> int:
+        text = passage[span[0] : span[1]]
+        lower = text.lower()
+        return len(words & set(content_words(text))) + sum(w in lower for w in strong)
+
+    return max(spans, key=overlap)  # the first of equals

@@ -53,8 +53,18 @@ def page(app_url: str, tmp_path: Path) -> Iterator[Any]:
         pg.goto(app_url)
         pg.get_by_label("Question").wait_for(timeout=30_000)
         yield pg
-        pg.screenshot(path=str(tmp_path / "final.png"), full_page=True)
+        shot(pg, tmp_path, "final")
         browser.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def shot(page: Any, tmp_path: Path, name: str) -> None:
+    """A full-page screenshot kept as a test artifact in test-artifacts/ (ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    test = re.sub(r"\d+$", "", tmp_path.name)
+    page.screenshot(path=str(ARTIFACTS / f"{test}-{name}.png"), full_page=True)
 
 
 def ask(page: Any, question: str) -> None:
@@ -66,18 +76,40 @@ def ask(page: Any, question: str) -> None:
 def test_question_streams_an_answer_with_its_sources(page: Any, tmp_path: Path) -> None:
     ask(page, "Where might Trump and Putin meet?")
     page.get_by_text("Sources").first.wait_for(timeout=60_000)
-    text = page.locator("body").inner_text()
+    text = page.locator("#chat").inner_text()
     assert "Saudi Arabia has been mentioned as a potential venue" in text
     assert "Kremlin Sees Trump-Putin Call as Turning Point in Ukraine War" in text
     assert "[1]" in text and "Timings" in text
-    page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
-    # open a source: the passage is shown highlighted inside its article
-    page.get_by_label("Open a source").click()
-    page.get_by_role("option").first.click()
-    mark = page.locator("mark#cited")
-    mark.wait_for(timeout=15_000)
-    assert "Moscow" in mark.inner_text() or "Saudi Arabia" in mark.inner_text()
-    page.screenshot(path=str(tmp_path / "source.png"), full_page=True)
+    shot(page, tmp_path, "answer")
+
+
+def test_a_citation_opens_its_source_at_the_cited_sentence(page: Any, tmp_path: Path) -> None:
+    ask(page, "Where might Trump and Putin meet?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    # the answer starts in view once it has streamed, not its sources or timings
+    expect(page.locator("#chat a.cite").first).to_be_in_viewport(timeout=10_000)
+    # the [n] after the answer's sentence is a link: the source opens beside the chat, at that sentence
+    said = re.search(
+        r"Saudi Arabia has been mentioned as a potential venue[^\[]*\[(\d+)\]", page.locator("#chat").inner_text()
+    )
+    assert said, "the answer does not name the venue"
+    page.locator(f"#chat a.cite[href='#source-1-{said.group(1)}']").first.click()
+    sentence = page.locator("#source-panel mark#cited-sentence")
+    sentence.wait_for(timeout=15_000)
+    assert "Saudi Arabia" in sentence.inner_text()
+    assert "Kremlin Sees Trump-Putin Call" in page.locator("#source-panel h3").inner_text()
+    expect(sentence).to_be_in_viewport()
+    passage = page.locator("#source-panel .cited-passage")
+    assert passage.count() >= 1  # the passage around the sentence, lightly marked
+    shot(page, tmp_path, "source-open")
+    # a second answer, then the first answer's source still opens
+    ask(page, "Who is Putin's spokesman?")
+    page.locator("#chat a.cite[href^='#source-3-']").first.wait_for(timeout=60_000)
+    page.locator("#chat a.cite[href^='#source-1-']").first.click()
+    expect(page.locator("#source-panel mark#cited-sentence")).to_contain_text("Saudi Arabia", timeout=15_000)
+    page.locator("#chat a.cite[href^='#source-3-']").first.click()
+    expect(page.locator("#source-panel mark#cited-sentence")).to_contain_text("Peskov", timeout=15_000)
+    shot(page, tmp_path, "earlier-source")
 
 
 def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
@@ -97,7 +129,7 @@ def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, t
     expect(page.get_by_label("Article", exact=True)).to_have_value(
         re.compile("new tram line to the airport"), timeout=15_000
     )
-    page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
+    shot(page, tmp_path, "library")
     page.get_by_role("button", name="Delete selected").click()
     page.get_by_role("button", name="Yes, delete it").click()
     page.get_by_text("Deleted: Tram line opens in Bergen").wait_for(timeout=15_000)
@@ -120,7 +152,7 @@ def test_article_with_a_script_payload_shows_the_characters_and_runs_nothing(pag
     page.get_by_role("tab", name="Library").click()
     page.get_by_label("Search titles").fill("Pier")
     page.wait_for_timeout(1500)
-    page.screenshot(path=str(tmp_path / "xss.png"), full_page=True)
+    shot(page, tmp_path, "xss")
     assert page.evaluate("window.__xss") is None, "a script from an article ran"
 
 
@@ -159,7 +191,7 @@ def test_payloads_in_every_field_create_no_element_and_no_request(page: Any, app
     page.get_by_role("button", name="Yes, delete it").click()
     page.get_by_text("Deleted: Quay").wait_for(timeout=15_000)
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(tmp_path / "payloads.png"), full_page=True)
+    shot(page, tmp_path, "payloads")
     body = page.locator("body").inner_text()
     assert "Deleted: " + title in body, "the title must show as typed"
     assert page.locator("img[src*='127.0.0.1:9'], a[href*='phish']").count() == 0
@@ -179,7 +211,7 @@ def test_as_of_date_beside_the_question_box(page: Any, tmp_path: Path) -> None:
     page.get_by_text("Sources").first.wait_for(timeout=60_000)
     text = page.locator("body").inner_text()
     assert "As of 18 February 2025" in text and "rigth.news, 2025-02-16" in text
-    page.screenshot(path=str(tmp_path / "as-of.png"), full_page=True)
+    shot(page, tmp_path, "as-of")
     as_of.fill("2025-02-01")
     as_of.press("Enter")
     ask(page, "Where might Trump and Putin meet?")
@@ -194,7 +226,7 @@ def test_add_an_article_by_url(page: Any, site: str, tmp_path: Path) -> None:
     page.get_by_label("Article URL").fill(f"{site}/missing.html")
     page.get_by_role("button", name="Fetch and add").click()
     page.get_by_text("the server answered HTTP 404").first.wait_for(timeout=30_000)
-    page.screenshot(path=str(tmp_path / "url.png"), full_page=True)
+    shot(page, tmp_path, "url")
     page.get_by_role("tab", name="Library").click()
     page.get_by_label("Search titles").fill("Port strike")
     page.locator("text=Harbour News >> visible=true").first.wait_for(timeout=15_000)
@@ -214,7 +246,7 @@ def test_follow_a_feed_and_see_what_it_added(page: Any, site: str, tmp_path: Pat
     site_feed(site, "zeta", 3)  # a new item
     page.get_by_role("button", name="Poll now").click()
     page.get_by_text(f"{url}: 1 added").wait_for(timeout=60_000)
-    page.screenshot(path=str(tmp_path / "feeds.png"), full_page=True)
+    shot(page, tmp_path, "feeds")
     page.get_by_label("Feed URL").fill(f"{site}/news/2023/03/14/strike.html")
     page.get_by_role("button", name="Follow feed").click()
     page.get_by_text("does not serve an RSS or Atom feed").first.wait_for(timeout=30_000)
@@ -241,7 +273,7 @@ def test_a_wire_story_is_cited_once_with_its_other_outlets(page: Any, tmp_path: 
     assert text.count("Rhone flood cuts Lyon-Geneva line") == 1  # the story once among the sources
     also = page.get_by_text("Also reported by").first.inner_text()
     assert sum(outlet in also for outlet in ("Reuters", "AP", "AFP")) == 2
-    page.screenshot(path=str(tmp_path / "also.png"), full_page=True)
+    shot(page, tmp_path, "also")
 
 
 def test_a_follow_up_with_a_pronoun_is_searched_with_the_conversations_people(page: Any, tmp_path: Path) -> None:
@@ -254,7 +286,7 @@ def test_a_follow_up_with_a_pronoun_is_searched_with_the_conversations_people(pa
     last = page.locator(".message-row, [data-testid='bot']").last.inner_text()
     assert "Peskov" in last, last  # the cited answer names Putin's spokesman
     assert "found nothing" not in last
-    page.screenshot(path=str(tmp_path / "follow-up.png"), full_page=True)
+    shot(page, tmp_path, "follow-up")
 
 
 def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path, minilm: Any) -> None:
@@ -291,7 +323,7 @@ def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path,
             bot = pg.locator(".message-row, [data-testid='bot']").last.inner_text()
             assert bot.count("not found in the cited source") == 1
             assert bot.index("not found in the cited source") > bot.index("in Oslo")  # after the invented one
-            pg.screenshot(path=str(tmp_path / "unsupported.png"), full_page=True)
+            shot(pg, tmp_path, "unsupported")
             browser.close()
     finally:
         app.close()

@@ -159,3 +159,22 @@ def test_eval_command_with_the_real_model_and_the_baseline(tmp_path: Path) -> No
     assert again["ours"]["retrieval"] == report["ours"]["retrieval"]
     assert again["ours"]["answers"] == report["ours"]["answers"]
     assert list((tmp_path / "data" / "eval").iterdir()) == stores  # reused, not rebuilt
+
+
+def test_a_set_labelled_in_part_also_reports_answers_on_its_labelled_questions() -> None:
+    """RealTimeQA labels evidence for 83 of its 240 questions: the news-aware issue's answer
+    target is on those, so eval reports them apart."""
+    from rag.answer import Answer
+    from rag.evaluate import Question, score_ours
+
+    def q(i: int, evidence: list[str]) -> Question:
+        return Question(id=str(i), question=f"q{i}", answers=["Bills"], evidence_ids=evidence)
+
+    def a(text: str) -> Answer:
+        return Answer(question="q", standalone_question="q", text=text, citations=[], timings={"total_ms": 1.0})
+
+    items = [q(1, ["d1"]), q(2, ["d2"]), q(3, []), q(4, [])]
+    answers = [a("The Bills won. [1]"), a("Nothing here. [1]"), a("The Bills again. [1]"), a("Bills. [1]")]
+    got = score_ours(items, answers)["answers"]
+    assert got["contains_gold"] == 0.75 and got["contains_gold_with_evidence"] == 0.5
+    assert "contains_gold_with_evidence" not in score_ours(items[:2], answers[:2])["answers"]

@@ -124,3 +124,16 @@ def test_ask_from_a_cold_process_does_not_import_torch(tmp_path: Path, minilm: A
     assert out.returncode == 0, out.stderr
     assert "[1]" in out.stdout  # a cited answer from the seed article
     assert out.stdout.strip().endswith("NO-TORCH")
+
+
+def test_a_server_loads_the_model_before_its_first_question(tmp_path: Path, model_cache: Path) -> None:
+    """`newsrag serve` warms up before it opens: the first visitor's question finds the
+    model loaded (it sat 8 s on "…" while the model loaded)."""
+    from rag.service import NewsRAG
+    from rag.settings import Settings
+
+    encoder = make_embedder("minilm", model_cache)
+    svc = NewsRAG.build(Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS), embedder=encoder)
+    assert encoder._session is None  # nothing is loaded by building the service
+    svc.warm_up()
+    assert encoder._session is not None

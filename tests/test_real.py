@@ -43,6 +43,9 @@ def test_answers_hold_the_fact_and_cite_the_passage_holding_it(seeded: NewsRAG, 
     assert fact in cited.passage
     article = seeded.article_text(cited.article_id)
     assert article[cited.start : cited.end] == cited.passage
+    # the cited sentence (what the UI scrolls to) is the quoted one, inside the passage
+    assert cited.start <= cited.sentence_start < cited.sentence_end <= cited.end
+    assert article[cited.sentence_start : cited.sentence_end] in sentence
     assert cited.title == "Kremlin Sees Trump-Putin Call as Turning Point in Ukraine War"
 
 

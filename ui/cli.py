@@ -399,6 +399,8 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         if warning:
             click.secho(warning, err=True, fg="red", bold=True)
         service = obj.service()
+        click.echo("newsrag: loading the model…", err=True)
+        service.warm_up()
         click.echo(f"newsrag: chat UI on http://{st.host}:{st.port}  (Ctrl+C to stop)", err=True)
         poller = service.feed_poller().start()  # followed feeds, every NEWSRAG_FEED_MINUTES
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -66,8 +67,32 @@ def marked_text(answer: Answer, escape: Callable[[str], str], mark: Callable[[st
     return "".join(out)
 
 
-def answer_markdown(answer: Answer) -> str:
-    parts = [marked_text(answer, md_escape, lambda m: f" <sup>{html.escape(m)}</sup>")]
+_MARK = re.compile(r"\[(\d+)\]")
+
+
+def linked(text: str, key: int) -> str:
+    """``text`` escaped, its [n] markers turned into links that open source n of answer ``key``."""
+    out, pos = [], 0
+    for m in _MARK.finditer(text):
+        out += [md_escape(text[pos : m.start()]), cite_link(key, int(m.group(1)))]
+        pos = m.end()
+    out.append(md_escape(text[pos:]))
+    return "".join(out)
+
+
+def cite_link(key: int, n: int) -> str:
+    return f'<a href="#source-{key}-{n}" class="cite" title="Open source {n}">&#91;{n}&#93;</a>'
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is a web address (never ``javascript:`` and the like), escaped for an attribute."""
+    return html.escape(url, quote=True) if url and re.match(r"https?://", url, re.I) else None
+
+
+def answer_markdown(answer: Answer, key: int = 0) -> str:
+    """The answer for the chat: [n] markers link to source n (``key`` tells the answers of a
+    conversation apart); each source card shows the cited sentence, the passage on demand."""
+    parts = [marked_text(answer, lambda t: linked(t, key), lambda m: f" <sup>{html.escape(m)}</sup>")]
     if answer.as_of_matters:
         parts.append(f"<sub>{md_escape(as_of_line(answer))}</sub>")
     if answer.standalone_question != answer.question:
@@ -77,11 +102,18 @@ def answer_markdown(answer: Answer) -> str:
     if answer.citations:
         lines = ["**Sources**", ""]
         for c in answer.citations:
-            lines.append(f"**\\[{c.n}\\]** {md_escape(source_label(c.title, c.source, c.published))}  ")
+            url = safe_url(c.url)
+            link = f' · <a href="{url}" target="_blank" rel="noopener noreferrer">link</a>' if url else ""
+            lines.append(f"{cite_link(key, c.n)} {md_escape(source_label(c.title, c.source, c.published))}{link}  ")
             if c.also:
                 lines.append(f"<sub>{md_escape(also_line(c.also))}</sub>  ")
-            lines.append(f"> {md_escape(c.passage.replace(chr(10), ' '))}")
+            sentence = c.passage[c.sentence_start - c.start : c.sentence_end - c.start] if c.sentence_start >= 0 else ""
+            lines.append(f"> {md_escape((sentence or c.passage).replace(chr(10), ' '))}")
             lines.append("")
+            if sentence and sentence.strip() != c.passage.strip():
+                passage = md_escape(c.passage.replace(chr(10), " "))
+                lines.append(f"<details><summary>Passage</summary>{passage}</details>")
+                lines.append("")
         parts.append("\n".join(lines))
     elif answer.closest:
         lines = ["**Closest articles**", ""]
@@ -94,12 +126,25 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def highlighted_article(title: str, text: str, start: int, end: int) -> str:
-    """The article as escaped HTML with the cited passage marked."""
-    before, passage, after = (html.escape(x) for x in (text[:start], text[start:end], text[end:]))
+def cited_source(c: Any, text: str) -> str:
+    """Source ``c`` (a citation) inside its article, as escaped HTML: its title, outlet,
+    date and link; the passage lightly marked and the cited sentence strongly."""
+    s0, s1 = (c.sentence_start, c.sentence_end) if c.sentence_start >= 0 else (c.start, c.end)
+    cuts = sorted({0, c.start, c.end, s0, s1, len(text)})
+    pieces = []
+    for a, b in itertools.pairwise(cuts):
+        piece = html.escape(text[a:b])
+        if s0 <= a and b <= s1:
+            piece = f'<mark id="cited-sentence" class="cited-sentence">{piece}</mark>'
+        elif c.start <= a and b <= c.end:
+            piece = f'<span class="cited-passage">{piece}</span>'
+        pieces.append(piece)
+    url = safe_url(c.url)
+    link = f' · <a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a>' if url else ""
+    meta = html.escape(f"{c.source or 'unknown source'}, {c.published or 'undated'}")
     return (
-        f"<h3>{html.escape(title)}</h3>"
-        f'<div class="article" style="white-space: pre-wrap">{before}<mark id="cited">{passage}</mark>{after}</div>'
+        f'<div class="source-card"><h3>&#91;{c.n}&#93; {html.escape(c.title)}</h3><p>{meta}{link}</p>'
+        f'<div class="article" style="white-space: pre-wrap">{"".join(pieces)}</div></div>'
     )
 
 

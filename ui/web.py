@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import inspect
 import logging
+import re
 import socket
 from collections.abc import Callable, Iterator
 from functools import wraps
@@ -24,7 +25,7 @@ from rag.filters import Filters
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
 
-from .format import FEED_COLUMNS, answer_markdown, feed_rows, highlighted_article, md_escape, source_label
+from .format import FEED_COLUMNS, answer_markdown, cited_source, feed_rows, md_escape
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,6 +38,41 @@ ADD_CONCURRENCY = 2
 # fills the gaps of the first (benchmarks/load.py).
 ASK_CONCURRENCY = 2
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SOURCE_HINT = "<p class='source-hint'>Click a [n] in an answer to read its source here.</p>"
+# The page's one script: a click on an answer's [n] link (href "#source-KEY-N") asks the
+# server for that source instead of following the link.
+CITE_SCRIPT = """<script>
+document.addEventListener("click", (e) => {
+  const a = e.target.closest ? e.target.closest('a[href^="#source-"]') : null;
+  if (!a) return;
+  e.preventDefault();
+  e.stopPropagation();
+  const box = document.querySelector("#cite-request textarea, #cite-request input");
+  if (!box) return;
+  const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(box), "value").set;
+  setter.call(box, a.getAttribute("href").slice(1) + "@" + Date.now());
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+}, true);
+</script>"""
+CSS = """
+#cite-request { display: none !important; }
+#source-panel { max-height: 640px; overflow-y: auto; }
+#source-panel .cited-passage { background: rgba(255, 221, 87, 0.25); }
+#source-panel mark.cited-sentence { background: rgba(255, 196, 0, 0.75); }
+a.cite { text-decoration: none; font-weight: 600; }
+"""
+# The chat does not follow the stream to its end (autoscroll off): once a question is sent,
+# the view moves to it, so the answer streams below it and its start stays in view.
+SHOW_LAST_QUESTION = """() => { setTimeout(() => {
+  const rows = document.querySelectorAll("#chat .message-row.user-row");
+  const last = rows[rows.length - 1];
+  const wrap = document.querySelector("#chat .bubble-wrap");
+  if (last && wrap) wrap.scrollTop = last.offsetTop - wrap.offsetTop;
+}, 300); }"""
+SHOW_CITED_SENTENCE = """() => { setTimeout(() => {
+  const m = document.getElementById("cited-sentence");
+  if (m) m.scrollIntoView({ block: "center" });
+}, 100); }"""
 
 
 def _friendly(fn: F) -> F:
@@ -164,7 +200,7 @@ def build_app(service: Any, settings: Any) -> Any:
     def chat(
         message: str,
         history: list[dict[str, Any]],
-        cited: list[Any],
+        cited: dict[int, list[Any]],
         as_of: str | None = None,
         since: str | None = None,
         until: str | None = None,
@@ -173,7 +209,8 @@ def build_app(service: Any, settings: Any) -> Any:
         filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=outlet)
         prior = [m for m in history if isinstance(m, dict)]
         history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-        yield history, "", gr.update(), cited
+        key = len(history) - 1  # this answer's place in the conversation: its [n] links name it
+        yield history, "", cited
         text = ""
         final: Answer | None = None
         try:
@@ -183,27 +220,28 @@ def build_app(service: Any, settings: Any) -> Any:
                 else:
                     text += item
                     history[-1] = {"role": "assistant", "content": md_escape(text)}
-                    yield history, "", gr.update(), cited
+                    yield history, "", cited
         except NewsragError as e:  # say it in the conversation, keep what was written, keep serving
             gr.Warning(html.escape(str(e), quote=False))
             shown = md_escape(text) + "\n\n" if text else ""
             history[-1] = {"role": "assistant", "content": f"{shown}⚠ **Not answered:** {md_escape(str(e))}"}
-            yield history, message, gr.update(), cited
+            yield history, message, cited
             return
         assert final is not None
-        history[-1] = {"role": "assistant", "content": answer_markdown(final)}
-        choices = [
-            (f"[{c.n}] {source_label(c.title, c.source, c.published)}", i) for i, c in enumerate(final.citations)
-        ]
-        yield history, "", gr.update(choices=choices, value=None, visible=bool(choices)), final.citations
+        history[-1] = {"role": "assistant", "content": answer_markdown(final, key)}
+        yield history, "", {**(cited or {}), key: final.citations}
 
     @_friendly
-    def open_source(index: int | None, cited: list[Any]) -> str:
-        """Show source ``index`` of this session's latest answer inside its article."""
-        if index is None or index >= len(cited):
+    def open_cited(request: str, cited: dict[int, list[Any]]) -> str:
+        """Source n of the answer a clicked [n] link names ("source-KEY-N@time"), inside its article."""
+        m = re.fullmatch(r"source-(\d+)-(\d+)(@\d+)?", (request or "").strip())
+        if not m:
             return ""
-        c = cited[index]
-        return highlighted_article(c.title, service.article_text(c.article_id), c.start, c.end)
+        key, n = int(m.group(1)), int(m.group(2))
+        found = next((c for c in (cited or {}).get(key, []) if c.n == n), None)
+        if found is None:
+            return "<p>That source is no longer available (the page was reloaded). Ask the question again.</p>"
+        return cited_source(found, service.article_text(found.article_id))
 
     def outlets() -> list[str]:
         return ["", *sorted({a.source for a in service.list_articles() if a.source}, key=str.lower)]
@@ -222,24 +260,30 @@ def build_app(service: Any, settings: Any) -> Any:
         with gr.Accordion("Settings", open=False):
             settings_view = gr.Markdown(settings_md())
             answerer_pick = gr.Dropdown(service.answerer_names(), value=service.answerer.name, label="Answerer")
-        with gr.Tab("Chat"):
-            chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True)
-            question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
-            with gr.Row():
-                as_of = gr.DateTime(
-                    label="As of",
-                    include_time=False,
-                    type="string",
-                    info="Later articles are not used",
-                    elem_id="as-of",
-                )
-                since = gr.DateTime(label="Since", include_time=False, type="string", info="Optional", elem_id="since")
-                until = gr.DateTime(label="Until", include_time=False, type="string", info="Optional", elem_id="until")
-                outlet = gr.Dropdown(label="Outlet", choices=outlets(), value="", allow_custom_value=True,
-                                     info="Optional")  # fmt: skip
-            sources = gr.Dropdown(label="Open a source", choices=[], visible=False, type="value")
-            source_view = gr.HTML()
-            cited = gr.State([])  # the latest answer's citations, per browser session
+        with gr.Tab("Chat"), gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, elem_id="chat",
+                                     autoscroll=False)  # fmt: skip
+                question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
+                with gr.Row():
+                    as_of = gr.DateTime(
+                        label="As of",
+                        include_time=False,
+                        type="string",
+                        info="Later articles are not used",
+                        elem_id="as-of",
+                    )
+                    since = gr.DateTime(label="Since", include_time=False, type="string", info="Optional",
+                                        elem_id="since")  # fmt: skip
+                    until = gr.DateTime(label="Until", include_time=False, type="string", info="Optional",
+                                        elem_id="until")  # fmt: skip
+                    outlet = gr.Dropdown(label="Outlet", choices=outlets(), value="", allow_custom_value=True,
+                                         info="Optional")  # fmt: skip
+            with gr.Column(scale=2):
+                source_view = gr.HTML(SOURCE_HINT, elem_id="source-panel", label="Source")
+            # a clicked [n] link writes "source-KEY-N@time" here (page script, see CITE_SCRIPT)
+            cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
+            cited = gr.State({})  # every answer's citations in this conversation, by its place in it
         with gr.Tab("Add articles"), gr.Row():
             with gr.Column():
                 f_title = gr.Textbox(label="Title (required)")
@@ -281,13 +325,16 @@ def build_app(service: Any, settings: Any) -> Any:
 
         # ---- wiring -----------------------------------------------------------
         question.submit(
-            chat, [question, chatbot, cited, as_of, since, until, outlet], [chatbot, question, sources, cited],
+            chat, [question, chatbot, cited, as_of, since, until, outlet], [chatbot, question, cited],
             api_visibility="private",
         ).then(lambda: settings_md(), None, settings_view, api_visibility="private")  # fmt: skip
+        question.submit(None, None, None, js=SHOW_LAST_QUESTION)
         # the as-of date is today's for each visitor, when the page loads (a server may run for days)
         app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=outlets())), None, [as_of, outlet],
                  api_visibility="private")  # fmt: skip
-        sources.change(open_source, [sources, cited], source_view, api_visibility="private")
+        cite_request.change(open_cited, [cite_request, cited], source_view, api_visibility="private").then(
+            None, None, None, js=SHOW_CITED_SENTENCE
+        )
 
         @_friendly
         def ui_add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, str]:
@@ -499,6 +546,8 @@ def serve(service: Any, settings: Any, block: bool = True) -> Any:
         share=False,
         auth=auth_pair(settings.auth),
         show_error=True,
+        head=CITE_SCRIPT,
+        css=CSS,
         prevent_thread_lock=not block,
         quiet=True,
     )

@@ -34,7 +34,11 @@ AnswererFactory = Callable[["Settings", Embedder], Answerer]
 def _extractive(settings: Settings, embedder: Embedder) -> Answerer:
     from .extractive import ExtractiveAnswerer
 
-    return ExtractiveAnswerer(embedder)
+    if embedder.name == "minilm":
+        return ExtractiveAnswerer(embedder)
+    # Its abstention model was fitted on MiniLM's similarities; with another embedder
+    # (a test's) only the relevance floor, NEWSRAG_MIN_SCORE, decides.
+    return ExtractiveAnswerer(embedder, threshold=0.0)
 
 
 def _openai(settings: Settings, embedder: Embedder) -> Answerer:

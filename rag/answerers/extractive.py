@@ -1,94 +1,41 @@
 """An answerer with no LLM: quote the sentences that best answer the question.
 
-Each output sentence is copied verbatim from the passage it cites.  Sentences
-are scored by the embedding similarity to the question plus the share of the
-question's content words they contain (weighted by rarity among the
-candidates), plus a small bonus for the expected kind of answer (a number for
-"how many", a date for "when").  A question or a heading found in a passage is
+Each output sentence is copied verbatim from the passage it cites.  Which
+sentences is decided by :mod:`.sentences`: a fitted model of the chance that a
+sentence holds the answer, from its words, its meaning, the kind of answer it
+holds (a name for "who", an amount for "how much", a date for "when", a place
+for "where") and its neighbours.  A question or a heading found in a passage is
 never quoted as the answer.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-import re
-import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from vectorstore.chunker import sentence_spans
 from vectorstore.embedder import Embedder
 from vectorstore.store import Hit
 
 from ..prompts import ABSTAIN
-
-_STOP = frozenset(
-    """a an the of to in on at for by with from and or but is are was were be been being do does did has have had
-    what who whom whose which when where why how that this these those it its as about into than then there their
-    they he she his her him them i you we our your my me will would can could should may might shall not no if so
-    such any some all more most other s also just over under after before between during up down out""".split()
+from . import sentence_weights as fitted
+from .sentences import (
+    FEATURES,
+    KINDS,
+    Candidate,
+    answer_kind,
+    answerable,
+    candidates,
+    content_words,
+    features,
+    probabilities,
+    question_features,
+    question_words,
+    quotable,
+    typed_tokens,
 )
-_MONTHS = "january february march april may june july august september october november december".split()
 
-
-@functools.cache
-def _stemmer() -> Any:
-    import snowballstemmer  # the Snowball project's English (Porter2) stemmer: "invade", "invaded" -> "invad"
-
-    return snowballstemmer.stemmer("english")
-
-
-_STEM_LOCK = threading.Lock()
-
-
-@functools.lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    """One word's stem, remembered (the pure-Python stemmer was a fifth of an answer's time)."""
-    with _STEM_LOCK:  # the stemmer object keeps the word it works on: one caller at a time
-        return str(_stemmer().stemWord(word))
-
-
-def content_words(text: str) -> list[str]:
-    """The words of ``text`` that carry content, stemmed, stop words left out."""
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
-
-
-_YEAR_OR_MONTH = re.compile(r"\b(1[5-9]|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.I)
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|thousands?|millions?)\b", re.I)
-_PLACE = re.compile(r"\b(venue|location|hosts?|hosted|held|site|city|country|capital)\b|\b(in|at|near) (the )?[A-Z]\w+")
-_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    # (question pattern, what a sentence holding that kind of answer contains)
-    (re.compile(r"\bhow (many|much|old|long|far)\b|\bwhat (percentage|number)\b", re.I), _NUMBER),
-    (re.compile(r"\bwhen\b|\bwhat (year|date|day|month)\b", re.I), _YEAR_OR_MONTH),
-    (re.compile(r"\bwhere\b|\bwhat (city|country|place|venue)\b", re.I), _PLACE),
-]
-
-
-_TERMINAL = re.compile(r"[.!…:;\"”’')\]]$")
-
-
-def quotable(sentence: str) -> bool:
-    """Not a question (a quiz or an FAQ quoted in an article) nor a heading (short, no sentence end)."""
-    s = sentence.strip()
-    return not s.endswith("?") and (bool(_TERMINAL.search(s)) or len(s.split()) > 12)
-
-
-def expected_type(question: str) -> re.Pattern[str] | None:
-    """What a sentence answering ``question`` must contain, when the question says."""
-    return next((cue for q, cue in _ANSWER_TYPES if q.search(question)), None)
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    passage: int  # 1-based
-    article_id: str
-    start: int  # offset in the article
-    text: str
-    lexical: float
+__all__ = ["ExtractiveAnswerer", "content_words"]
 
 
 class ExtractiveAnswerer:
@@ -99,71 +46,75 @@ class ExtractiveAnswerer:
         self,
         embedder: Embedder,
         passages: int = 5,
-        max_sentences: int = 2,
+        max_sentences: int = 3,
         min_similarity: float = 0.15,
         max_embedded: int = 8,
+        max_typed: int = 4,
+        second_ratio: float = 0.4,
+        weights: Mapping[str, float] = fitted.WEIGHTS,
+        answerable_weights: Mapping[str, float] = fitted.ANSWERABLE,
+        threshold: float = fitted.THRESHOLD,
     ) -> None:
         self.embedder = embedder
         self.max_embedded = max_embedded  # sentences embedded per question: the answer stage's cost
+        self.max_typed = max_typed  # and at most this many more that hold the kind of answer asked for
         self.passages = passages
         self.max_sentences = max_sentences
         self.min_similarity = min_similarity
+        self.second_ratio = second_ratio  # a further sentence is quoted when at least this likely as the best
+        self.weights = dict(weights)
+        self.answerable_weights = dict(answerable_weights)
+        self.threshold = threshold  # below this chance that the passages answer: abstain
 
-    def _candidates(self, question: str, hits: Sequence[Hit]) -> list[_Candidate]:
-        seen: dict[tuple[str, int], tuple[int, str]] = {}
-        for n, hit in enumerate(hits[: self.passages], start=1):
-            for s, e in sentence_spans(hit.text):
-                seen.setdefault((hit.article_id, hit.start + s), (n, hit.text[s:e]))
-        sents = [(key, n, t) for key, (n, t) in sorted(seen.items())]  # article order
-        q_words = set(content_words(question))
-        bags = [set(content_words(t)) for *_, t in sents]
-        df = {w: sum(1 for b in bags if w in b) for w in q_words}
-        idf = {w: math.log(1 + len(bags) / (1 + df[w])) for w in q_words}
-        total = sum(idf.values()) or 1.0
-        return [
-            _Candidate(n, aid, start, t, sum(idf[w] for w in q_words & bag) / total)
-            for ((aid, start), n, t), bag in zip(sents, bags, strict=True)
-        ]
-
-    def select(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, str]]:
-        """The chosen ``(passage number, sentence)`` pairs, in article order; empty to abstain."""
-        cands = self._candidates(question, hits)
+    def scored(self, question: str, hits: Sequence[Hit]) -> tuple[list[Candidate], np.ndarray, np.ndarray]:
+        """The candidate sentences, their feature rows and their similarity to the question."""
+        cands = candidates(question, hits[: self.passages])
         if not cands:
-            return []
-        # Embed only the likeliest sentences (most question words, then best passage).
+            return [], np.zeros((0, 0)), np.zeros(0)
+        # Embed only the likeliest sentences: most question words, then best passage; and
+        # a few holding the kind of answer asked for, which may share no word with the question.
         pool = sorted(range(len(cands)), key=lambda i: (-cands[i].lexical, cands[i].passage))[: self.max_embedded]
+        kind, words = answer_kind(question), question_words(question)
+        typed = [i for i in range(len(cands)) if kind and i not in pool and typed_tokens(kind, cands[i].text, words)]
+        pool += sorted(typed, key=lambda i: (cands[i].passage, -cands[i].lexical))[: self.max_typed]
         q = self.embedder.embed([question])[0]  # alone: retrieval has just embedded it (Remembering)
         sims = np.zeros(len(cands), dtype=np.float32)
         sims[pool] = self.embedder.embed([cands[i].text for i in pool]) @ q
-        cue = expected_type(question)
-        typed = [bool(cue and cue.search(c.text)) for c in cands]
-        scores = np.array(
-            [
-                0.6 * sim + 0.4 * c.lexical + (0.1 if t else 0.0) - 0.02 * (c.passage - 1)
-                for c, sim, t in zip(cands, sims, typed, strict=True)
-            ]
-        )
-        order = [int(i) for i in np.argsort(-scores)]
+        embedded = np.zeros(len(cands), dtype=bool)
+        embedded[pool] = True
+        return cands, features(question, cands, sims, embedded), sims
+
+    def select(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, str]]:
+        """The chosen ``(passage number, sentence)`` pairs, in article order; empty to abstain."""
+        cands, x, sims = self.scored(question, hits)
+        if not cands:
+            return []
+        p = probabilities(x, self.weights)
+        order = [int(i) for i in np.argsort(-p, kind="stable")]
         answers = [i for i in order if quotable(cands[i].text)]
         order = answers or order  # a question or a heading is never quoted as the answer, while others remain
         best = order[0]
         if sims[best] < self.min_similarity and cands[best].lexical == 0:
             return []
+        covered = question_features(question, cands, x, sims, self.weights)
+        if answerable(covered, self.answerable_weights) < self.threshold:
+            return []
         chosen = [best]
-        if cue is not None and not typed[best]:
-            # The best match restates the question without the kind of answer asked
-            # for: take the nearest following sentence of that article that has it.
-            near = [
-                i
-                for i in range(best + 1, min(best + 4, len(cands)))
-                if typed[i] and cands[i].article_id == cands[best].article_id and i in order
-            ]
-            if near:
-                chosen.append(near[0])
+        typed = np.asarray(x[:, [FEATURES.index(f"typed_{k}") for k in KINDS]].any(axis=1))
+        if answer_kind(question) and not typed[best]:
+            # The best match restates the question without the kind of answer asked for
+            # (no name for "who", no amount for "how much"): add one of the next three
+            # sentences of its article that has it (news tells the rest of a story next),
+            # the one sharing most of the question's words, else the nearest; failing
+            # those, the likeliest of all that has it.
+            same = cands[best].article_id
+            near = [i for i in range(best + 1, min(best + 4, len(cands))) if cands[i].article_id == same]
+            near = sorted((i for i in near if typed[i] and i in order), key=lambda i: (-cands[i].lexical, i))
+            chosen += (near or [i for i in order[1:] if typed[i]])[:1]
         for i in order[1:]:
-            if len(chosen) >= self.max_sentences:
+            if len(chosen) >= self.max_sentences or p[i] < self.second_ratio * p[best]:
                 break
-            if scores[i] >= 0.85 * scores[best] and i not in chosen:
+            if i not in chosen:
                 chosen.append(i)
         return [(cands[i].passage, cands[i].text) for i in sorted(chosen)]
 
