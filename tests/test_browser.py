@@ -118,13 +118,21 @@ def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, t
     page.get_by_label("Text (required)").fill("Bergen opened its new tram line to the airport on Monday morning.")
     page.get_by_label("Source / outlet").fill("NRK")
     page.get_by_label("Date (YYYY-MM-DD)").fill("2025-03-03")
+    page.get_by_label("URL", exact=True).fill("https://nrk.example/tram")
     page.get_by_role("button", name="Add article").click()
     page.get_by_text("added:").wait_for(timeout=30_000)
+    expect(page.get_by_label("Title (required)")).to_have_value("")  # the form is cleared for the next one
     page.get_by_role("tab", name="Library").click()
-    page.get_by_label("Search titles").fill("Tram")
+    # newest first: the tram (2025-03-03) above the seed article (2025-02-16), with outlet, date and URL
     page.locator("text=Tram line opens in Bergen >> visible=true").first.wait_for(timeout=15_000)
-    assert "NRK" in page.locator("body").inner_text()
-    # read it, then delete it with a confirmation
+    rows = page.locator("#library").inner_text()
+    assert rows.index("Tram line opens in Bergen") < rows.index("Kremlin Sees Trump-Putin Call")
+    assert "NRK" in rows and "2025-03-03" in rows and "https://nrk.example/tram" in rows
+    page.get_by_label("Search titles").fill("no such title")
+    page.get_by_text("No article's title holds").wait_for(timeout=15_000)
+    page.get_by_label("Search titles").fill("Tram")
+    # "Delete" shows once an article is selected; read it, then delete it with a confirmation
+    expect(page.get_by_role("button", name="Delete selected")).to_be_hidden()
     page.locator("text=Tram line opens in Bergen >> visible=true").first.click()
     expect(page.get_by_label("Article", exact=True)).to_have_value(
         re.compile("new tram line to the airport"), timeout=15_000
@@ -216,6 +224,22 @@ def test_as_of_date_beside_the_question_box(page: Any, tmp_path: Path) -> None:
     as_of.press("Enter")
     ask(page, "Where might Trump and Putin meet?")
     page.get_by_text("found nothing").last.wait_for(timeout=60_000)
+
+
+def test_upload_files_shows_what_each_became_and_a_summary(page: Any, tmp_path: Path) -> None:
+    good = tmp_path / "ferry.txt"
+    good.write_text("Ferry service resumes\nThe island ferry resumed service on Sunday after storm repairs.")
+    bad = tmp_path / "photo.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    page.get_by_role("tab", name="Add articles").click()
+    page.locator("#upload input[type=file]").set_input_files([str(good), str(bad)])
+    expect(page.locator("#upload")).to_contain_text("photo", timeout=15_000)  # uploaded
+    page.get_by_role("button", name="Add files").click()
+    page.get_by_text("Done: 1 added, 1 failed.").wait_for(timeout=60_000)  # then the table, one row a file
+    table = page.locator("#upload-result").inner_text()
+    assert "Ferry service resumes" in table and "unsupported file type '.png'" in table
+    expect(page.locator("#upload")).not_to_contain_text("ferry")  # the picker is emptied for the next batch
+    shot(page, tmp_path, "upload")
 
 
 def test_add_an_article_by_url(page: Any, site: str, tmp_path: Path) -> None:

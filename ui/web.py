@@ -24,12 +24,13 @@ from rag.answer import Answer
 from rag.filters import Filters
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
+from vectorstore.ingest import STATUSES
 
 from .format import FEED_COLUMNS, answer_markdown, cited_source, feed_rows, md_escape
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
-LIBRARY_COLUMNS = ["id", "title", "source", "date", "passages"]
+LIBRARY_COLUMNS = ["id", "title", "outlet", "date", "url", "passages"]
 # Adds run beside questions (their own queue) and two at a time, so one long paste
 # holds up neither the chat nor another user's add.
 ADD_CONCURRENCY = 2
@@ -185,12 +186,15 @@ def build_app(service: Any, settings: Any) -> Any:
         if not files:
             raise InputError("Choose one or more files first (.txt, .md, .html, .pdf, .jsonl).")
         paths = [Path(getattr(f, "name", f)) for f in files]
-        count = [0]
+        seen: dict[str, int] = {}
 
-        def tick(_o: Any) -> None:
-            count[0] += 1
+        def tick(o: Any) -> None:  # "file 2 of 5 · 37 articles": a .jsonl holds many
+            seen[o.path] = seen.get(o.path, 0) + 1
             if progress is not None:
-                progress((count[0], None), desc="articles processed")
+                n = sum(seen.values())
+                progress(
+                    (len(seen), len(paths)), desc=f"file {len(seen)} of {len(paths)} · {n} article{'s' * (n != 1)}"
+                )
 
         report = service.ingest_paths(paths, on_progress=tick)
         return [[Path(o.path).name, o.status, o.title, o.reason] for o in report.outcomes]
@@ -248,12 +252,20 @@ def build_app(service: Any, settings: Any) -> Any:
 
     # ---- library --------------------------------------------------------------
     def library_rows(query: str = "") -> list[list[Any]]:
+        """The Library's rows whose title holds ``query``, newest first (undated ones last)."""
         q = (query or "").strip().lower()
-        return [
-            [a.id, a.title, a.source or "", a.published or "", a.n_chunks]
-            for a in service.list_articles()
-            if q in a.title.lower()
-        ]
+        found = [a for a in service.list_articles() if q in a.title.lower()]
+        found.sort(key=lambda a: a.published or "", reverse=True)
+        return [[a.id, a.title, a.source or "", a.published or "", a.url or "", a.n_chunks] for a in found]
+
+    def library_view(query: str = "") -> tuple[list[list[Any]], str]:
+        """The rows and what to say when there are none."""
+        rows = library_rows(query)
+        if rows:
+            return rows, ""
+        if (query or "").strip():
+            return rows, f"No article's title holds “{md_escape(query.strip())}”."
+        return rows, "The library is empty: add articles in the *Add articles* tab."
 
     with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
         gr.Markdown("## newsrag — answers from your news articles, every claim cited")
@@ -300,9 +312,14 @@ def build_app(service: Any, settings: Any) -> Any:
             with gr.Column():
                 # No file_types filter: Gradio would refuse the whole batch; our loaders
                 # refuse each bad file with its reason and still add the good ones.
-                files = gr.File(label="Upload files (.txt .md .html .pdf .jsonl)", file_count="multiple")
+                files = gr.File(label="Upload files (.txt .md .html .pdf .jsonl)", file_count="multiple",
+                                elem_id="upload")  # fmt: skip
                 upload_btn = gr.Button("Add files", variant="primary")
-                upload_result = gr.Dataframe(headers=["file", "status", "title", "reason"], interactive=False)
+                upload_said = gr.Markdown()
+                upload_result = gr.Dataframe(
+                    headers=["file", "status", "title", "reason"], interactive=False, wrap=True,
+                    column_widths=["20%", "12%", "28%", "40%"], elem_id="upload-result",
+                )  # fmt: skip
         with gr.Tab("Feeds"):
             gr.Markdown("Followed RSS/Atom feeds: new items are added while the server runs "
                         f"(every {settings.feed_minutes:g} minutes), or now with *Poll now*.")  # fmt: skip
@@ -315,11 +332,11 @@ def build_app(service: Any, settings: Any) -> Any:
             feed_table = gr.Dataframe(headers=FEED_COLUMNS, value=feed_rows(service.feeds), interactive=False)
         with gr.Tab("Library"):
             search = gr.Textbox(label="Search titles")
-            table = gr.Dataframe(headers=LIBRARY_COLUMNS, value=library_rows(), interactive=False)
+            table = gr.Dataframe(headers=LIBRARY_COLUMNS, value=library_rows(), interactive=False, elem_id="library")
             selected = gr.State(None)
             reader = gr.Textbox(label="Article", lines=10, interactive=False)
             with gr.Row():
-                delete_btn = gr.Button("Delete selected", variant="stop")
+                delete_btn = gr.Button("Delete selected", variant="stop", visible=False)
                 confirm_btn = gr.Button("Yes, delete it", variant="stop", visible=False)
             library_msg = gr.Markdown()
 
@@ -337,12 +354,14 @@ def build_app(service: Any, settings: Any) -> Any:
         )
 
         @_friendly
-        def ui_add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, str]:
+        def ui_add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, ...]:
             o = add_article(title, text, source, date, url)
-            return f"**{o['status']}**: {md_escape(o['title'])} (id {md_escape(o['article_id'])})", settings_md()
+            said = f"**{o['status']}**: {md_escape(o['title'])} (id {md_escape(o['article_id'])})"
+            return said, settings_md(), "", "", "", "", ""  # the form is cleared for the next article
 
+        form = [f_title, f_text, f_source, f_date, f_url]
         add_btn.click(
-            ui_add, [f_title, f_text, f_source, f_date, f_url], [add_result, settings_view], api_visibility="private",
+            ui_add, form, [add_result, settings_view, *form], api_visibility="private",
             concurrency_limit=ADD_CONCURRENCY, concurrency_id="add",
         ).then(library_rows, search, table, api_visibility="private")  # fmt: skip
 
@@ -354,6 +373,14 @@ def build_app(service: Any, settings: Any) -> Any:
             if failed:
                 gr.Warning(html.escape("Not added — " + "; ".join(failed), quote=False))
             return rows
+
+        def upload_summary(rows: Any) -> tuple[str, None]:
+            """What the upload did, in one line; the file picker is emptied for the next batch."""
+            statuses = list(rows["status"]) if hasattr(rows, "columns") else [r[1] for r in rows or []]
+            if not statuses:
+                return "", None
+            counts = {s: statuses.count(s) for s in sorted(set(statuses), key=_status_order)}
+            return "**Done:** " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".", None
 
         @_friendly
         def add_url(url: str) -> dict[str, Any]:
@@ -387,10 +414,11 @@ def build_app(service: Any, settings: Any) -> Any:
             api_name="add_files",
             concurrency_limit=ADD_CONCURRENCY,
             concurrency_id="add",
-        ).then(settings_md, None, settings_view, api_visibility="private").then(
-            library_rows, search, table, api_visibility="private"
-        )
-        search.change(library_rows, search, table, api_visibility="private")
+        ).then(upload_summary, upload_result, [upload_said, files], api_visibility="private").then(
+            settings_md, None, settings_view, api_visibility="private"
+        ).then(library_rows, search, table, api_visibility="private")
+        search.change(library_view, search, [table, library_msg], api_visibility="private")
+        app.load(library_view, search, [table, library_msg], api_visibility="private")
 
         # ---- feeds ------------------------------------------------------------
         @_friendly
@@ -451,12 +479,12 @@ def build_app(service: Any, settings: Any) -> Any:
         app.load(lambda: feed_rows(service.feeds), None, feed_table, api_visibility="private")
 
         @_friendly
-        def ui_select(rows: Any, evt: gr.SelectData) -> tuple[str | None, str]:
+        def ui_select(rows: Any, evt: gr.SelectData) -> tuple[Any, ...]:
             row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
             article_id = str(rows.iloc[row, 0]) if hasattr(rows, "iloc") else str(rows[row][0])
-            return article_id, service.article_text(article_id)
+            return article_id, service.article_text(article_id), gr.update(visible=True)  # "Delete" once selected
 
-        table.select(ui_select, table, [selected, reader], api_visibility="private")
+        table.select(ui_select, table, [selected, reader, delete_btn], api_visibility="private")
 
         def ask_to_confirm(article_id: str | None) -> tuple[Any, str]:
             if not article_id:
@@ -474,12 +502,13 @@ def build_app(service: Any, settings: Any) -> Any:
                 None,
                 "",
                 gr.update(visible=False),
+                gr.update(visible=False),
                 f"Deleted: {md_escape(d['title'])}",
                 library_rows(query),
                 settings_md(),
             )
 
-        outputs = [selected, reader, confirm_btn, library_msg, table, settings_view]
+        outputs = [selected, reader, confirm_btn, delete_btn, library_msg, table, settings_view]
         confirm_btn.click(ui_delete, [selected, search], outputs, api_visibility="private")
 
         @_friendly
@@ -502,6 +531,10 @@ def build_app(service: Any, settings: Any) -> Any:
         gr.api(unfollow_feed, api_name="unfollow_feed")
         gr.api(poll_feeds, api_name="poll_feeds", concurrency_limit=ADD_CONCURRENCY, concurrency_id="add")
     return app
+
+
+def _status_order(status: str) -> int:
+    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
 
 
 def auth_pair(auth: str | None) -> tuple[str, str] | None:

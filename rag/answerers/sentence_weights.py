@@ -34,4 +34,4 @@ ANSWERABLE = {
     "missing_names": 0.8573,
     "kind_missing": -0.5848,
 }
-THRESHOLD = 0.33
+THRESHOLD = 0.31
