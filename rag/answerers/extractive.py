@@ -114,7 +114,9 @@ class ExtractiveAnswerer:
         for i in order[1:]:
             if len(chosen) >= self.max_sentences or p[i] < self.second_ratio * p[best]:
                 break
-            if i not in chosen:
+            # a third sentence only from an article already quoted, or holding the kind asked for
+            third = len(chosen) >= 2 and cands[i].article_id not in {cands[j].article_id for j in chosen}
+            if i not in chosen and (not third or typed[i]):
                 chosen.append(i)
         return [(cands[i].passage, cands[i].text) for i in sorted(chosen)]
 
