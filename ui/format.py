@@ -32,7 +32,11 @@ def md_escape(text: str) -> str:
 
 
 def source_label(title: str, source: str | None, published: str | None) -> str:
-    return f"{title} — {source or 'unknown source'}, {published or 'undated'}"
+    return f"{title} — {outlet_date(source, published)}"
+
+
+def outlet_date(source: str | None, published: str | None) -> str:
+    return f"{source or 'unknown source'}, {published or 'undated'}"
 
 
 def also_line(also: list[dict[str, str | None]]) -> str:
@@ -84,9 +88,14 @@ def cite_link(key: int, n: int) -> str:
     return f'<a href="#source-{key}-{n}" class="cite" title="Open source {n}">&#91;{n}&#93;</a>'
 
 
-def safe_url(url: str | None) -> str | None:
-    """``url`` when it is a web address (never ``javascript:`` and the like), escaped for an attribute."""
-    return html.escape(url, quote=True) if url and re.match(r"https?://", url, re.I) else None
+def url_link(url: str | None, text: str = "") -> str:
+    """A link to ``url`` after " · " (shown as ``text``, else the address), opening in a new tab,
+    when it is a web address (never ``javascript:`` and the like); empty otherwise."""
+    if not url or not re.match(r"https?://", url, re.I):
+        return ""
+    href = html.escape(url, quote=True)
+    shown = html.escape(text) if text else href
+    return f' · <a href="{href}" target="_blank" rel="noopener noreferrer">{shown}</a>'
 
 
 def answer_markdown(answer: Answer, key: int = 0) -> str:
@@ -102,9 +111,8 @@ def answer_markdown(answer: Answer, key: int = 0) -> str:
     if answer.citations:
         lines = ["**Sources**", ""]
         for c in answer.citations:
-            url = safe_url(c.url)
-            link = f' · <a href="{url}" target="_blank" rel="noopener noreferrer">link</a>' if url else ""
-            lines.append(f"{cite_link(key, c.n)} {md_escape(source_label(c.title, c.source, c.published))}{link}  ")
+            label = md_escape(source_label(c.title, c.source, c.published))
+            lines.append(f"{cite_link(key, c.n)} {label}{url_link(c.url, 'link')}  ")
             if c.also:
                 lines.append(f"<sub>{md_escape(also_line(c.also))}</sub>  ")
             sentence = c.passage[c.sentence_start - c.start : c.sentence_end - c.start] if c.sentence_start >= 0 else ""
@@ -139,11 +147,9 @@ def cited_source(c: Any, text: str) -> str:
         elif c.start <= a and b <= c.end:
             piece = f'<span class="cited-passage">{piece}</span>'
         pieces.append(piece)
-    url = safe_url(c.url)
-    link = f' · <a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a>' if url else ""
-    meta = html.escape(f"{c.source or 'unknown source'}, {c.published or 'undated'}")
+    meta = html.escape(outlet_date(c.source, c.published)) + url_link(c.url)
     return (
-        f'<div class="source-card"><h3>&#91;{c.n}&#93; {html.escape(c.title)}</h3><p>{meta}{link}</p>'
+        f'<div class="source-card"><h3>&#91;{c.n}&#93; {html.escape(c.title)}</h3><p>{meta}</p>'
         f'<div class="article" style="white-space: pre-wrap">{"".join(pieces)}</div></div>'
     )
 

@@ -20,22 +20,18 @@ from vectorstore.store import Hit
 from ..prompts import ABSTAIN
 from . import sentence_weights as fitted
 from .sentences import (
-    FEATURES,
-    KINDS,
     Candidate,
     answer_kind,
     answerable,
     candidates,
-    content_words,
     features,
     probabilities,
     question_features,
     question_words,
     quotable,
+    typed_mask,
     typed_tokens,
 )
-
-__all__ = ["ExtractiveAnswerer", "content_words"]
 
 
 class ExtractiveAnswerer:
@@ -100,7 +96,7 @@ class ExtractiveAnswerer:
         if answerable(covered, self.answerable_weights) < self.threshold:
             return []
         chosen = [best]
-        typed = np.asarray(x[:, [FEATURES.index(f"typed_{k}") for k in KINDS]].any(axis=1))
+        typed = typed_mask(x)
         if answer_kind(question) and not typed[best]:
             # The best match restates the question without the kind of answer asked for
             # (no name for "who", no amount for "how much"): add one of the next three

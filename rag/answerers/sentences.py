@@ -262,6 +262,11 @@ def features(question: str, cands: Sequence[Candidate], sims: np.ndarray, embedd
     return np.array(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
 
 
+def typed_mask(x: np.ndarray) -> np.ndarray:
+    """Per feature row: whether its sentence holds the kind of answer asked for."""
+    return np.asarray(x[:, [FEATURES.index(f"typed_{k}") for k in KINDS]].any(axis=1))
+
+
 def probabilities(x: np.ndarray, weights: dict[str, float]) -> np.ndarray:
     """The fitted model's probability that each row's sentence holds the answer."""
     w = np.array([weights[f] for f in FEATURES])
@@ -298,7 +303,6 @@ def question_features(
     names = {m.group(0).lower() for m in _NAME_TOKEN.finditer(question) if m.group(0) != first}
     missing_names = sum(n.strip(".,'’") not in text for n in names)
     kind = answer_kind(question)
-    typed = [FEATURES.index(f"typed_{k}") for k in KINDS]
     return np.array(
         [
             1.0,
@@ -308,7 +312,7 @@ def question_features(
             float(sims[best]),
             missing,
             min(missing_names, 3) / 3,
-            1.0 if kind and not x[:, typed].any() else 0.0,
+            1.0 if kind and not typed_mask(x).any() else 0.0,
         ]
     )
 
