@@ -44,7 +44,7 @@ from rag.metrics import contains_gold
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import Remembering, make_embedder
+from vectorstore.embedder import Embedder, Remembering, make_embedder
 
 OUT = ROOT / "rag" / "answerers" / "sentence_weights.py"
 
@@ -63,11 +63,12 @@ class Case:
     y: np.ndarray  # which candidates hold a gold answer
 
 
-def retrieved(folder: Path, store: Path | None, limit: int, settings: Settings) -> list[tuple[Any, list[Any], bool]]:
+def retrieved(
+    folder: Path, store: Path | None, limit: int, settings: Settings, embedder: Embedder
+) -> list[tuple[Any, list[Any], bool]]:
     """(question, passages, gated) for a sample of the questions of one set."""
     inputs = EvalInputs.resolve(folder, None, None).load()
     store = store or default_store_dir(settings, inputs)
-    embedder = make_embedder(settings.embedder, settings.models_dir)
     EvalRun(settings, inputs, embedder, store).ingest()
     svc = NewsRAG.build(settings.with_(data_dir=store, chroma_host=None, seeds_dir=store / "none"), embedder=embedder)
     items = list(inputs.items)
@@ -87,7 +88,8 @@ def part(q: Any) -> str:
 
 
 def cases(args: argparse.Namespace, settings: Settings) -> list[Case]:
-    answerer = ExtractiveAnswerer(Remembering(make_embedder(settings.embedder, settings.models_dir)))
+    embedder = Remembering(make_embedder(settings.embedder, settings.models_dir))  # loaded once for all sets
+    answerer = ExtractiveAnswerer(embedder)
     out = []
     for spec, held in [(s, False) for s in args.set] + [(s, True) for s in args.held]:
         folder, _, store = spec.partition(":")
@@ -95,7 +97,7 @@ def cases(args: argparse.Namespace, settings: Settings) -> list[Case]:
         if cache and cache.exists():
             got = pickle.loads(cache.read_bytes())
         else:
-            got = retrieved(Path(folder), Path(store) if store else None, args.limit, settings)
+            got = retrieved(Path(folder), Path(store) if store else None, args.limit, settings, embedder)
             if cache:
                 cache.parent.mkdir(parents=True, exist_ok=True)
                 cache.write_bytes(pickle.dumps(got))
@@ -128,6 +130,9 @@ def fit_answerable(
     gated = [c for c in cases if c.gated]
     q = np.array([question_features(c.question.question, c.cands, c.x, c.sims, weights) for c in gated])
     y = np.array([c.question.answerable for c in gated])
+    if y.all() or not y.any():
+        raise SystemExit("The abstention model needs answerable and unanswerable questions: add a set that has both "
+                         "(squad2-dev-rest).")  # fmt: skip
     model = LogisticRegression(C=1.0, max_iter=5000, fit_intercept=False, class_weight="balanced").fit(q, y)
     fitted = {f: round(float(v), 4) for f, v in zip(QUESTION_FEATURES, model.coef_[0], strict=True)}
     grid = np.round(np.arange(0.0, 1.0, 0.01), 2)
