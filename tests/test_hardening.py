@@ -196,11 +196,11 @@ def crash_after_commit(svc: NewsRAG, article: Article) -> None:
     """What a kill between the commit and the clean-up leaves: new passages and record, old passages too."""
     chunks = svc.ingestor.chunker.split(article)
     vectors = svc.embedder.embed([c.embed_text for c in chunks])
-    drop, svc.store.drop_superseded = svc.store.drop_superseded, lambda current: None  # type: ignore[method-assign]
+    drop, svc.store._drop_replaced = svc.store._drop_replaced, lambda *_: None  # type: ignore[method-assign]
     try:
         svc.store.write_articles([(article, chunks, vectors)])
     finally:
-        svc.store.drop_superseded = drop  # type: ignore[method-assign]
+        svc.store._drop_replaced = drop  # type: ignore[method-assign]
 
 
 def test_rerun_after_a_crash_mid_replace_removes_the_superseded_passages(hash_service: NewsRAG) -> None:

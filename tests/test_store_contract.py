@@ -139,3 +139,23 @@ def test_hybrid_retrieval_finds_rare_words_and_follows_writes(tmp_path: Path, ba
     # dense only: the keyword side is off
     svc.retriever.stages = make_stages("dense", svc.store)
     assert len(svc.retriever.search("Quebec highway snow")[0]) == len(arts)
+
+
+def test_writes_keep_chromas_unsaved_tail_short_also_in_a_store_made_before(
+    tmp_path: Path, backend_client: Any
+) -> None:
+    """Chroma re-reads, on every write, all a collection took in since it last saved its vector
+    index: a store made with the old setting (10,000) made one added article cost 365 ms at 100k
+    passages.  Opening it gives its collections the short one (and new stores start with it)."""
+    meta = {"hnsw:space": "cosine", "hnsw:sync_threshold": 10_000, "embedder": "hash", "dim": 64}
+    for name in ("newsrag_chunks", "newsrag_articles"):
+        backend_client.get_or_create_collection(name, metadata=meta, embedding_function=None)
+    backend_client.get_or_create_collection("newsrag_log", embedding_function=None)  # Chroma's default, 1,000
+    svc = make_service(tmp_path, client=backend_client)
+    svc.add_article(A)
+    thresholds = {
+        c.name: c.configuration["hnsw"]["sync_threshold"]
+        for c in (svc.store.chunks, svc.store.articles, svc.store.changes.log)
+    }
+    assert thresholds == {"newsrag_chunks": 100, "newsrag_articles": 100, "newsrag_log": 10}
+    assert ids_in_answers(svc, "When did the dock workers return?") == {"a1"}

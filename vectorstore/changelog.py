@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from .chroma_config import LOG_SYNC_EVERY, sync_every
+
 STALE_S = 120.0  # a write still pending after this long was interrupted
 KEEP_S = 7 * 86400.0  # entries are kept this long
 PRUNE_EVERY_S = 3600.0  # how often one process deletes the older ones
@@ -43,7 +45,12 @@ class Entry:
 class ChangeLog:
     def __init__(self, client: Any, prefix: str, keep_s: float = KEEP_S) -> None:
         # One-dimensional placeholder vectors: the log is never searched by similarity.
-        self.log = client.get_or_create_collection(f"{prefix}_log", embedding_function=None)
+        self.log = client.get_or_create_collection(
+            f"{prefix}_log",
+            metadata={"hnsw:sync_threshold": LOG_SYNC_EVERY, "hnsw:batch_size": LOG_SYNC_EVERY},
+            embedding_function=None,
+        )
+        sync_every(self.log, LOG_SYNC_EVERY)
         self.keep_s = keep_s
         self._pruned = -1e18  # when this process last pruned (monotonic seconds)
 
