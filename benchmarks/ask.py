@@ -98,7 +98,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--questions", type=int, default=60)
-    ap.add_argument("--embedder", default="minilm", help="NEWSRAG_EMBEDDER to measure with (default: the default)")
+    ap.add_argument("--embedder", default="minilm-int8", help="NEWSRAG_EMBEDDER to measure with (default: the default)")
     ap.add_argument("--stages", nargs="+", default=["dense,keyword,article,time", "dense,keyword"],
                     help="stage settings to measure retrieval with, on the same store")  # fmt: skip
     args = ap.parse_args()

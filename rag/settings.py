@@ -28,8 +28,9 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "collection": ("NEWSRAG_COLLECTION", "Prefix of the Chroma collection names. Default `newsrag`."),
     "embedder": (
         "NEWSRAG_EMBEDDER",
-        "`minilm` (all-MiniLM-L6-v2 on ONNX Runtime, fp32; default), `minilm-int8` (the same, int8: faster, "
-        "vectors within cosine 0.97), `minilm-torch` (the same model in PyTorch) or `hash` (tests only).",
+        "`minilm-int8` (all-MiniLM-L6-v2 on ONNX Runtime, int8: the default, vectors within cosine 0.98 of "
+        "PyTorch's), `minilm` (the same, fp32: PyTorch's vectors, slower), `minilm-torch` (the model in PyTorch) "
+        "or `hash` (tests only).",
     ),
     "model_cache": (
         "NEWSRAG_MODEL_CACHE",
@@ -78,7 +79,7 @@ class Settings:
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "newsrag"
-    embedder: str = "minilm"
+    embedder: str = "minilm-int8"
     model_cache: Path | None = None
     answerer: str = "extractive"
     model: str | None = None
