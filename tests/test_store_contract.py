@@ -157,5 +157,5 @@ def test_writes_keep_chromas_unsaved_tail_short_also_in_a_store_made_before(
         c.name: c.configuration["hnsw"]["sync_threshold"]
         for c in (svc.store.chunks, svc.store.articles, svc.store.changes.log)
     }
-    assert thresholds == {"newsrag_chunks": 100, "newsrag_articles": 100, "newsrag_log": 10}
+    assert thresholds == {"newsrag_chunks": 1000, "newsrag_articles": 100, "newsrag_log": 10}
     assert ids_in_answers(svc, "When did the dock workers return?") == {"a1"}

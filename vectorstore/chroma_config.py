@@ -10,10 +10,18 @@ log = logging.getLogger(__name__)
 # Chroma saves a collection's vector index once ``sync_threshold`` records were written since it
 # last did, and on *every* write it reads back all the records written since then (documents
 # included).  So a write costs in proportion to that unsaved tail: at 10,000 one added article
-# took 365 ms in a 100k-passage store, most of it re-reading the tail.  With 100 the tail stays
-# short; a batched write (ingestion writes up to 5,000 records at a time) saves the index once
-# per call whatever the threshold, so bulk ingestion is not slowed (benchmarks/ask.py).
-SYNC_EVERY = 100
+# took 351 ms in a 100k-passage store, most of it re-reading the tail.  A batched write
+# (ingestion writes up to 5,000 records at a time) saves the index once per call whatever the
+# threshold, so the threshold only matters to small writes.
+#
+# Saving is where a crash can hurt: a process killed while Chroma saves the passages' index
+# left it unreadable once in about 50 kills with 100, in a test that replaces articles
+# ("Failed to apply logs to the hnsw segment writer", a Chroma defect).  So the passages
+# keep Chroma's default, 1,000: a tail of at most that many passages, and no more saves than
+# any Chroma user has.  Article records and the change log are only deleted on request, and
+# their indexes are small: they save every 100 and every 10 records.
+PASSAGES_SYNC_EVERY = 1000
+ARTICLES_SYNC_EVERY = 100
 # The change log's index holds one-number vectors: saving it is cheap, and its records (lists
 # of up to 5,000 ids) are the largest to read back.
 LOG_SYNC_EVERY = 10

@@ -24,7 +24,7 @@ import numpy as np
 
 from .article import Article, Chunk
 from .changelog import ChangeLog
-from .chroma_config import SYNC_EVERY, sync_every
+from .chroma_config import ARTICLES_SYNC_EVERY, PASSAGES_SYNC_EVERY, sync_every
 from .dedup import StoryIndex, StoryRecord, decode
 from .errors import BackendUnavailable, ConfigError, NewsragError, NotFound, is_connection_error
 from .fts import FtsDatabase, FtsIndex
@@ -222,17 +222,23 @@ class ChromaStore:
         self.where = where
         self.embedder_name = embedder_name
         self.dim = dim
-        meta = {"hnsw:space": "cosine", "hnsw:sync_threshold": SYNC_EVERY, "embedder": embedder_name, "dim": dim}
+        meta = {"hnsw:space": "cosine", "embedder": embedder_name, "dim": dim}
         self._seeded_name = f"{prefix}_seeded"
         try:
             names = {getattr(c, "name", c) for c in client.list_collections()}
-            self.chunks = client.get_or_create_collection(f"{prefix}_chunks", metadata=meta, embedding_function=None)
+            self.chunks = client.get_or_create_collection(
+                f"{prefix}_chunks",
+                metadata={**meta, "hnsw:sync_threshold": PASSAGES_SYNC_EVERY},
+                embedding_function=None,
+            )
             self.articles = client.get_or_create_collection(
-                f"{prefix}_articles", metadata=meta, embedding_function=None
+                f"{prefix}_articles",
+                metadata={**meta, "hnsw:sync_threshold": ARTICLES_SYNC_EVERY},
+                embedding_function=None,
             )
             self.changes = ChangeLog(client, prefix)
-            for collection in (self.chunks, self.articles):
-                sync_every(collection, SYNC_EVERY)
+            sync_every(self.chunks, PASSAGES_SYNC_EVERY)
+            sync_every(self.articles, ARTICLES_SYNC_EVERY)
         except Exception as e:
             raise BackendUnavailable(f"Cannot open the Chroma collections ({e}). Check the store settings.") from e
         self.is_new = self._seeded_name not in names
