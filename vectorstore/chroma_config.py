@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 # left it unreadable once in about 50 kills with 100, in a test that replaces articles
 # ("Failed to apply logs to the hnsw segment writer", a Chroma defect).  So the passages
 # keep Chroma's default, 1,000: a tail of at most that many passages, and no more saves than
-# any Chroma user has.  Article records and the change log are only deleted on request, and
-# their indexes are small: they save every 100 and every 10 records.
+# any Chroma user has.  Article records are deleted only on request, log entries by the hourly
+# pruning, and their indexes are small: they save every 100 and every 10 records.
 PASSAGES_SYNC_EVERY = 1000
 ARTICLES_SYNC_EVERY = 100
 # The change log's index holds one-number vectors: saving it is cheap, and its records (lists
@@ -28,7 +28,7 @@ LOG_SYNC_EVERY = 10
 
 
 def sync_every(collection: Any, n: int) -> None:
-    """Give a collection made with another threshold this one (it applies from the next start)."""
+    """Give a collection made with another threshold this one (Chroma applies it when it next loads it)."""
     try:
         current = (collection.configuration or {}).get("hnsw", {}).get("sync_threshold")
         if current is not None and current != n:

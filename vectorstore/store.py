@@ -183,6 +183,11 @@ def open_client(data_dir: str | None = None, host: str | None = None, port: int 
         ) from None
 
 
+def passage_id(article_id: str, content_hash: str, index: int) -> str:
+    """A passage's id: its article, the first 8 characters of that version's hash, its place."""
+    return f"{article_id}:{content_hash[:8]}:{index}"
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -457,7 +462,7 @@ class ChromaStore:
         if records is None:
             records = self.get_articles(list(article_ids))
         wanted = [records[a] for a in article_ids if a in records]
-        ids = [f"{a.id}:{a.content_hash[:8]}:{i}" for a in wanted for i in range(a.n_chunks)]
+        ids = [passage_id(a.id, a.content_hash, i) for a in wanted for i in range(a.n_chunks)]
         if not ids:
             return []
         res = self.chunks.get(ids=ids, include=["embeddings"])  # vectors first: texts only for the winners
@@ -544,7 +549,7 @@ class ChromaStore:
             h = article.content_hash
             days = _days(article.published)
             base = {"article_id": article.id, "content_hash": h, "published_days": days}
-            ids += [f"{article.id}:{h[:8]}:{c.index}" for c in chunks]
+            ids += [passage_id(article.id, h, c.index) for c in chunks]
             metas += [{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks]
             docs += [c.text for c in chunks]
             vecs.append(vectors)
@@ -599,7 +604,7 @@ class ChromaStore:
             [
                 cid
                 for a, old in previous.items()
-                for cid in (f"{a}:{old.content_hash[:8]}:{i}" for i in range(old.n_chunks))
+                for cid in (passage_id(a, old.content_hash, i) for i in range(old.n_chunks))
                 if cid not in written
             ]
         )
