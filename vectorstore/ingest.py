@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .article import Article
-from .chunker import Chunker
+from .chunker import Chunk, Chunker
 from .dedup import StoryIndex, StoryRecord, encode, signature
 from .embedder import Embedder
 from .errors import IngestError, NewsragError
@@ -57,6 +58,18 @@ class IngestReport:
 Progress = Callable[[Outcome], None]
 
 
+@dataclass
+class _Prepared:
+    """A batch sorted and embedded, ready to be written."""
+
+    same: list[tuple[str, str]] = field(default_factory=list)  # (id, content hash) of unchanged articles
+    unsigned: list[Article] = field(default_factory=list)  # stored before near-duplicate detection
+    updates: list[tuple[str, Article]] = field(default_factory=list)  # same text, new metadata
+    unchanged: list[Outcome] = field(default_factory=list)
+    chunked: list[tuple[str, Article, str, list[Chunk]]] = field(default_factory=list)  # new or replaced
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
+
+
 def _merge_metadata(new: Article, old: StoredArticle) -> Article:
     """The new metadata where it was given, the stored one where it was not."""
     return replace(
@@ -86,70 +99,64 @@ class Ingestor:
         self.batch_chunks = batch_chunks
         self.pause = pause
 
-    def _flush(self, batch: list[tuple[str, Article]], on_progress: Progress | None) -> list[Outcome]:
-        if not batch:
-            return []
+    def _prepare(self, batch: list[tuple[str, Article]]) -> _Prepared:
+        """Sort a batch into unchanged, updated and new articles, and chunk and embed the new
+        ones: reads and the encoder only, so it can run while the previous batch is written."""
         existing = self.store.get_articles([a.id for _, a in batch])
-        todo: list[tuple[str, Article, str]] = []
-        outcomes: list[Outcome] = []
-
-        def done(o: Outcome) -> None:
-            outcomes.append(o)
-            if on_progress:
-                on_progress(o)
-
-        same: list[tuple[str, str]] = []
-        updates: list[tuple[str, Article]] = []
-        unsigned: list[Article] = []  # stored before near-duplicate detection: given a story now
+        prep = _Prepared()
         for path, art in batch:
             old = existing.get(art.id)
             if old is not None and old.content_hash == art.content_hash:
-                same.append((art.id, art.content_hash))
+                prep.same.append((art.id, art.content_hash))
                 if not old.signature:
-                    unsigned.append(art)
+                    prep.unsigned.append(art)
                 merged = _merge_metadata(art, old)
                 if (merged.source, merged.url, merged.published) != (old.source, old.url, old.published):
-                    updates.append((path, merged))
+                    prep.updates.append((path, merged))
                 else:
-                    done(Outcome("unchanged", path, art.id, art.title))
+                    prep.unchanged.append(Outcome("unchanged", path, art.id, art.title))
             else:
-                todo.append((path, art, "replaced" if old is not None else "added"))
-        # A crash after an earlier commit may have left superseded passages: a re-run removes them.
-        self.store.drop_superseded(same)
-        self.store.set_stories(self._stories(unsigned))
-        self.store.update_metadata([a for _, a in updates])
-        for path, art in updates:
-            done(Outcome("updated", path, art.id, art.title))
-        stories = self._stories([a for _, a, _ in todo])
-        chunked = [(p, a, s, self.chunker.split(a)) for p, a, s in todo]
-        texts = [c.embed_text for *_, cs in chunked for c in cs]
+                prep.chunked.append((path, art, "replaced" if old is not None else "added", self.chunker.split(art)))
+        texts = [c.embed_text for *_, cs in prep.chunked for c in cs]
         if texts:
             self.pause()
-        vectors = self.embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+            prep.vectors = self.embedder.embed(texts)
+        return prep
+
+    def _commit(self, prep: _Prepared) -> list[Outcome]:
+        """Every write of a prepared batch, in order; each article is committed on its own."""
+        outcomes = list(prep.unchanged)
+        # A crash after an earlier commit may have left superseded passages: a re-run removes them.
+        self.store.drop_superseded(prep.same)
+        self.store.set_stories(self._stories(prep.unsigned))
+        self.store.update_metadata([a for _, a in prep.updates])
+        outcomes += [Outcome("updated", path, art.id, art.title) for path, art in prep.updates]
+        # Stories are found here, after the previous batch is stored: a copy in it is seen.
+        stories = self._stories([a for _, a, _, _ in prep.chunked])
         items = []
         pos = 0
-        for _path, art, _status, chunks in chunked:
-            items.append((art, chunks, vectors[pos : pos + len(chunks)]))
+        for _path, art, _status, chunks in prep.chunked:
+            items.append((art, chunks, prep.vectors[pos : pos + len(chunks)]))
             pos += len(chunks)
-        if items:
-            self.pause()
+        if not items:
+            return outcomes
+        self.pause()
         try:
             self.store.write_articles(items, stories)
-            for path, art, status, _ in chunked:
-                done(Outcome(status, path, art.id, art.title))
+            outcomes += [Outcome(status, path, art.id, art.title) for path, art, status, _ in prep.chunked]
         except NewsragError:
             raise
         except Exception as e:  # find which article the store refused, and keep the others
             log.warning("a batch write failed (%s); writing its articles one by one", e)
-            for (path, art, status, _), item in zip(chunked, items, strict=True):
+            for (path, art, status, _), item in zip(prep.chunked, items, strict=True):
                 try:
                     self.store.write_articles([item], stories)
                 except NewsragError:
                     raise
                 except Exception as err:
-                    done(Outcome("failed", path, art.id, art.title, f"the store refused it ({err})"))
+                    outcomes.append(Outcome("failed", path, art.id, art.title, f"the store refused it ({err})"))
                     continue
-                done(Outcome(status, path, art.id, art.title))
+                outcomes.append(Outcome(status, path, art.id, art.title))
         return outcomes
 
     def _stories(self, articles: Sequence[Article]) -> dict[str, StoryRecord]:
@@ -178,28 +185,64 @@ class Ingestor:
             self.store.write_articles(items, self._stories(part))
 
     def ingest(self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None) -> list[Outcome]:
-        """Ingest ``(path, article)`` pairs; ``path`` only labels the outcome."""
+        """Ingest ``(path, article)`` pairs; ``path`` only labels the outcome.
+
+        One thread writes a batch while this one chunks and embeds the next: the encoder
+        keeps the cores busy while Chroma, SQLite and the near-duplicate signatures, which
+        mostly run on one core, do the rest (RealTimeQA 2023 through ``newsrag ingest``:
+        ``benchmarks/ingest_cli.py``).  Writes stay in order, one batch at a time, and
+        outcomes are reported from this thread."""
         outcomes: list[Outcome] = []
-        batch: list[tuple[str, Article]] = []
-        ids: set[str] = set()
-        words = 0
-        for path, art in items:
-            if not art.text.strip():
-                o = Outcome("failed", path, art.id, art.title, "the article text is empty")
-                outcomes.append(o)
-                if on_progress:
+
+        def report(new: list[Outcome]) -> None:
+            outcomes.extend(new)
+            if on_progress:
+                for o in new:
                     on_progress(o)
-                continue
-            if art.id in ids:  # the same article twice in one run: settle the first one first
-                outcomes += self._flush(batch, on_progress)
-                batch, ids, words = [], set(), 0
-            batch.append((path, art))
-            ids.add(art.id)
-            words += len(art.text.split())
-            if words >= self.batch_chunks * self.chunker.max_words:
-                outcomes += self._flush(batch, on_progress)
-                batch, ids, words = [], set(), 0
-        outcomes += self._flush(batch, on_progress)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer:
+            pending: Future[list[Outcome]] | None = None
+            writing: set[str] = set()  # the ids of the batch being written
+
+            def settle() -> None:
+                nonlocal pending
+                if pending is not None:
+                    done, pending = pending, None
+                    report(done.result())
+
+            def flush(batch: list[tuple[str, Article]]) -> None:
+                nonlocal pending, writing
+                if not batch:
+                    return
+                ids = {a.id for _, a in batch}
+                if ids & writing:  # an article of the batch being written: read it after the write
+                    settle()
+                prepared = self._prepare(batch)
+                settle()
+                pending, writing = writer.submit(self._commit, prepared), ids
+
+            try:
+                batch: list[tuple[str, Article]] = []
+                ids: set[str] = set()
+                words = 0
+                for path, art in items:
+                    if not art.text.strip():
+                        report([Outcome("failed", path, art.id, art.title, "the article text is empty")])
+                        continue
+                    if art.id in ids:  # the same article twice in one run: settle the first one first
+                        flush(batch)
+                        batch, ids, words = [], set(), 0
+                    batch.append((path, art))
+                    ids.add(art.id)
+                    words += len(art.text.split())
+                    if words >= self.batch_chunks * self.chunker.max_words:
+                        flush(batch)
+                        batch, ids, words = [], set(), 0
+                flush(batch)
+                settle()
+            finally:
+                if pending is not None:  # an error here: the batch being written is still finished
+                    pending.exception()
         return outcomes
 
     def ingest_paths(
