@@ -200,6 +200,7 @@ class Ingestor:
                 for o in new:
                     on_progress(o)
 
+        # Leaving the block, on an error too, waits for the batch being written to finish.
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer:
             pending: Future[list[Outcome]] | None = None
             writing: set[str] = set()  # the ids of the batch being written
@@ -221,28 +222,24 @@ class Ingestor:
                 settle()
                 pending, writing = writer.submit(self._commit, prepared), ids
 
-            try:
-                batch: list[tuple[str, Article]] = []
-                ids: set[str] = set()
-                words = 0
-                for path, art in items:
-                    if not art.text.strip():
-                        report([Outcome("failed", path, art.id, art.title, "the article text is empty")])
-                        continue
-                    if art.id in ids:  # the same article twice in one run: settle the first one first
-                        flush(batch)
-                        batch, ids, words = [], set(), 0
-                    batch.append((path, art))
-                    ids.add(art.id)
-                    words += len(art.text.split())
-                    if words >= self.batch_chunks * self.chunker.max_words:
-                        flush(batch)
-                        batch, ids, words = [], set(), 0
-                flush(batch)
-                settle()
-            finally:
-                if pending is not None:  # an error here: the batch being written is still finished
-                    pending.exception()
+            batch: list[tuple[str, Article]] = []
+            ids: set[str] = set()
+            words = 0
+            for path, art in items:
+                if not art.text.strip():
+                    report([Outcome("failed", path, art.id, art.title, "the article text is empty")])
+                    continue
+                if art.id in ids:  # the same article twice in one run: settle the first one first
+                    flush(batch)
+                    batch, ids, words = [], set(), 0
+                batch.append((path, art))
+                ids.add(art.id)
+                words += len(art.text.split())
+                if words >= self.batch_chunks * self.chunker.max_words:
+                    flush(batch)
+                    batch, ids, words = [], set(), 0
+            flush(batch)
+            settle()
         return outcomes
 
     def ingest_paths(
