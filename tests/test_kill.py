@@ -6,6 +6,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -99,3 +100,34 @@ def test_random_kills_then_rerun_converge_to_a_clean_store(tmp_path: Path, kind:
         assert chunk_ids(data) == expected, f"kill {n} at {delay:.2f}s of {duration:.2f}s did not converge"
         assert keyword_ids(data) == expected, f"kill {n}: the keyword file is out of step with the passages"
     assert killed_midway >= KILLS_PER_KIND // 3, "most kills landed outside the ingest: the corpus is too small"
+
+
+def test_a_change_log_torn_by_a_kill_while_chroma_saved_it_is_made_again(tmp_path: Path) -> None:
+    """Chroma 1.5 rewrites a collection's index_metadata.pickle in place when it saves its
+    vector index; a kill in that moment left the change log's empty, and every later run
+    failed ("Error deserializing pickle file", seen in CI).  The next run makes the log
+    again, and a keyword file that had not yet read the lost entries rebuilds from the store."""
+    v2 = write_corpus(tmp_path / "v2.jsonl", 2, n=8)  # 64 log entries: the log's index is saved
+    data = tmp_path / "data"
+    data.mkdir()
+    ingest(data, v2)
+    with sqlite3.connect(data / "chroma" / "chroma.sqlite3") as db:
+        (segment,) = db.execute(
+            "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id "
+            "WHERE c.name = 'newsrag_log' AND s.scope = 'VECTOR'"
+        ).fetchone()
+    pickle = data / "chroma" / segment / "index_metadata.pickle"
+    assert pickle.stat().st_size > 0
+    pickle.write_bytes(b"")  # what the kill left
+    with sqlite3.connect(data / "keywords.sqlite3") as kw:  # a keyword file behind the lost entries
+        kw.execute("DELETE FROM chunks_fts")
+        kw.execute("DELETE FROM chunks_docs")
+        kw.execute("DELETE FROM applied")
+        kw.execute("UPDATE meta SET value = '0' WHERE key = 'chunks:horizon'")
+
+    expected = chunk_ids(data)
+    assert len(expected) > 8
+    assert keyword_ids(data) == expected
+    v3 = write_corpus(tmp_path / "v3.jsonl", 3, n=8)
+    ingest(data, v3)  # and writing works again
+    assert keyword_ids(data) == chunk_ids(data) != expected

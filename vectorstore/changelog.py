@@ -13,11 +13,17 @@ The log does not grow for ever: a writer deletes the entries older than
 ``keep_s`` (a week; at most once an hour), after recording that time as the
 log's floor.  An index that last caught up before the floor may have missed
 entries, and is rebuilt from the store.
+
+A log Chroma cannot read any more (a process killed while Chroma saved the log's
+vector index leaves that index torn: a Chroma 1.5 defect) is made again, empty.
+Nothing is lost: the log is a list of hints, and a keyword index that followed the
+old log sees a new log id and rebuilds itself from the store.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .chroma_config import LOG_SYNC_EVERY, sync_every
+from .errors import is_damaged_index
+
+log = logging.getLogger(__name__)
 
 STALE_S = 120.0  # a write still pending after this long was interrupted
 KEEP_S = 7 * 86400.0  # entries are kept this long
@@ -44,15 +53,29 @@ class Entry:
 
 class ChangeLog:
     def __init__(self, client: Any, prefix: str, keep_s: float = KEEP_S) -> None:
+        self.keep_s = keep_s
+        self._pruned = -1e18  # when this process last pruned (monotonic seconds)
+        name = f"{prefix}_log"
+        self.log = self._open(client, name)
+        try:
+            self.floor()  # the first read: Chroma loads the log's saved index here
+        except Exception as e:
+            if not is_damaged_index(e):
+                raise
+            log.warning("the change log %s was left unreadable by a crash (%s): making it again", name, e)
+            client.delete_collection(name)
+            self.log = self._open(client, name)
+
+    @staticmethod
+    def _open(client: Any, name: str) -> Any:
         # One-dimensional placeholder vectors: the log is never searched by similarity.
-        self.log = client.get_or_create_collection(
-            f"{prefix}_log",
+        collection = client.get_or_create_collection(
+            name,
             metadata={"hnsw:sync_threshold": LOG_SYNC_EVERY, "hnsw:batch_size": LOG_SYNC_EVERY},
             embedding_function=None,
         )
-        sync_every(self.log, LOG_SYNC_EVERY)
-        self.keep_s = keep_s
-        self._pruned = -1e18  # when this process last pruned (monotonic seconds)
+        sync_every(collection, LOG_SYNC_EVERY)
+        return collection
 
     def floor(self) -> float:
         """Entries that began before this time may have been deleted (0.0: none was)."""

@@ -63,3 +63,13 @@ def _causes(e: BaseException | None) -> Iterator[BaseException]:
 def is_connection_error(e: BaseException) -> bool:
     """True when ``e`` (or what caused it) says a server could not be reached."""
     return any(type(x).__name__ in _CONNECTION_ERRORS for x in _causes(e))
+
+
+def is_damaged_index(e: BaseException) -> bool:
+    """True when ``e`` says Chroma could not load a collection's saved vector index.
+
+    Chroma 1.5 rewrites a collection's ``index_metadata.pickle`` (and its index files) in
+    place when it saves the index, so a process killed during that save leaves them torn:
+    every later read of that collection fails with "Error constructing hnsw segment reader"
+    ("Error deserializing pickle file", "Error loading hnsw index")."""
+    return any(type(x).__name__ == "InternalError" and "hnsw" in str(x).lower() for x in _causes(e))

@@ -118,8 +118,16 @@ class FtsIndex:
         self.db.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"{self.name}:{key}", value))
 
     def _store_key(self) -> str:
-        """The Chroma collection this file indexes (a store deleted and made again has a new one)."""
-        return str(getattr(self.collection, "id", ""))
+        """The Chroma collection this file indexes and the change log it follows (a store
+        deleted and made again, or a log made again after a crash damaged it, has a new id)."""
+        return f"{getattr(self.collection, 'id', '')} log {getattr(self.changes.log, 'id', '')}"
+
+    def _same_store(self) -> bool:
+        stored = self._meta("collection")
+        if stored == str(getattr(self.collection, "id", "")):  # a file from before the log's id was recorded
+            self._set_meta("collection", self._store_key())
+            return True
+        return stored == self._store_key()
 
     def invalidate(self) -> None:
         """This process wrote: read the log before the next search."""
@@ -133,7 +141,7 @@ class FtsIndex:
             return
         self._dirty = False
         self._checked = now
-        if self._meta("collection") != self._store_key():
+        if not self._same_store():
             self.rebuild(only_if_stale=True)
             return
         horizon = float(self._meta("horizon") or 0.0)
@@ -205,7 +213,7 @@ class FtsIndex:
             start = time.time()
             c, n = self.db.conn, self.name
             c.execute("BEGIN IMMEDIATE")
-            if only_if_stale and self._meta("collection") == self._store_key():
+            if only_if_stale and self._same_store():
                 c.execute("ROLLBACK")
                 return
             try:
