@@ -150,6 +150,10 @@ class NewsRAG:
         before = self.store.check()
         if not repair or before.ok:
             return before, None
+        if before.torn:  # the rest can only be checked once Chroma reads every collection again
+            self.store.rebuild_vectors(before.torn, self.embedder.embed)
+            torn, before = before.torn, self.store.check()
+            before.torn = torn
         self.store.delete_chunks(before.orphaned + before.superseded)
         self.ingestor.reindex([self.store.stored_article(i) for i in before.incomplete])
         if before.keyword_missing or before.keyword_extra:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.evaluate import EvalInputs, EvalRun
@@ -214,6 +215,51 @@ def test_rerun_after_a_crash_mid_replace_removes_the_superseded_passages(hash_se
     assert hash_service.add_article(new).status == "unchanged"  # the re-run ...
     assert hash_service.store.check().ok  # ... converges
     assert hash_service.store.count_chunks() == clean
+
+
+def _vectors(data: Path) -> dict[str, list[float]]:
+    store = NewsRAG.build(Settings(data_dir=data, embedder="hash")).store
+    out = {}
+    for c in (store.chunks, store.articles):
+        res = c.get(include=["embeddings"], limit=5000)
+        out |= {i: list(map(float, v)) for i, v in zip(res["ids"], res["embeddings"], strict=True)}
+    return out
+
+
+def test_a_vector_index_torn_by_a_kill_while_chroma_saved_it_is_rebuilt_by_check_repair(tmp_path: Path) -> None:
+    """Chroma 1.5 rewrites a collection's index_metadata.pickle in place when it saves its vector
+    index: a kill in that moment leaves it empty and every read of the collection fails.  Each
+    command then says so in one line, `check` names what is torn, `check --repair` writes every
+    vector again, and the store answers as before."""
+    data = tmp_path / "data"
+    corpus = tmp_path / "c.jsonl"
+    with corpus.open("w") as f:  # over 1,000 passages: Chroma saves both indexes
+        for i in range(520):
+            text = " ".join(
+                f"Report {i} says pier {j} of harbour {i} reopened in May after repairs." for j in range(12)
+            )
+            f.write(json.dumps({"id": f"d{i}", "title": f"Harbour report {i}", "text": text}) + "\n")
+    assert cli("ingest", str(corpus), data=data).returncode == 0
+    question = ("ask", "Which pier of harbour 317 reopened?")
+    answer = cli(*question, data=data)
+    assert answer.returncode == 0 and "harbour 317" in answer.stdout
+    before = _vectors(data)
+    pickles = list((data / "chroma").glob("*/index_metadata.pickle"))
+    assert len(pickles) >= 2
+    for p in pickles:
+        p.write_bytes(b"")  # what the kill left
+
+    for args in (("list",), question):
+        one_line_error(cli(*args, data=data), "check --repair")
+    p = cli("check", data=data)
+    assert p.returncode == 1 and "Unreadable: the vector index of the passages and the articles" in p.stdout
+    p = cli("check", "--repair", data=data)
+    assert p.returncode == 0 and "consistent." in p.stdout, p.stdout + p.stderr
+    assert cli("check", data=data).returncode == 0
+    after = _vectors(data)
+    assert after.keys() == before.keys()
+    assert all(np.allclose(after[i], before[i], atol=1e-5) for i in before)
+    assert cli(*question, data=data).stdout == answer.stdout
 
 
 def test_check_repair_fixes_orphans_superseded_and_missing_passages(tmp_path: Path) -> None:

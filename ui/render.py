@@ -79,7 +79,13 @@ def _report_text(report: IngestReport) -> str:
 
 def check_text(before: CheckReport, after: CheckReport | None) -> str:
     r = before
+    if r.torn and after is None:
+        return (
+            f"Unreadable: the vector index of the {' and the '.join(r.torn)} (a process was stopped while "
+            "Chroma was saving it).\nProblems found: run `newsrag check --repair` to rebuild it from the stored text."
+        )
     lines = [
+        *([f"Rebuilt the vector index of the {' and the '.join(r.torn)} from the stored text."] if r.torn else []),
         f"{r.articles} articles, {r.passages} passages.",
         f"orphaned passages (no article record): {len(r.orphaned)}",
         f"superseded passages (older version of their article): {len(r.superseded)}",

@@ -48,6 +48,10 @@ class BackendUnavailable(NewsragError):
     """A server newsrag depends on (Chroma, an LLM server) cannot be reached."""
 
 
+class StoreDamaged(NewsragError):
+    """A crash left part of the store unreadable; ``newsrag check --repair`` rebuilds it."""
+
+
 class NotFound(NewsragError):
     """An article id that is not in the store."""
 

@@ -22,11 +22,20 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import chroma_repair
 from .article import Article, Chunk
 from .changelog import ChangeLog
 from .chroma_config import ARTICLES_SYNC_EVERY, PASSAGES_SYNC_EVERY, sync_every
 from .dedup import StoryIndex, StoryRecord, decode
-from .errors import BackendUnavailable, ConfigError, NewsragError, NotFound, is_connection_error
+from .errors import (
+    BackendUnavailable,
+    ConfigError,
+    NewsragError,
+    NotFound,
+    StoreDamaged,
+    is_connection_error,
+    is_damaged_index,
+)
 from .fts import FtsDatabase, FtsIndex
 from .keyword import KeywordIndex, article_record
 
@@ -135,10 +144,18 @@ class CheckReport:
     incomplete: list[str] = field(default_factory=list)  # article ids missing some or all of their passages
     keyword_missing: int = 0  # live passages the keyword index does not hold
     keyword_extra: int = 0  # indexed ids that are no live passage
+    torn: list[str] = field(default_factory=list)  # "passages"/"articles": a vector index a crash left unreadable
 
     @property
     def ok(self) -> bool:
-        return not (self.orphaned or self.superseded or self.incomplete or self.keyword_missing or self.keyword_extra)
+        return not (
+            self.torn
+            or self.orphaned
+            or self.superseded
+            or self.incomplete
+            or self.keyword_missing
+            or self.keyword_extra
+        )
 
 
 def _days(published: str | None) -> int:
@@ -201,6 +218,11 @@ def _guarded(fn: F) -> F:
         except NewsragError:
             raise
         except Exception as e:
+            if is_damaged_index(e):
+                raise StoreDamaged(
+                    f"Part of the {self.where} cannot be read: a process was stopped while Chroma was saving "
+                    "its vector index. Run `newsrag check --repair` to rebuild it from the stored text."
+                ) from e
             if is_connection_error(e):
                 raise BackendUnavailable(
                     f"The {self.where} stopped answering ({type(e).__name__}). Start it again and retry."
@@ -693,9 +715,81 @@ class ChromaStore:
                 return ids, metas
             offset += self.max_batch
 
+    # ---- vector indexes a crash tore (vectorstore.chroma_repair) ---------------------
+    def _kinds(self) -> dict[str, Any]:
+        return {"passages": self.chunks, "articles": self.articles}
+
+    def _vector_folder(self, collection: Any) -> Path | None:
+        settings = self.client.get_settings()
+        if not getattr(settings, "is_persistent", False) or not settings.persist_directory:
+            return None
+        return chroma_repair.vector_folder(settings.persist_directory, str(collection.id))
+
+    def torn_indexes(self) -> list[str]:
+        """Which of "passages" and "articles" have a vector index Chroma cannot read, or one
+        whose rebuild was cut off."""
+        torn = []
+        for kind, collection in self._kinds().items():
+            folder = self._vector_folder(collection)
+            if folder is not None and chroma_repair.aside(folder).exists():
+                torn.append(kind)
+                continue
+            try:
+                collection.get(ids=["newsrag-probe"], include=[])
+            except Exception as e:
+                if not is_damaged_index(e):
+                    raise
+                torn.append(kind)
+        return torn
+
+    def rebuild_vectors(self, kinds: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> None:
+        """Write every vector of ``kinds`` again: a passage's from its text (``embed``), an
+        article's as the mean of its passages'.  Passages go first: articles are made from them."""
+        for kind in ("passages", "articles"):
+            if kind not in kinds:
+                continue
+            collection = self._kinds()[kind]
+            folder = self._vector_folder(collection)
+            if folder is None:
+                raise StoreDamaged(
+                    f"The {kind}' vector index on the Chroma server cannot be read. Restart the server; "
+                    "if that does not help, ingest the articles again into a new store."
+                )
+            chroma_repair.set_aside(folder)
+            ids, _ = self._all(collection, [])
+            for i in range(0, len(ids), self.max_batch):
+                part = ids[i : i + self.max_batch]
+                res = collection.get(ids=part, include=["documents", "metadatas"])
+                docs = [str(d) for d in res["documents"] or []]
+                if kind == "passages":
+                    vectors = np.asarray(embed(docs), dtype=np.float32)
+                else:
+                    vectors = self._article_vectors(res["ids"], res["metadatas"] or [])
+                with self.changes.change("chunks" if kind == "passages" else "articles", res["ids"]):
+                    collection.upsert(ids=res["ids"], embeddings=vectors.tolist(), documents=docs,
+                                      metadatas=res["metadatas"])  # fmt: skip
+            chroma_repair.repaired(folder)
+            log.warning("rebuilt the vector index of %d %s", len(ids), kind)
+        self.keywords.invalidate()
+        self.article_keywords.invalidate()
+
+    def _article_vectors(self, ids: Sequence[str], metas: Sequence[Any]) -> np.ndarray:
+        """Each article's vector: the normalised mean of its current passages' vectors."""
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for row, (aid, meta) in enumerate(zip(ids, metas, strict=True)):
+            where = {"$and": [{"article_id": aid}, {"content_hash": (meta or {}).get("content_hash", "")}]}
+            vecs = np.asarray(self.chunks.get(where=where, include=["embeddings"])["embeddings"], dtype=np.float32)
+            if len(vecs):
+                mean = vecs.mean(axis=0)
+                out[row] = mean / (np.linalg.norm(mean) or 1.0)
+        return out
+
     @_guarded
     def check(self) -> CheckReport:
         """Compare passages with their article records and with the keyword index."""
+        torn = self.torn_indexes()
+        if torn:
+            return CheckReport(torn=torn)
         art_ids, art_metas = self._all(self.articles, ["metadatas"])
         records = {i: self._stored(i, m or {}) for i, m in zip(art_ids, art_metas, strict=True)}
         chunk_ids, chunk_metas = self._all(self.chunks, ["metadatas"])
