@@ -756,33 +756,41 @@ class ChromaStore:
                     "if that does not help, ingest the articles again into a new store."
                 )
             chroma_repair.set_aside(folder)
+            means = self._passage_means() if kind == "articles" else {}
             ids, _ = self._all(collection, [])
             for i in range(0, len(ids), self.max_batch):
-                part = ids[i : i + self.max_batch]
-                res = collection.get(ids=part, include=["documents", "metadatas"])
+                res = collection.get(ids=ids[i : i + self.max_batch], include=["documents", "metadatas"])
                 docs = [str(d) for d in res["documents"] or []]
+                metas = res["metadatas"] or []
+                vectors: np.ndarray
                 if kind == "passages":
                     vectors = np.asarray(embed(docs), dtype=np.float32)
                 else:
-                    vectors = self._article_vectors(res["ids"], res["metadatas"] or [])
+                    zero = np.zeros(self.dim, dtype=np.float32)
+                    keys = [(a, str((m or {}).get("content_hash", ""))) for a, m in zip(res["ids"], metas, strict=True)]
+                    vectors = np.stack([means.get(k, zero) for k in keys]) if keys else zero[:0]
                 with self.changes.change("chunks" if kind == "passages" else "articles", res["ids"]):
-                    collection.upsert(ids=res["ids"], embeddings=vectors.tolist(), documents=docs,
-                                      metadatas=res["metadatas"])  # fmt: skip
+                    collection.upsert(ids=res["ids"], embeddings=vectors.tolist(), documents=docs, metadatas=metas)
             chroma_repair.repaired(folder)
             log.warning("rebuilt the vector index of %d %s", len(ids), kind)
         self.keywords.invalidate()
         self.article_keywords.invalidate()
 
-    def _article_vectors(self, ids: Sequence[str], metas: Sequence[Any]) -> np.ndarray:
-        """Each article's vector: the normalised mean of its current passages' vectors."""
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        for row, (aid, meta) in enumerate(zip(ids, metas, strict=True)):
-            where = {"$and": [{"article_id": aid}, {"content_hash": (meta or {}).get("content_hash", "")}]}
-            vecs = np.asarray(self.chunks.get(where=where, include=["embeddings"])["embeddings"], dtype=np.float32)
-            if len(vecs):
-                mean = vecs.mean(axis=0)
-                out[row] = mean / (np.linalg.norm(mean) or 1.0)
-        return out
+    def _passage_means(self) -> dict[tuple[str, str], np.ndarray]:
+        """Each article version's vector as ``write_articles`` makes it: the normalised mean of
+        its passages' vectors, keyed by (article id, content hash).  Read a page at a time."""
+        sums: dict[tuple[str, str], np.ndarray] = {}
+        offset = 0
+        while True:
+            res = self.chunks.get(include=["embeddings", "metadatas"], limit=self.max_batch, offset=offset)
+            for vec, m in zip(res["embeddings"] if res["embeddings"] is not None else [], res["metadatas"] or [],
+                              strict=True):  # fmt: skip
+                key = (str((m or {}).get("article_id", "")), str((m or {}).get("content_hash", "")))
+                sums[key] = sums.get(key, 0.0) + np.asarray(vec, dtype=np.float64)
+            if len(res["ids"]) < self.max_batch:
+                break
+            offset += self.max_batch
+        return {k: (v / (np.linalg.norm(v) or 1.0)).astype(np.float32) for k, v in sums.items()}
 
     @_guarded
     def check(self) -> CheckReport:
