@@ -14,7 +14,7 @@ import pytest
 from rag.evaluate import EvalInputs, EvalRun
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.conftest import BIN, ROOT, make_service
+from tests.conftest import BIN, ROOT, free_port, make_service
 from tests.pdfmaker import make_pdf
 from vectorstore.article import Article, parse_date
 from vectorstore.embedder import HashEmbedder
@@ -249,7 +249,7 @@ def test_a_vector_index_torn_by_a_kill_while_chroma_saved_it_is_rebuilt_by_check
     for p in pickles:
         p.write_bytes(b"")  # what the kill left
 
-    for args in (("list",), question):
+    for args in (("list",), question, ("serve", "--port", str(free_port()))):
         one_line_error(cli(*args, data=data), "check --repair")
     p = cli("check", data=data)
     assert p.returncode == 1 and "Unreadable: the vector index of the passages and the articles" in p.stdout
