@@ -80,6 +80,18 @@ def _merge_metadata(new: Article, old: StoredArticle) -> Article:
     )
 
 
+def _with_vectors(
+    chunked: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray
+) -> list[tuple[Article, Sequence[Chunk], np.ndarray]]:
+    """Each article with its chunks and their rows of ``vectors`` (the chunks' texts embedded in order)."""
+    items = []
+    pos = 0
+    for art, chunks in chunked:
+        items.append((art, chunks, vectors[pos : pos + len(chunks)]))
+        pos += len(chunks)
+    return items
+
+
 class Ingestor:
     def __init__(
         self,
@@ -133,11 +145,7 @@ class Ingestor:
         outcomes += [Outcome("updated", path, art.id, art.title) for path, art in prep.updates]
         # Stories are found here, after the previous batch is stored: a copy in it is seen.
         stories = self._stories([a for _, a, _, _ in prep.chunked])
-        items = []
-        pos = 0
-        for _path, art, _status, chunks in prep.chunked:
-            items.append((art, chunks, prep.vectors[pos : pos + len(chunks)]))
-            pos += len(chunks)
+        items = _with_vectors([(art, chunks) for _, art, _, chunks in prep.chunked], prep.vectors)
         if not items:
             return outcomes
         self.pause()
@@ -178,11 +186,7 @@ class Ingestor:
             part = articles[i : i + 64]
             chunked = [(a, self.chunker.split(a)) for a in part]
             vectors = self.embedder.embed([c.embed_text for _, cs in chunked for c in cs])
-            items, pos = [], 0
-            for art, chunks in chunked:
-                items.append((art, chunks, vectors[pos : pos + len(chunks)]))
-                pos += len(chunks)
-            self.store.write_articles(items, self._stories(part))
+            self.store.write_articles(_with_vectors(chunked, vectors), self._stories(part))
 
     def ingest(self, items: Iterable[tuple[str, Article]], on_progress: Progress | None = None) -> list[Outcome]:
         """Ingest ``(path, article)`` pairs; ``path`` only labels the outcome.
