@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,7 @@ class NewsRAG:
             return before, None
         if before.torn:  # the rest can only be checked once Chroma reads every collection again
             self.store.rebuild_vectors(before.torn, self.embedder.embed)
-            torn, before = before.torn, self.store.check()
-            before.torn = torn
+            before = replace(self.store.check(), torn=before.torn)
         self.store.delete_chunks(before.orphaned + before.superseded)
         self.ingestor.reindex([self.store.stored_article(i) for i in before.incomplete])
         if before.keyword_missing or before.keyword_extra:

@@ -241,11 +241,15 @@ def delete(obj: Context, article_id: str) -> None:
 
 @main.command()
 @click.option(
-    "--repair", is_flag=True, help="Delete stray passages, re-index incomplete articles, rebuild the keyword index."
+    "--repair",
+    is_flag=True,
+    help="Rebuild a vector index a crash left unreadable, delete stray passages, re-index incomplete articles, "
+    "rebuild the keyword index.",
 )
 @click.pass_obj
 def check(obj: Context, repair: bool) -> None:
-    """Check the store for what a crash can leave: stray passages, incomplete articles, keyword drift.
+    """Check the store for what a crash can leave: an unreadable vector index, stray passages,
+    incomplete articles, keyword drift.
 
     Exits 1 when problems remain (run again with --repair to fix them)."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -703,17 +703,23 @@ class ChromaStore:
         )
 
     # ---- consistency ------------------------------------------------------
-    def _all(self, collection: Any, include: list[str]) -> tuple[list[str], list[Any]]:
-        ids: list[str] = []
-        metas: list[Any] = []
+    def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Every record of ``collection``, ``max_batch`` at a time."""
         offset = 0
         while True:
             res = collection.get(include=include, limit=self.max_batch, offset=offset)
+            yield res
+            if len(res["ids"]) < self.max_batch:
+                return
+            offset += self.max_batch
+
+    def _all(self, collection: Any, include: list[str]) -> tuple[list[str], list[Any]]:
+        ids: list[str] = []
+        metas: list[Any] = []
+        for res in self._pages(collection, include):
             ids += res["ids"]
             metas += res["metadatas"] or [{}] * len(res["ids"])
-            if len(res["ids"]) < self.max_batch:
-                return ids, metas
-            offset += self.max_batch
+        return ids, metas
 
     # ---- vector indexes a crash tore (vectorstore.chroma_repair) ---------------------
     def _kinds(self) -> dict[str, Any]:
@@ -780,16 +786,11 @@ class ChromaStore:
         """Each article version's vector as ``write_articles`` makes it: the normalised mean of
         its passages' vectors, keyed by (article id, content hash).  Read a page at a time."""
         sums: dict[tuple[str, str], np.ndarray] = {}
-        offset = 0
-        while True:
-            res = self.chunks.get(include=["embeddings", "metadatas"], limit=self.max_batch, offset=offset)
+        for res in self._pages(self.chunks, ["embeddings", "metadatas"]):
             for vec, m in zip(res["embeddings"] if res["embeddings"] is not None else [], res["metadatas"] or [],
                               strict=True):  # fmt: skip
                 key = (str((m or {}).get("article_id", "")), str((m or {}).get("content_hash", "")))
                 sums[key] = sums.get(key, 0.0) + np.asarray(vec, dtype=np.float64)
-            if len(res["ids"]) < self.max_batch:
-                break
-            offset += self.max_batch
         return {k: (v / (np.linalg.norm(v) or 1.0)).astype(np.float32) for k, v in sums.items()}
 
     @_guarded
