@@ -6,7 +6,7 @@ after the other in this process's run, and prints wall time, passages a second a
 over the first run.  Process start, model load and every write are included.
 
     .venv/bin/python benchmarks/ingest_cli.py eval-data/rtqa-2023/corpus.jsonl \\
-        --run before=/tmp/before:minilm --run after=.:minilm-int8 --run after-torch=.:minilm-torch
+        --run before=/tmp/before:minilm --run after=.:minilm-openvino --run after-torch=.:minilm-torch
 
 (eval-data/rtqa-2023 is built by ../shared/eval/realtimeqa/build.py: see the README.)
 The ONNX model is exported once into the shared model cache before the clock starts.

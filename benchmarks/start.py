@@ -69,7 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows.append({"start": "serve, cold (indexes seeds)", "seconds": time_to_first_answer(tmp)})
         rows.append({"start": "serve, warm", "seconds": time_to_first_answer(tmp)})
-        for embedder in ("minilm-torch", "minilm-int8"):
+        for embedder in ("minilm-torch", "minilm-int8", "minilm-openvino"):
             ask_seconds(tmp, embedder, runs=1)  # the first makes the ONNX export
             rows.append({"start": f"`newsrag ask`, new process, {embedder}", "seconds": ask_seconds(tmp, embedder)})
     report("start", rows)

@@ -28,13 +28,15 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "collection": ("NEWSRAG_COLLECTION", "Prefix of the Chroma collection names. Default `newsrag`."),
     "embedder": (
         "NEWSRAG_EMBEDDER",
-        "`minilm-int8` (all-MiniLM-L6-v2 on ONNX Runtime, int8: the default, vectors within cosine 0.98 of "
-        "PyTorch's), `minilm` (the same, fp32: PyTorch's vectors, slower), `minilm-torch` (the model in PyTorch) "
+        "`minilm-openvino` (all-MiniLM-L6-v2 in static int8 on OpenVINO: the default, vectors within cosine "
+        "0.98 of PyTorch's), `minilm-int8` (the same model in dynamic int8 on ONNX Runtime, slower), `minilm` "
+        "(fp32 on ONNX Runtime: PyTorch's vectors, slower still), `minilm-torch` (the model in PyTorch) "
         "or `hash` (tests only).",
     ),
     "model_cache": (
         "NEWSRAG_MODEL_CACHE",
-        "Where the ONNX export of the embedding model is kept (made once, on first use). Default `DATA_DIR/models`.",
+        "Where the exports of the embedding model (ONNX, OpenVINO) are kept, made once on first use. "
+        "Default `DATA_DIR/models`.",
     ),
     "answerer": ("NEWSRAG_ANSWERER", "`extractive` (default, no LLM), `openai`, `ollama` or `llamacpp`."),
     "model": (
@@ -79,7 +81,7 @@ class Settings:
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "newsrag"
-    embedder: str = "minilm-int8"
+    embedder: str = "minilm-openvino"
     model_cache: Path | None = None
     answerer: str = "extractive"
     model: str | None = None

@@ -137,15 +137,16 @@ class HashEmbedder:
         return out
 
 
-def _onnx_minilm(cache_dir: Path, quantized: bool = False) -> Embedder:
+def _onnx_minilm(cache_dir: Path, model: str = "fp32") -> Embedder:
     from .onnx_encoder import OnnxMiniLMEmbedder
 
-    return OnnxMiniLMEmbedder(cache_dir, quantized=quantized)
+    return OnnxMiniLMEmbedder(cache_dir, model=model)
 
 
 # Each factory gets the folder where an embedder may cache what it derives from its model.
 EMBEDDERS: dict[str, Callable[[Path], Embedder]] = {
-    "minilm-int8": lambda cache: _onnx_minilm(cache, quantized=True),  # the default: twice fp32's speed
+    "minilm-openvino": lambda cache: _onnx_minilm(cache, "openvino"),  # the default: static int8 on OpenVINO
+    "minilm-int8": lambda cache: _onnx_minilm(cache, "int8"),  # dynamic int8 on ONNX Runtime
     "minilm": _onnx_minilm,  # fp32 on ONNX Runtime, exported from the packaged weights: PyTorch's vectors
     "minilm-torch": lambda _cache: MiniLMEmbedder(),  # the same model in PyTorch
     "hash": lambda _cache: HashEmbedder(),

