@@ -145,6 +145,21 @@ def test_an_openvino_export_that_fails_half_way_leaves_nothing_in_the_cache(
     assert (entry / "openvino-int8" / "model.xml").is_file()
 
 
+@pytest.mark.parametrize("missing", ["nncf", "openvino"])
+def test_a_missing_openvino_package_gets_an_error_that_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: Any, minilm: Any, model_cache: Path, missing: str
+) -> None:
+    from vectorstore.errors import ConfigError
+
+    entry = cache_entry(tmp_path / "models")
+    entry.mkdir(parents=True)
+    shutil.copy(cache_entry(model_cache) / "model-fp32.onnx", entry)
+    monkeypatch.setitem(sys.modules, missing, None)  # `import missing` fails as if not installed
+    with pytest.raises(ConfigError, match=rf"needs {missing}: run `make install`"):
+        OnnxMiniLMEmbedder(tmp_path / "models", model="openvino").embed(["x"])
+    assert [p.name for p in entry.iterdir()] == ["model-fp32.onnx"]
+
+
 def test_ask_from_a_cold_process_does_not_import_torch(tmp_path: Path, minilm: Any, model_cache: Path) -> None:
     """`newsrag ask` loads only what answering needs: the cached ONNX model, not PyTorch."""
     env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_SEEDS_DIR": str(SEEDS),

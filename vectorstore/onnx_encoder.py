@@ -214,18 +214,18 @@ class OnnxMiniLMEmbedder:
         from . import openvino_encoder
 
         model = entry / openvino_encoder.FOLDER / openvino_encoder.MODEL
-        if not model.exists():
-            log.info("quantising the embedding model for OpenVINO in %s (once)", model.parent)
-            try:
+        try:
+            if not model.exists():
+                log.info("quantising the embedding model for OpenVINO in %s (once)", model.parent)
                 openvino_encoder.export(
                     onnx, lambda texts: [self._feed([e]) for e in self._tokenizer.encode_batch(texts)], entry
                 )
-            except ImportError as e:
-                raise ConfigError(
-                    f"Making the int8 embedding model needs {e.name}: run `make install` "
-                    "(or choose NEWSRAG_EMBEDDER=minilm-int8)."
-                ) from None
-        return openvino_encoder.load(model, self.workers)
+            return openvino_encoder.load(model, self.workers)
+        except ImportError as e:
+            raise ConfigError(
+                f"The default embedding model needs {e.name}: run `make install` "
+                "(or choose NEWSRAG_EMBEDDER=minilm-int8)."
+            ) from None
 
     @staticmethod
     def _feed(encs: Sequence[Any]) -> dict[str, np.ndarray]:
