@@ -66,6 +66,7 @@ FP32_NODES = tuple(
 )
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MODELS = ("fp32", "int8", "openvino")
+Infer = Callable[[dict[str, np.ndarray]], np.ndarray]  # the model's inputs -> its token vectors
 
 
 def cache_entry(cache_dir: Path) -> Path:
@@ -165,7 +166,7 @@ class OnnxMiniLMEmbedder:
         self.model = model
         self.workers = workers or max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                               else os.cpu_count() or 1))  # fmt: skip
-        self._infer: Callable[[dict[str, np.ndarray]], np.ndarray] | None = None
+        self._infer: Infer | None = None
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -200,7 +201,7 @@ class OnnxMiniLMEmbedder:
         self._infer = self._openvino(onnx, entry) if self.model == "openvino" else self._onnxruntime(onnx)
 
     @staticmethod
-    def _onnxruntime(onnx: Path) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+    def _onnxruntime(onnx: Path) -> Infer:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -210,7 +211,7 @@ class OnnxMiniLMEmbedder:
         session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
         return lambda feed: session.run(None, feed)[0]
 
-    def _openvino(self, onnx: Path, entry: Path) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+    def _openvino(self, onnx: Path, entry: Path) -> Infer:
         from . import openvino_encoder
 
         model = entry / openvino_encoder.FOLDER / openvino_encoder.MODEL

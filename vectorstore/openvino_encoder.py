@@ -27,10 +27,13 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .onnx_encoder import Infer
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,6 @@ CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
 FOLDER = "openvino-int8"  # inside the ONNX cache entry, next to the model it is made from
 MODEL = "model.xml"  # with model.bin beside it
 BUCKET = 16  # inputs are padded to a multiple of this many tokens (see load)
-
-Infer = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
 def _no_telemetry() -> None:
@@ -61,7 +62,7 @@ def export(fp32_onnx: Path, tokenize: Callable[[list[str]], list[dict[str, np.nd
     try:
         texts = [json.loads(line) for line in CALIBRATION.read_text(encoding="utf-8").splitlines() if line]
         model = ov.Core().read_model(str(fp32_onnx))
-        with open(os.devnull, "w") as sink, _redirected(sink):  # NNCF draws progress bars
+        with open(os.devnull, "w") as sink, redirect_stdout(sink), redirect_stderr(sink):  # NNCF's progress bars
             quantized = nncf.quantize(
                 model,
                 nncf.Dataset(tokenize(texts)),
@@ -78,20 +79,6 @@ def export(fp32_onnx: Path, tokenize: Callable[[list[str]], list[dict[str, np.nd
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dest / MODEL
-
-
-class _redirected:
-    """stdout and stderr to ``sink`` for a while (rich's progress bars write to them directly)."""
-
-    def __init__(self, sink: Any) -> None:
-        self.sink = sink
-
-    def __enter__(self) -> None:
-        self.saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = self.sink
-
-    def __exit__(self, *_exc: object) -> None:
-        sys.stdout, sys.stderr = self.saved
 
 
 def load(model: Path, workers: int) -> Infer:
