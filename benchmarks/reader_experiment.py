@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import EVAL
-from benchmarks.fit_sentences import Case, cases
+from benchmarks.fit_sentences import Case, cases, fit_sentences
 from rag.answerers import sentence_weights as shipped
-from rag.answerers.sentences import FEATURES, answerable, question_features
+from rag.answerers.sentences import FEATURES, answerable, probabilities, question_features
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
 from vectorstore.embedder import minilm_path
@@ -185,7 +185,7 @@ def main() -> None:
     check = [(c, r) for c, r in zip(measured, scores, strict=True) if c.part == "check" and c.question.answerable]
     check = [(c, r) for c, r in check if c.y.any()]
     y = np.concatenate([c.y for c, _ in check])
-    plain = LogisticRegression(max_iter=5000, fit_intercept=False).fit(np.vstack([c.x for c, _ in check]), y)
+    plain = fit_sentences([c for c, _ in check], c=1.0)  # the shipped model's fit, on the check half
     both = LogisticRegression(max_iter=5000, fit_intercept=False).fit(np.vstack([stacked(c, r) for c, r in check]), y)
 
     print("\nsentence choice: top 1 / top 2 hold the answer")
@@ -195,7 +195,7 @@ def main() -> None:
         group = [(c, r) for c, r in group if c.question.answerable and c.y.any()]
         cs = [c for c, _ in group]
         cols = [
-            [plain.decision_function(c.x) for c in cs],
+            [probabilities(c.x, plain) for c in cs],
             [r for _, r in group],
             [both.decision_function(stacked(c, r)) for c, r in group],
         ]
