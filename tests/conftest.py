@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import socket
@@ -27,6 +28,9 @@ from vectorstore.store import open_client
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 BIN = Path(sys.executable).parent
+ARTIFACTS = ROOT / "test-artifacts"
+HUNG = ARTIFACTS / "hung-test.txt"  # .ci/run prints it when the run fails
+HANG_S = 960  # past pytest-timeout's 900 s, which a deadlock holding the GIL never lets fire
 
 apply_offline_defaults()
 
@@ -43,6 +47,23 @@ def _source_tree_untouched() -> Iterator[None]:
     had = (ROOT / "data").exists()
     yield
     assert had or not (ROOT / "data").exists(), f"a test wrote into {ROOT / 'data'}: give it a tmp_path data_dir"
+
+
+@pytest.fixture(autouse=True)
+def _hang_watchdog(request: pytest.FixtureRequest) -> Iterator[None]:
+    """pytest-timeout's alarm runs Python, so a native deadlock that holds the GIL would hang the run
+    until CI's limit.  faulthandler's watchdog is a C thread: past ``HANG_S`` it writes every thread's
+    stack into ``HUNG`` and ends the run (a hung child process is bounded by tests/children.py)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(HUNG, "w") as f:
+        f.write(f"{request.node.nodeid} ran over {HANG_S} s; the stacks of every thread:\n")
+        f.flush()
+        faulthandler.dump_traceback_later(HANG_S, exit=True, file=f)
+        try:
+            yield
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+    HUNG.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import children
 from tests.conftest import BIN
 
 pytestmark = pytest.mark.slow
@@ -17,11 +18,7 @@ NEWSRAG = [str(BIN / "newsrag")]
 
 
 def run(*args: str, data: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSRAG_DATA_DIR": str(data)}
-    p = subprocess.run([*NEWSRAG, *args], capture_output=True, text=True, env=env, timeout=600)
-    if check:
-        assert p.returncode == 0, p.stderr
-    return p
+    return children.run([*NEWSRAG, *args], env={**os.environ, "NEWSRAG_DATA_DIR": str(data)}, check=check)
 
 
 def test_first_start_seeds_then_ask_prints_answer_and_sources(tmp_path: Path) -> None:
@@ -95,7 +92,10 @@ def test_kill_during_bulk_ingest_then_rerun_stores_each_article_once(tmp_path: P
     run("list", data=data, check=True)  # first start: seed the store
     env = {**os.environ, "NEWSRAG_DATA_DIR": str(data)}
     proc = subprocess.Popen(
-        [*NEWSRAG, "ingest", str(corpus)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env
+        [*NEWSRAG, "ingest", str(corpus)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=children.child_env(env),
     )
     assert proc.stderr is not None
     os.set_blocking(proc.stderr.fileno(), False)
@@ -126,16 +126,17 @@ def test_kill_during_bulk_ingest_then_rerun_stores_each_article_once(tmp_path: P
 
 
 def test_help_lists_every_command() -> None:
-    p = subprocess.run([*NEWSRAG, "--help"], capture_output=True, text=True, check=True)
+    p = children.run([*NEWSRAG, "--help"], check=True)
     for cmd in ("ingest", "ask", "chat", "list", "delete", "serve"):
         assert cmd in p.stdout
 
 
 def test_chat_follow_up_on_stdin(tmp_path: Path) -> None:
     env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data")}
-    p = subprocess.run(
+    p = children.run(
         [*NEWSRAG, "-q", "chat"],
         input="What did Putin order three years ago?\nWho is his spokesman?\n",
-        capture_output=True, text=True, env=env, timeout=300, check=True,
-    )  # fmt: skip
+        env=env,
+        check=True,
+    )
     assert "(searched for: Who is Putin's spokesman?)" in p.stdout and "Peskov" in p.stdout

@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from rag.evaluate import EvalInputs, EvalRun, format_table
 from rag.metrics import contains_gold, normalize_answer, ranking, token_f1
 from rag.settings import Settings
+from tests import children
 from tests.conftest import BIN
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -146,7 +146,7 @@ def test_eval_command_with_the_real_model_and_the_baseline(tmp_path: Path) -> No
     folder = write_set(tmp_path / "set")
     env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data")}
     cmd = [str(BIN / "newsrag"), "-q", "eval", str(folder), "--baseline", "naive", "--json", str(tmp_path / "r.json")]
-    first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=True)
+    first = children.run(cmd, env=env, timeout=600, check=True)
     assert "retrieval hits@5" in first.stdout and "baseline" in first.stdout
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["counts"]["chunks"] == 3 and report["versions"]["chromadb"]
@@ -154,7 +154,7 @@ def test_eval_command_with_the_real_model_and_the_baseline(tmp_path: Path) -> No
     assert set(report["baseline"]) == {"retrieval", "retrieval_answerable", "latency_ms"}
     stores = list((tmp_path / "data" / "eval").iterdir())
     assert len(stores) == 1 and (stores[0] / "ingested").exists()
-    subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=True)
+    children.run(cmd, env=env, timeout=600, check=True)
     again = json.loads((tmp_path / "r.json").read_text())
     assert again["ours"]["retrieval"] == report["ours"]["retrieval"]
     assert again["ours"]["answers"] == report["ours"]["answers"]

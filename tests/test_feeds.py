@@ -3,12 +3,12 @@ poll idempotently (a stored item is not fetched again), list, remove, poll while
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from tests import children
 from tests.conftest import BIN, PAGES, REQUESTS, make_service
 
 
@@ -115,10 +115,10 @@ def test_feeds_are_polled_while_serving(site: str, tmp_path: Path) -> None:
 
 def test_feed_commands(site: str, tmp_path: Path) -> None:
     url = site_feed(site, "epsilon", 2)
-    env_run = lambda *args: subprocess.run(  # noqa: E731
+    env_run = lambda *args: children.run(  # noqa: E731
         [str(BIN / "newsrag"), "--data-dir", str(tmp_path / "d"), "-q", "feed", *args],
-        capture_output=True, text=True, timeout=300, env={"NEWSRAG_EMBEDDER": "hash", "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
+        env={"NEWSRAG_EMBEDDER": "hash", "PATH": "/usr/bin:/bin"},
+    )
     added = env_run("add", url)
     assert added.returncode == 0, added.stderr
     assert "Following The Epsilon Gazette" in added.stdout and ": 2 added" in added.stdout

@@ -14,6 +14,7 @@ import pytest
 from rag.evaluate import EvalInputs, EvalRun
 from rag.service import NewsRAG
 from rag.settings import Settings
+from tests import children
 from tests.conftest import BIN, ROOT, free_port, make_service
 from tests.pdfmaker import make_pdf
 from vectorstore.article import Article, parse_date
@@ -27,7 +28,7 @@ GOOD_PDF = make_pdf(["Harbour reopens", "The harbour of Bergen reopened on Monda
 
 def cli(*args: str, data: Path | str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     e = {**os.environ, "NEWSRAG_DATA_DIR": str(data), "NEWSRAG_EMBEDDER": "hash", **env}
-    return subprocess.run([NEWSRAG, "-q", *args], capture_output=True, text=True, env=e, timeout=300, cwd=cwd)
+    return children.run([NEWSRAG, "-q", *args], env=e, cwd=cwd)
 
 
 def one_line_error(p: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -175,8 +176,8 @@ def test_seeds_come_from_the_project_whatever_the_working_directory(tmp_path: Pa
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "NEWSRAG_SEEDS_DIR"}
-    p = subprocess.run([NEWSRAG, "-q", "list", "--json"], capture_output=True, text=True, cwd=elsewhere, timeout=300,
-                       env={**env, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_EMBEDDER": "hash"})  # fmt: skip
+    p = children.run([NEWSRAG, "-q", "list", "--json"], cwd=elsewhere,
+                     env={**env, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_EMBEDDER": "hash"})  # fmt: skip
     assert p.returncode == 0, p.stderr
     assert [a["title"] for a in json.loads(p.stdout)] == [
         "Kremlin Sees Trump-Putin Call as Turning Point in Ukraine War"

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests import children
 from tests.conftest import BIN, ROOT, SEEDS, chroma_run, free_port, make_service, wait_for
 from vectorstore import fts
 from vectorstore.article import Article
@@ -110,7 +111,7 @@ def test_a_write_left_pending_by_a_crash_is_taken_as_it_landed(tmp_path: Path, m
 
 def run_cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEWSRAG_DATA_DIR": str(data), "NEWSRAG_EMBEDDER": "hash", "NEWSRAG_SEEDS_DIR": str(SEEDS)}
-    return subprocess.run([str(BIN / "newsrag"), "-q", *args], env=env, capture_output=True, text=True, timeout=300)
+    return children.run([str(BIN / "newsrag"), "-q", *args], env=env)
 
 
 @pytest.mark.slow
@@ -159,8 +160,9 @@ def test_two_servers_on_one_chroma_follow_each_other(tmp_path: Path) -> None:
                     "NEWSRAG_FEED_MINUTES": "0",
                     "NEWSRAG_STAGES": "keyword",
                 }  # fmt: skip  (found by its words only: no dense route)
-                procs.append(subprocess.Popen([str(BIN / "newsrag"), "-q", "serve", "--port", str(web)], env=env,
-                                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))  # fmt: skip
+                cmd = [str(BIN / "newsrag"), "-q", "serve", "--port", str(web)]
+                procs.append(subprocess.Popen(cmd, env=children.child_env(env), cwd=ROOT,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))  # fmt: skip
                 url = f"http://127.0.0.1:{web}/"
                 wait_for(lambda u=url: Client(u, verbose=False) is not None, 120, f"server {name}", procs[-1])
                 clients.append(Client(url, verbose=False))
@@ -180,7 +182,7 @@ def test_two_servers_on_one_chroma_follow_each_other(tmp_path: Path) -> None:
         finally:
             for p in procs:
                 p.terminate()
-                p.wait(20)
+                children.wait(p, "newsrag serve", 20)
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import children
 from tests.conftest import ROOT
 from vectorstore.store import ChromaStore, open_client
 
@@ -35,7 +36,7 @@ def ingest(data: Path, corpus: Path, kill_after: float | None = None) -> float:
     """Run the worker; with ``kill_after``, SIGKILL it that many seconds after its first
     article was stored (so the kill lands inside the ingest, not in the start-up).
     Returns the time from the first stored article to the end."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = children.child_env({**os.environ, "PYTHONPATH": str(ROOT)})
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "ingest_worker.py"), str(data), str(corpus)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)  # fmt: skip
     assert proc.stdout is not None
@@ -46,7 +47,11 @@ def ingest(data: Path, corpus: Path, kill_after: float | None = None) -> float:
             proc.wait(kill_after)
         except subprocess.TimeoutExpired:
             proc.kill()
-    out, err = proc.communicate(timeout=300)
+    try:
+        out, err = proc.communicate(timeout=children.TIMEOUT)
+    except subprocess.TimeoutExpired:
+        children.fail_hung(proc, "tests/ingest_worker.py", children.TIMEOUT)
+        raise
     if kill_after is None:
         assert proc.returncode == 0 and first, err
         assert "Summary:" in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests import children
 from tests.conftest import ROOT, SEEDS
 from vectorstore import onnx_encoder
 from vectorstore.embedder import make_embedder
@@ -90,8 +90,7 @@ def test_the_export_works_offline_and_privately_from_the_packaged_weights(tmp_pa
         "HTTPS_PROXY": "http://127.0.0.1:9",
         "NO_PROXY": "",
     }
-    first = subprocess.run([sys.executable, "-c", script, str(cache)], env=env, cwd=ROOT, capture_output=True,
-                           text=True, timeout=600)  # fmt: skip
+    first = children.run([sys.executable, "-c", script, str(cache)], env=env, cwd=ROOT, timeout=600)
     assert first.returncode == 0, first.stderr
     assert first.stdout.split() == ["(1,", "384)", "True", "True"]  # exporting needs torch and NNCF, once
     assert first.stderr == ""  # no progress bars or notes from the exporters
@@ -102,8 +101,7 @@ def test_the_export_works_offline_and_privately_from_the_packaged_weights(tmp_pa
     assert not [p for p in cache.iterdir() if p.name.startswith(".export-")]
     assert not [p for p in entry.iterdir() if p.name.startswith(".ov-")]
     assert not (home / "intel").exists()  # where NNCF's telemetry keeps its client id and consent: it never ran
-    second = subprocess.run([sys.executable, "-c", script, str(cache)], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
+    second = children.run([sys.executable, "-c", script, str(cache)], env=env, cwd=ROOT)
     assert second.returncode == 0, second.stderr
     assert second.stdout.split() == ["(1,", "384)", "False", "False"]  # the cached model only
 
@@ -169,8 +167,7 @@ def test_ask_from_a_cold_process_does_not_import_torch(tmp_path: Path, minilm: A
         "import atexit; atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'));"
         "main()"
     )
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
-                         timeout=300)  # fmt: skip
+    out = children.run([sys.executable, "-c", script], env=env, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert "[1]" in out.stdout  # a cited answer from the seed article
     assert out.stdout.strip().endswith("NO-TORCH")

@@ -98,8 +98,17 @@ def load(model: Path, workers: int) -> Infer:
         {"INFERENCE_NUM_THREADS": workers, "NUM_STREAMS": workers, "INFERENCE_PRECISION_HINT": "f32"},
     )
     idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    # One inference per request here, on the loading thread, before any caller can run two at once.
+    # OpenVINO's Python binding builds function-local statics on the first inference of a process
+    # (``data_dispatcher`` -> ``Type.to_dtype``); two threads doing that first inference together
+    # deadlocked on the static's guard and the GIL (pybind11's documented trap): 4 of 30 cold
+    # processes hung.  After this, no static is left to build (tests/test_cold_start.py).
+    ids = np.ones((1, BUCKET), dtype=np.int64)
+    warm = {"input_ids": ids, "attention_mask": ids.copy(), "token_type_ids": np.zeros_like(ids)}
     for _ in range(workers):
-        idle.put(compiled.create_infer_request())
+        request = compiled.create_infer_request()
+        request.infer(warm, share_inputs=True)
+        idle.put(request)
 
     def infer(feed: dict[str, np.ndarray]) -> np.ndarray:
         width = feed["input_ids"].shape[1]
