@@ -15,6 +15,7 @@ from vectorstore.chunker import Chunker
 from vectorstore.embedder import Embedder, Remembering, make_embedder
 from vectorstore.errors import ConfigError
 from vectorstore.feeds import Feed, FeedList, Poller, PollResult, follow, poll
+from vectorstore.fetch import FetchPolicy
 from vectorstore.ingest import Ingestor, IngestReport, Outcome, Progress
 from vectorstore.loaders import Overrides, expand_paths
 from vectorstore.store import CheckReport, ChromaStore, StoredArticle, open_client
@@ -131,7 +132,9 @@ class NewsRAG:
         on_progress: Progress | None = None,
         urls: Sequence[str] = (),
     ) -> IngestReport:
-        return self.ingestor.ingest_paths(paths, overrides, self.settings.max_file_mb, on_progress, urls)
+        return self.ingestor.ingest_paths(
+            paths, overrides, self.settings.max_file_mb, on_progress, urls, self.fetch_policy
+        )
 
     def add_article(self, article: Article) -> Outcome:
         return self.ingestor.ingest([("(pasted)", article)])[0]
@@ -162,22 +165,36 @@ class NewsRAG:
 
     # ---- feeds -----------------------------------------------------------
     @property
+    def fetch_policy(self) -> FetchPolicy:
+        """How pages and feeds the user asks for are fetched (size, time, which addresses)."""
+        s = self.settings
+        return FetchPolicy(max_mb=s.max_file_mb, seconds=s.fetch_seconds, allow_private=s.allow_private_urls)
+
+    @property
     def feeds(self) -> FeedList:
         return FeedList(self.settings.data_dir / "feeds.json")
 
     def follow_feed(self, url: str) -> tuple[Feed, PollResult]:
         """Follow the feed at ``url`` (checked now) and ingest its current items."""
-        feed = follow(self.feeds, url, self.settings.max_file_mb)
+        feed = follow(self.feeds, url, self.fetch_policy)
         return feed, self.poll_feed(feed.url)
 
     def unfollow_feed(self, url: str) -> Feed:
         return self.feeds.remove(url.strip())
 
     def poll_feed(self, url: str) -> PollResult:
-        return poll(self.feeds, self.ingestor, self.store, url.strip(), self.settings.max_file_mb)
+        return poll(self.feeds, self.ingestor, self.store, url.strip(), self.fetch_policy, self.settings.feed_items)
 
     def poll_feeds(self) -> list[PollResult]:
-        return [self.poll_feed(f.url) for f in self.feeds.all()]
+        """Every followed feed, each on its own: one that fails does not stop the others."""
+        results = []
+        for f in self.feeds.all():
+            try:
+                results.append(self.poll_feed(f.url))
+            except Exception as e:  # recorded as its error; the next feed is still polled
+                log.exception("polling %s failed", f.url)
+                results.append(PollResult(f.url, [], error=f"{type(e).__name__}: {e}"))
+        return results
 
     def feed_poller(self) -> Poller:
         """A poller of every followed feed each ``feed_minutes`` (not started)."""

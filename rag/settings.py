@@ -7,6 +7,7 @@ keeps the two in step).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -65,6 +66,19 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "NEWSRAG_FEED_MINUTES",
         "While `serve` runs, followed feeds (`newsrag feed add URL`) are polled this often. Default 30; 0 stops it.",
     ),
+    "feed_items": (
+        "NEWSRAG_FEED_ITEMS",
+        "New items fetched per feed per poll (the rest wait for the next). Default 50.",
+    ),
+    "fetch_seconds": (
+        "NEWSRAG_FETCH_SECONDS",
+        "Longest a page or feed fetch may take, redirects and body included. Default 30.",
+    ),
+    "allow_private_urls": (
+        "NEWSRAG_ALLOW_PRIVATE_URLS",
+        "`1` lets URLs and feeds reach this machine and private networks (an intranet). Default off: "
+        "loopback, private, link-local and multicast addresses are refused, on every redirect too.",
+    ),
     "host": ("NEWSRAG_HOST", "Address the UI binds to. Default 127.0.0.1 (this machine only)."),
     "port": ("NEWSRAG_PORT", "Port of the UI. Default 7860."),
     "auth": ("NEWSRAG_AUTH", "`user:password` to require a login in the UI (use it with a public --host)."),
@@ -96,6 +110,9 @@ class Settings:
     llm_timeout: float = 120.0
     temperature: float = 0.1
     feed_minutes: float = 30.0
+    feed_items: int = 50
+    fetch_seconds: float = 30.0
+    allow_private_urls: bool = False
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = field(default=None, repr=False)
@@ -104,6 +121,21 @@ class Settings:
         from rag.stages import stage_names
 
         stage_names(self.stages)  # raises ConfigError naming the unknown ones
+        for f in fields(self):  # nan compares false with everything: it would switch a limit off
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                var = SETTINGS_DOC[f.name][0]
+                raise ConfigError(f"{f.name} must be a finite number, got {value} ({var}); fix or unset it.")
+        if self.max_question_chars < 1:
+            raise ConfigError(
+                f"max_question_chars must be at least 1, got {self.max_question_chars} (NEWSRAG_MAX_QUESTION_CHARS)."
+            )
+        if self.feed_items < 1:
+            raise ConfigError(f"feed_items must be at least 1, got {self.feed_items} (NEWSRAG_FEED_ITEMS).")
+        if self.fetch_seconds <= 0 or self.llm_timeout <= 0:
+            raise ConfigError(
+                "fetch_seconds and llm_timeout must be positive (NEWSRAG_FETCH_SECONDS, NEWSRAG_LLM_TIMEOUT)."
+            )
         if self.top_k < 1 or self.top_k > 100:
             raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k} (NEWSRAG_TOP_K).")
         if not -1.0 <= self.min_score <= 1.0:
@@ -153,6 +185,13 @@ class Settings:
 
 
 def _convert(name: str, var: str, raw: str, type_name: str) -> Any:
+    if type_name.startswith("bool"):
+        flag = raw.strip().lower()
+        if flag in ("1", "true", "yes", "on"):
+            return True
+        if flag in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{var}={raw!r} is not 1 or 0 (true or false); fix or unset it.")
     try:
         if type_name.startswith("int"):
             return int(raw)

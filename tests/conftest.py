@@ -197,11 +197,32 @@ PAGES = {
 
 
 REQUESTS: Counter[str] = Counter()  # path -> times the site served it (tests add pages to PAGES)
+REDIRECTS: dict[str, str] = {}  # path -> where the site redirects it (302)
+DRIP = "/drip.html"  # a page sent one byte every half second, for ever
 
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         REQUESTS[self.path] += 1
+        if self.path in REDIRECTS:
+            self.send_response(302)
+            self.send_header("Location", REDIRECTS[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path == DRIP:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            stop = time.monotonic() + 120
+            while time.monotonic() < stop:
+                try:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                except OSError:
+                    return  # the client gave up
+                time.sleep(0.5)
+            return
         kind, body = PAGES.get(self.path, ("text/plain", b""))
         self.send_response(200 if self.path in PAGES else 404)
         self.send_header("Content-Type", kind)
@@ -214,8 +235,15 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def site() -> Iterator[str]:
+def site_server() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture
+def site(site_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The local site, with fetching from this machine allowed (it is refused by default)."""
+    monkeypatch.setenv("NEWSRAG_ALLOW_PRIVATE_URLS", "1")
+    return site_server

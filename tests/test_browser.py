@@ -37,7 +37,7 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> Iterator[str]:
-    with running_app(tmp_path_factory.mktemp("browser") / "data", minilm) as url:
+    with running_app(tmp_path_factory.mktemp("browser") / "data", minilm, allow_private_urls=True) as url:
         yield url
 
 

@@ -3,6 +3,7 @@ poll idempotently (a stored item is not fetched again), list, remove, poll while
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -10,6 +11,12 @@ import pytest
 
 from tests import children
 from tests.conftest import BIN, PAGES, REQUESTS, make_service
+
+
+def feeds_module():  # type: ignore[no-untyped-def]
+    from vectorstore import feeds
+
+    return feeds
 
 
 def article_page(title: str, body: str, outlet: str | None = None) -> bytes:
@@ -66,7 +73,11 @@ def test_follow_adds_the_items_with_date_and_outlet_and_a_poll_fetches_only_new_
     assert listed.last_added == 1 and listed.total_added == 3 and listed.last_poll
 
 
-def test_an_item_stored_already_is_not_fetched_and_a_failing_item_is_retried(site: str, tmp_path: Path) -> None:
+def test_an_item_stored_already_is_not_fetched_and_a_failing_item_is_retried_after_a_pause(
+    site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vectorstore import feeds
+
     svc = make_service(tmp_path, min_score=-1.0)
     url = site_feed(site, "beta", 2)
     svc.ingest_paths([], urls=[f"{site}/beta/1.html"])  # the user added item 1 by hand
@@ -76,9 +87,50 @@ def test_an_item_stored_already_is_not_fetched_and_a_failing_item_is_retried(sit
     assert REQUESTS["/beta/1.html"] == before["/beta/1.html"]
     assert result.added == 0 and "HTTP 404" in result.error
     assert "HTTP 404" in svc.feeds.all()[0].last_error
-    site_feed(site, "beta", 2)  # the page is back
+    site_feed(site, "beta", 2)  # the page is back, but the failed item waits out its pause
+    fetched = REQUESTS["/beta/2.html"]
+    assert svc.poll_feed(url).added == 0 and REQUESTS["/beta/2.html"] == fetched
+    later = feeds.utcnow() + dt.timedelta(minutes=31)  # the first pause is 30 minutes
+    monkeypatch.setattr(feeds, "utcnow", lambda: later)
+    del PAGES["/beta/2.html"]
+    svc.poll_feed(url)  # fails once more: the next pause is 60 minutes
+    assert svc.feeds.all()[0].failing[f"{site}/beta/2.html"][0] == 2
+    site_feed(site, "beta", 2)
+    assert svc.poll_feed(url).added == 0 and REQUESTS["/beta/2.html"] == fetched + 1
+    even_later = later + dt.timedelta(minutes=61)
+    monkeypatch.setattr(feeds, "utcnow", lambda: even_later)
     assert svc.poll_feed(url).added == 1
-    assert svc.feeds.all()[0].last_error == ""
+    assert svc.feeds.all()[0].last_error == "" and svc.feeds.all()[0].failing == {}
+
+
+def test_a_big_feed_is_taken_a_bounded_number_of_items_a_poll(site: str, tmp_path: Path) -> None:
+    svc = make_service(tmp_path, min_score=-1.0, feed_items=4)
+    url = site_feed(site, "eta", 9)
+    _, first = svc.follow_feed(url)
+    assert first.added == 4  # the rest wait for the next polls
+    assert svc.poll_feed(url).added == 4 and svc.poll_feed(url).added == 1
+    assert svc.poll_feed(url).added == 0 and svc.feeds.all()[0].total_added == 9
+
+
+def test_one_feed_that_fails_does_not_stop_the_others(
+    site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = make_service(tmp_path, min_score=-1.0)
+    bad, good = site_feed(site, "theta", 1), site_feed(site, "iota", 1)
+    svc.follow_feed(bad)
+    svc.follow_feed(good)
+    real = feeds_module().read_feed
+
+    def broken(url: str, policy: object = None) -> object:
+        if url == bad:
+            raise RuntimeError("a parser crash")
+        return real(url, policy)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds_module(), "read_feed", broken)
+    site_feed(site, "iota", 2)
+    results = {r.feed: r for r in svc.poll_feeds()}
+    assert "RuntimeError: a parser crash" in results[bad].error
+    assert results[good].added == 1  # polled after the one that failed
 
 
 def test_bad_feed_addresses_get_a_clear_error_and_nothing_is_followed(site: str, tmp_path: Path) -> None:
@@ -117,7 +169,7 @@ def test_feed_commands(site: str, tmp_path: Path) -> None:
     url = site_feed(site, "epsilon", 2)
     env_run = lambda *args: children.run(  # noqa: E731
         [str(BIN / "newsrag"), "--data-dir", str(tmp_path / "d"), "-q", "feed", *args],
-        env={"NEWSRAG_EMBEDDER": "hash", "PATH": "/usr/bin:/bin"},
+        env={"NEWSRAG_EMBEDDER": "hash", "NEWSRAG_ALLOW_PRIVATE_URLS": "1", "PATH": "/usr/bin:/bin"},
     )
     added = env_run("add", url)
     assert added.returncode == 0, added.stderr

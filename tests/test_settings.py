@@ -27,6 +27,28 @@ def test_bad_number_names_the_variable() -> None:
         Settings.from_env({"NEWSRAG_TOP_K": "0"})
 
 
+@pytest.mark.parametrize(
+    ("var", "raw", "says"),
+    [
+        ("NEWSRAG_MAX_FILE_MB", "nan", "max_file_mb must be a finite number, got nan (NEWSRAG_MAX_FILE_MB)"),
+        ("NEWSRAG_FEED_MINUTES", "nan", "feed_minutes must be a finite number"),
+        ("NEWSRAG_MIN_SCORE", "inf", "min_score must be a finite number"),
+        ("NEWSRAG_MAX_QUESTION_CHARS", "0", "max_question_chars must be at least 1, got 0"),
+        ("NEWSRAG_MAX_QUESTION_CHARS", "-5", "max_question_chars must be at least 1, got -5"),
+        ("NEWSRAG_FETCH_SECONDS", "0", "fetch_seconds and llm_timeout must be positive"),
+        ("NEWSRAG_ALLOW_PRIVATE_URLS", "maybe", "NEWSRAG_ALLOW_PRIVATE_URLS='maybe' is not 1 or 0"),
+    ],
+)
+def test_a_setting_that_would_switch_a_limit_off_or_refuse_everything_is_refused(var: str, raw: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        Settings.from_env({var: raw})
+
+
+def test_private_urls_are_refused_unless_allowed() -> None:
+    assert Settings.from_env({}).allow_private_urls is False
+    assert Settings.from_env({"NEWSRAG_ALLOW_PRIVATE_URLS": "1"}).allow_private_urls is True
+
+
 def test_unknown_names_list_the_choices() -> None:
     with pytest.raises(ConfigError, match="Choose one of: extractive, openai, ollama, llamacpp"):
         make_answerer("gpt", Settings(), HashEmbedder())

@@ -7,8 +7,10 @@ seen and its last poll live in ``feeds.json`` in the data directory (written who
 atomically, under a lock: ``newsrag feed add`` may run while ``serve`` polls).
 
 Polling is idempotent: an item whose link was seen before, or whose page is already
-stored under that URL, is not fetched again; an item that failed is tried again at the
-next poll.
+stored under that URL, is not fetched again.  A poll takes at most ``max_items`` new items
+(the feed's first, usually its newest; the rest wait for the next poll), and an item that
+failed is tried again after a pause that doubles with each failure (``RETRY_MINUTES``, at
+most a day), so a feed of broken links does not hold the shared add queue poll after poll.
 """
 
 from __future__ import annotations
@@ -24,16 +26,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .errors import IngestError, InputError, NotFound
-from .fetch import get, is_url, load_url
+from .fetch import FetchPolicy, get, is_url, load_url
 from .ingest import Ingestor, Outcome
-from .loaders import DEFAULT_MAX_FILE_MB, Loaded
+from .loaders import Loaded
 
 log = logging.getLogger(__name__)
 
 SEEN_KEPT = 2000  # links remembered per feed (a feed lists its latest items only)
+MAX_ITEMS = 50  # new items fetched per feed per poll
+RETRY_MINUTES = 30.0  # a failed item waits this long, doubled at each further failure
+RETRY_MAX_MINUTES = 24 * 60.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Feed:
     total_added: int = 0
     last_error: str = ""  # what went wrong at the last poll ("" when nothing did)
     seen: dict[str, str] = field(default_factory=dict)  # item link -> article id ("" while it keeps failing)
+    failing: dict[str, list[Any]] = field(default_factory=dict)  # item link -> [failures, ISO time of next try]
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,8 @@ def parse_feed(url: str, body: bytes) -> tuple[str, list[FeedItem]]:
     return str(parsed.feed.get("title") or ""), items
 
 
-def read_feed(url: str, max_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str, list[FeedItem]]:
-    _final, _kind, body = get(url, max_mb=max_mb)
+def read_feed(url: str, policy: FetchPolicy | None = None) -> tuple[str, list[FeedItem]]:
+    _final, _kind, body = get(url, policy)
     return parse_feed(url, body)
 
 
@@ -146,49 +152,79 @@ class FeedList:
             return feeds.pop(url)
 
     def record(self, url: str, result: PollResult, seen: dict[str, str]) -> None:
-        """Store a poll's outcome (the feed may have been removed meanwhile: then nothing)."""
+        """Store a poll's outcome (the feed may have been removed meanwhile: then nothing).  An item
+        ``seen`` as ``""`` failed: it is tried again after a pause that doubles with each failure."""
         with self._locked() as feeds:
             f = feeds.get(url)
             if f is None:
                 return
+            now = utcnow()
             f.last_poll, f.last_added, f.last_error = _now(), result.added, result.error
             f.total_added += result.added
             f.seen = dict(list({**f.seen, **seen}.items())[-SEEN_KEPT:])
+            for link, article_id in seen.items():
+                if article_id:
+                    f.failing.pop(link, None)
+                    continue
+                fails = int(f.failing.get(link, [0, ""])[0]) + 1
+                pause = min(RETRY_MAX_MINUTES, RETRY_MINUTES * 2 ** (fails - 1))
+                f.failing[link] = [fails, (now + dt.timedelta(minutes=pause)).replace(microsecond=0).isoformat()]
+            f.failing = {k: v for k, v in f.failing.items() if k in f.seen}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    return utcnow().replace(microsecond=0).isoformat()
 
 
-def follow(feeds: FeedList, url: str, max_mb: float = DEFAULT_MAX_FILE_MB) -> Feed:
-    """Check that ``url`` is a feed (fetching it now), then add it to the list."""
+def follow(feeds: FeedList, url: str, policy: FetchPolicy | None = None) -> Feed:
+    """Check that ``url`` is a feed (fetching it now), then add it to the list (nothing is added
+    when it is not one, or cannot be fetched)."""
     url = url.strip()
     if not is_url(url):
         raise InputError(f"{url!r} is not a web address: give the feed's http:// or https:// address.")
-    title, _items = read_feed(url, max_mb)
+    title, _items = read_feed(url, policy)
     return feeds.add(url, title)
 
 
+def _due(feed: Feed, link: str, now: dt.datetime) -> bool:
+    """Whether an item not stored yet is to be fetched now (a failing one waits its pause out)."""
+    if feed.seen.get(link):
+        return False
+    failing = feed.failing.get(link)
+    return not failing or dt.datetime.fromisoformat(str(failing[1])) <= now
+
+
 def poll(
-    feeds: FeedList, ingestor: Ingestor, store: Store, url: str, max_mb: float = DEFAULT_MAX_FILE_MB
+    feeds: FeedList,
+    ingestor: Ingestor,
+    store: Store,
+    url: str,
+    policy: FetchPolicy | None = None,
+    max_items: int = MAX_ITEMS,
 ) -> PollResult:
-    """Fetch one feed and ingest the items it has not seen (each page fetched once)."""
+    """Fetch one feed and ingest at most ``max_items`` of the items it has not seen (each page
+    fetched once; a failing item again only once its pause is over)."""
     feed = next((f for f in feeds.all() if f.url == url), None)
     if feed is None:
         raise NotFound(f"You don't follow {url}. `newsrag feed list` shows the feeds you follow.")
     try:
-        title, items = read_feed(url, max_mb)
+        title, items = read_feed(url, policy)
     except IngestError as e:
         result = PollResult(url, [], error=str(e.reason))
         feeds.record(url, result, {})
         return result
     stored = store.stored_urls([i.link for i in items])
     seen = {link: article_id for link, article_id in stored.items() if not feed.seen.get(link)}
-    todo = [i for i in items if not feed.seen.get(i.link) and i.link not in stored]
+    now = utcnow()
+    todo = [i for i in items if i.link not in stored and _due(feed, i.link, now)][:max_items]
     outcomes: list[Outcome] = []
     errors: list[str] = []
     for item in todo:
-        loaded = load_url(item.link, max_mb=max_mb)
+        loaded = load_url(item.link, policy=policy)
         loaded = _with_fallbacks(loaded, item, title or feed.title)
         errors += [f"{item.link}: {e.reason}" for e in loaded.errors]
         done = ingestor.ingest((item.link, a) for a in loaded.articles)

@@ -7,9 +7,13 @@ nothing is stored.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
-from dataclasses import replace
+import socket
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from .errors import IngestError, is_connection_error
@@ -20,41 +24,143 @@ log = logging.getLogger(__name__)
 USER_AGENT = "newsrag/0.1 (+article fetch on a user's request)"
 _BY_TYPE = {"text/html": ".html", "application/xhtml+xml": ".html", "application/pdf": ".pdf",
             "text/plain": ".txt", "text/markdown": ".md"}  # fmt: skip
+PRIVATE_HINT = "Set NEWSRAG_ALLOW_PRIVATE_URLS=1 to let newsrag fetch from this machine or your own network."
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How a page the user asked for is fetched: its size cap, how long the whole fetch may take
+    (redirects and body included; ``timeout`` is each network wait), and whether addresses of this
+    machine and of private networks may be reached (off: a URL must never reach them)."""
+
+    max_mb: float = DEFAULT_MAX_FILE_MB
+    seconds: float = 30.0
+    timeout: float = 20.0
+    allow_private: bool = False
+    max_redirects: int = 5
 
 
 def is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def get(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str, str, bytes]:
-    """``(final URL, content type, body)``; raises IngestError naming the cause."""
+def refused_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``ip`` may not be fetched from by default (None: a public address)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind in ("loopback", "unspecified", "link_local", "multicast", "private", "reserved"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if ip.is_global else "non-public"
+
+
+class Refused(Exception):
+    """A connection the fetch policy does not allow (raised inside httpx, turned into an IngestError)."""
+
+
+def _address(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to for ``host``: every address it resolves to is checked, and the
+    connection goes to a checked one, so a second lookup cannot answer differently."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise OSError(f"cannot resolve {host}: {e}") from None
+    addrs = [ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos]
+    if not allow_private:
+        for ip in addrs:
+            if kind := refused_kind(ip):
+                raise Refused(f"{host} is a {kind} address ({ip})")
+    return str(addrs[0])
+
+
+def _transport(allow_private: bool) -> Any:
+    """httpx's own transport whose every connection, redirects included, goes through
+    :func:`_address` (a network backend of httpcore's; httpx has no setting for one)."""
+    import httpcore
     import httpx
 
-    limit = int(max_mb * 1024 * 1024)
+    class Guarded(httpcore.SyncBackend):
+        def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+            try:
+                address = _address(host, port, allow_private)
+            except OSError as e:
+                raise httpcore.ConnectError(str(e)) from None
+            return super().connect_tcp(address, port, *args, **kwargs)
+
+    transport = httpx.HTTPTransport(trust_env=False)
+    transport._pool = httpcore.ConnectionPool(  # TLS still checks the certificate against the URL's host name
+        ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=Guarded()
+    )
+    return transport
+
+
+def get(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
+    """``(final URL, content type, body)``; raises IngestError naming the cause.
+
+    Redirects are followed by hand (at most ``policy.max_redirects``), each to http(s) only and
+    each connection checked like the first; the whole fetch stops after ``policy.seconds``."""
+    import httpx
+
+    policy = policy or FetchPolicy()
+    limit = int(policy.max_mb * 1024 * 1024)
+    deadline = time.monotonic() + policy.seconds
+    slow = IngestError(
+        f"the page took over {policy.seconds:g} s to arrive, so it was given up. Try again later, or save "
+        "the page from your browser and add the file.",
+        path=url,
+    )
     try:
-        client = httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": USER_AGENT})
-        with client, client.stream("GET", url) as r:
-            if r.status_code >= 400:
-                raise IngestError(
-                    f"the server answered HTTP {r.status_code} ({r.reason_phrase}). Check the address, "
-                    "or save the page from your browser and add the file.",
-                    path=url,
-                )
-            kind = r.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = bytearray()
-            for part in r.iter_bytes():
-                body += part
-                if len(body) > limit:
-                    raise IngestError(
-                        f"the page is over the {max_mb:g} MB limit. Raise NEWSRAG_MAX_FILE_MB, or save the "
-                        "article's text into a file.",
-                        path=url,
-                    )
-            final = str(r.url)
+        client = httpx.Client(transport=_transport(policy.allow_private), trust_env=False,
+                              headers={"User-Agent": USER_AGENT})  # fmt: skip
+        with client:
+            current = httpx.URL(url)
+            for _hop in range(policy.max_redirects + 1):
+                if current.scheme not in ("http", "https"):
+                    raise IngestError(f"it redirects to {current.scheme}: addresses, not a web page.", path=url)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise slow
+                request = client.build_request("GET", current, timeout=min(policy.timeout, left))
+                r = client.send(request, stream=True)
+                try:
+                    if r.is_redirect and "location" in r.headers:
+                        current = current.join(r.headers["location"])
+                        continue
+                    if r.status_code >= 400:
+                        raise IngestError(
+                            f"the server answered HTTP {r.status_code} ({r.reason_phrase}). Check the address, "
+                            "or save the page from your browser and add the file.",
+                            path=url,
+                        )
+                    kind = r.headers.get("content-type", "").split(";")[0].strip().lower()
+                    body = bytearray()
+                    for part in r.iter_bytes():
+                        body += part
+                        if len(body) > limit:
+                            raise IngestError(
+                                f"the page is over the {policy.max_mb:g} MB limit. Raise NEWSRAG_MAX_FILE_MB, "
+                                "or save the article's text into a file.",
+                                path=url,
+                            )
+                        if time.monotonic() > deadline:
+                            raise slow
+                    return str(current), kind, bytes(body)
+                finally:
+                    r.close()
+            raise IngestError(
+                f"the address redirects more than {policy.max_redirects} times (a redirect loop?). Open it in "
+                "your browser to find the page's own address.",
+                path=url,
+            )
     except IngestError:
         raise
+    except Refused as e:
+        raise IngestError(f"refused: {e}, and addresses of this machine or a private network are not fetched. "
+                          f"{PRIVATE_HINT}", path=url) from None  # fmt: skip
     except httpx.InvalidURL as e:
         raise IngestError(f"this is not a valid web address ({e}).", path=url) from None
+    except httpx.TimeoutException:
+        raise slow from None
     except Exception as e:
         if is_connection_error(e) or isinstance(e, httpx.TransportError):
             host = urlparse(url).hostname or url
@@ -64,12 +170,11 @@ def get(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) ->
                 path=url,
             ) from None
         raise
-    return final, kind, bytes(body)
 
 
-def fetch(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str, str, bytes]:
+def fetch(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
     """``(final URL, suffix by content type, body)`` of an article page; raises IngestError naming the cause."""
-    final, kind, body = get(url, timeout, max_mb)
+    final, kind, body = get(url, policy)
     suffix = _BY_TYPE.get(kind) or Path(urlparse(final).path).suffix.lower() or ".html"
     if suffix not in LOADERS:
         raise IngestError(
@@ -78,12 +183,13 @@ def fetch(url: str, timeout: float = 20.0, max_mb: float = DEFAULT_MAX_FILE_MB) 
     return final, suffix, body
 
 
-def load_url(url: str, overrides: Overrides | None = None, max_mb: float = DEFAULT_MAX_FILE_MB) -> Loaded:
+def load_url(url: str, overrides: Overrides | None = None, policy: FetchPolicy | None = None) -> Loaded:
     """Fetch ``url`` and load it; never raises for a bad page (problems land in ``Loaded.errors``)."""
+    policy = policy or FetchPolicy()
     try:
-        final, suffix, body = fetch(url, max_mb=max_mb)
+        final, suffix, body = fetch(url, policy)
     except IngestError as e:
         return Loaded(path=url, errors=[e])
-    loaded = load_bytes(url, suffix, body, overrides, max_mb)
+    loaded = load_bytes(url, suffix, body, overrides, policy.max_mb)
     loaded.articles = [with_url_date(a if a.url else replace(a, url=final)) for a in loaded.articles]
     return loaded

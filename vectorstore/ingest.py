@@ -22,6 +22,7 @@ from .chunker import Chunk, Chunker
 from .dedup import StoryIndex, StoryRecord, encode, signature
 from .embedder import Embedder
 from .errors import IngestError, NewsragError
+from .fetch import FetchPolicy, load_url
 from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
 from .store import ChromaStore, StoredArticle
 
@@ -253,16 +254,17 @@ class Ingestor:
         max_mb: float = DEFAULT_MAX_FILE_MB,
         on_progress: Progress | None = None,
         urls: Sequence[str] = (),
+        policy: FetchPolicy | None = None,
     ) -> IngestReport:
-        """Files and folders in ``paths``, and web pages in ``urls`` (fetched on the user's request)."""
-        from .fetch import load_url
-
+        """Files and folders in ``paths``, and web pages in ``urls`` (fetched on the user's request,
+        under ``policy``; its size cap is ``max_mb``)."""
         report = IngestReport()
         files = expand_paths(list(paths))
         if not files and not urls:
             raise IngestError("no supported files found. Give .txt, .md, .html, .pdf or .jsonl files or folders.")
         sources: list[Callable[[], Loaded]] = [partial(load_file, f, overrides, max_mb) for f in files]
-        sources += [partial(load_url, u, overrides, max_mb) for u in urls]
+        policy = replace(policy or FetchPolicy(), max_mb=max_mb)
+        sources += [partial(load_url, u, overrides, policy) for u in urls]
 
         def items() -> Iterable[tuple[str, Article]]:
             for source in sources:
