@@ -29,7 +29,7 @@ import numpy as np
 from vectorstore.errors import ConfigError
 from vectorstore.store import ChromaStore, Copy, Hit, Scope
 
-from .timeexpr import TimeScope
+from .timeexpr import TimeScope, shift
 
 RRF_K = 60
 
@@ -175,7 +175,7 @@ class TimeStage:
         if t.has_window:
             since, until = t.since, t.until or req.as_of
         elif t.recency:
-            since, until = req.as_of - dt.timedelta(days=self.recent_days), req.as_of
+            since, until = shift(req.as_of, -self.recent_days), req.as_of
         else:
             return None
         max_day = until.toordinal()

@@ -58,6 +58,15 @@ class TimeScope:
         return self.since is not None or self.until is not None
 
 
+def shift(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, held within the calendar (years 1 to 9999): "100000000 weeks ago",
+    or a week before an as-of date of 0001-01-01, is the calendar's first day, not an overflow."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.min if days < 0 else dt.date.max
+
+
 def _parse(text: str, as_of: dt.date) -> dt.date | None:
     import dateparser
 
@@ -83,16 +92,17 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
     if re.search(r"\btoday\b|\btonight\b", q):
         window, words = (as_of, as_of), "today"
     elif re.search(r"\byesterday\b", q):
-        day = as_of - dt.timedelta(days=1)
+        day = shift(as_of, -1)
         window, words = (day, day), "yesterday"
     elif re.search(r"\bthis week\b|\bpast week\b|\blast (?:seven|7) days\b|\b(?:this|past) weekend\b", q):
-        window, words = (as_of - dt.timedelta(days=7), as_of), "this week"
+        window, words = (shift(as_of, -7), as_of), "this week"
     elif re.search(r"\blast week\b", q):
-        window, words = (as_of - dt.timedelta(days=14), as_of - dt.timedelta(days=5)), "last week"
+        monday = shift(as_of, -as_of.weekday())  # the previous calendar week, Monday to Sunday
+        window, words = (shift(monday, -7), shift(monday, -1)), "last week"
     elif re.search(r"\bthis month\b|\bpast month\b", q):
-        window, words = (as_of.replace(day=1) if as_of.day > 7 else as_of - dt.timedelta(days=30), as_of), "this month"
+        window, words = (as_of.replace(day=1) if as_of.day > 7 else shift(as_of, -30), as_of), "this month"
     elif re.search(r"\blast month\b", q):
-        prev = as_of.replace(day=1) - dt.timedelta(days=1)
+        prev = shift(as_of.replace(day=1), -1)
         window, words = _month_range(prev.year, prev.month), "last month"
     elif re.search(r"\bthis year\b|\bso far this year\b", q):
         window, words = (dt.date(as_of.year, 1, 1), as_of), "this year"
@@ -105,9 +115,9 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
     elif m := _AGO.search(question):
         n = int(m.group(1)) if m.group(1).isdigit() else _NUMBERS[m.group(1).lower()]
         unit = _UNIT_DAYS[m.group(2).lower()]
-        point = as_of - dt.timedelta(days=n * unit)
+        point = shift(as_of, -n * unit)
         half = unit  # "two weeks ago": the week either side of that day
-        window, words = (point - dt.timedelta(days=half), min(as_of, point + dt.timedelta(days=half))), m.group(0)
+        window, words = (shift(point, -half), min(as_of, shift(point, half))), m.group(0)
     elif m := _IN_MONTH.search(question):
         got = _parse(f"{m.group(1)} {m.group(2) or ''}".strip(), as_of)
         if got is not None:
@@ -118,16 +128,16 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
     elif m := _ON_DATE.search(question):
         on = _parse(m.group(1), as_of)
         if on is not None:
-            window, words = (on - dt.timedelta(days=1), on + dt.timedelta(days=2)), m.group(0)
+            window, words = (shift(on, -1), shift(on, 2)), m.group(0)
     elif m := _ON_WEEKDAY.search(question):
         weekday = _parse(m.group(1), as_of)
         if weekday is not None:
-            window, words = (weekday, min(as_of, weekday + dt.timedelta(days=2))), m.group(0)
+            window, words = (weekday, min(as_of, shift(weekday, 2))), m.group(0)
     if window is None:
         return TimeScope(recency=True)  # no period named: news about the present
     since, until = window
-    past = until < as_of - dt.timedelta(days=31)  # a past period: no preference for the newest
-    ongoing = until >= as_of - dt.timedelta(days=2)  # "since Monday", "this week": about the present
+    past = until < shift(as_of, -31)  # a past period: no preference for the newest
+    ongoing = until >= shift(as_of, -2)  # "since Monday", "this week": about the present
     return TimeScope(
         since=since, until=min(until, as_of), recency=(recency or ongoing) and not past, expression=words.strip()
     )

@@ -31,6 +31,7 @@ AS_OF = D(2023, 3, 15)  # a Wednesday
         ("Who resigned in 2022?", TimeScope(D(2022, 1, 1), D(2022, 12, 31), False)),
         ("How many flights were cancelled since Monday?", TimeScope(D(2023, 3, 13), D(2023, 3, 15), True)),
         ("Who was arrested two weeks ago?", TimeScope(D(2023, 2, 22), D(2023, 3, 8), False)),
+        ("What happened last week?", TimeScope(D(2023, 3, 6), D(2023, 3, 12), False)),  # the calendar week before
         ("What is the latest on the strike?", TimeScope(None, None, True)),
         ("Who is Dmitry Peskov?", TimeScope(None, None, True)),  # news: about the present by default
     ],
@@ -38,6 +39,20 @@ AS_OF = D(2023, 3, 15)  # a Wednesday
 def test_time_expressions_relative_to_as_of(question: str, expected: TimeScope) -> None:
     got = parse_time(question, AS_OF)
     assert (got.since, got.until, got.recency) == (expected.since, expected.until, expected.recency)
+
+
+def test_last_week_is_the_previous_calendar_week() -> None:
+    got = parse_time("What happened last week?", D(2026, 12, 2))  # a Wednesday
+    assert (got.since, got.until) == (D(2026, 11, 23), D(2026, 11, 29))
+    sunday = parse_time("What happened last week?", D(2026, 11, 29))
+    assert (sunday.since, sunday.until) == (D(2026, 11, 16), D(2026, 11, 22))
+
+
+def test_periods_beyond_the_calendar_are_held_within_it() -> None:
+    far = parse_time("What happened 100000000 weeks ago?", AS_OF)
+    assert far.since == D.min and far.until is not None
+    assert parse_time("What happened this week?", D.min).since == D.min
+    assert parse_time("What happened 99999999999999 years ago?", AS_OF).since is not None
 
 
 def test_filters_say_what_is_wrong() -> None:

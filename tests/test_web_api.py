@@ -219,9 +219,9 @@ def test_add_url_and_follow_feed_never_reach_this_machine(client: Any, site_serv
     port = site_server.rsplit(":", 1)[1]
     for url in (f"{site_server}/internal-admin", f"http://localhost:{port}/internal-admin",
                 f"http://[::1]:{port}/internal-admin", "http://169.254.169.254/latest/meta-data/"):  # fmt: skip
-        with pytest.raises(AppError, match="refused: .* address"):
+        with pytest.raises(AppError, match=r"refused: .* address"):
             client.predict(url, api_name="/add_url")
-        with pytest.raises(AppError, match="refused: .* address"):
+        with pytest.raises(AppError, match=r"refused: .* address"):
             client.predict(url, api_name="/follow_feed")
     assert REQUESTS["/internal-admin"] == 0
     assert client.predict(api_name="/list_feeds") == []
