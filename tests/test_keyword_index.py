@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from rag.filters import Filters
 from tests import children
 from tests.conftest import BIN, ROOT, SEEDS, chroma_run, free_port, make_service, wait_for
 from vectorstore import fts
@@ -269,3 +270,42 @@ def test_words_with_accents_are_found_written_either_way(tmp_path: Path) -> None
     svc.add_article(Article(id="night", title="Music", text="The Grammy night ran late on Sunday."))
     for query in ("Beyoncé", "beyonce", "BEYONCE Grammy"):
         assert [c.split(":")[0] for c in svc.store.keywords.search(query, 5)][:1] == ["queen"], query
+
+
+@pytest.mark.slow
+def test_a_running_service_answers_while_and_after_another_process_replaces_and_deletes(tmp_path: Path) -> None:
+    """`newsrag serve` on a store while `newsrag ingest` replaces its articles in another terminal:
+    every filtered search of the serving process failed with Chroma's "Error finding id" during the
+    ingest and for minutes after (for good after a delete), until it opened its client again."""
+    import json
+
+    data = tmp_path / "data"
+
+    def corpus(tag: str) -> Path:
+        path = tmp_path / f"{tag}.jsonl"
+        with path.open("w") as f:
+            for i in range(120):
+                text = f"{tag} report {i}: the harbour cranes number {i} moved ships at the pier. " * 20
+                f.write(json.dumps({"id": f"doc-{i}", "title": f"Harbour report {i}", "text": text}) + "\n")
+        return path
+
+    assert run_cli(data, "ingest", str(corpus("old"))).returncode == 0
+    svc = make_service(tmp_path, min_score=-1.0)
+    svc.ensure_seeded()
+    question = "What did the harbour cranes number 7 move?"
+    assert svc.ask(question).citations
+    env = children.child_env({**os.environ, "NEWSRAG_DATA_DIR": str(data), "NEWSRAG_EMBEDDER": "hash"})
+    cmd = [str(BIN / "newsrag"), "-q", "ingest", str(corpus("new"))]
+    writer = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    answered = 0
+    try:
+        while writer.poll() is None:
+            svc.ask(question)  # raised "Unexpected error (InternalError: ... Error finding id)" before the fix
+            answered += 1
+    finally:
+        assert children.wait(writer, "newsrag ingest") == 0
+    assert run_cli(data, "delete", "doc-7").returncode == 0
+    for _ in range(3):
+        got = svc.ask(question, filters=Filters(as_of=dt.date.today()))
+        assert all(c.article_id != "doc-7" for c in got.citations)
+    assert answered > 0

@@ -66,6 +66,10 @@ class ChangeLog:
             client.delete_collection(name)
             self.log = self._open(client, name)
 
+    def reopen(self, client: Any) -> None:
+        """Follow the log through ``client`` (the store opened its client again)."""
+        self.log = self._open(client, self.log.name)
+
     @staticmethod
     def _open(client: Any, name: str) -> Any:
         # One-dimensional placeholder vectors: the log is never searched by similarity.

@@ -77,3 +77,10 @@ def is_damaged_index(e: BaseException) -> bool:
     every later read of that collection fails with "Error constructing hnsw segment reader"
     ("Error deserializing pickle file", "Error loading hnsw index")."""
     return any(type(x).__name__ == "InternalError" and "hnsw" in str(x).lower() for x in _causes(e))
+
+
+def is_stale_reader(e: BaseException) -> bool:
+    """True when ``e`` says this process's embedded Chroma still holds records another process
+    has since replaced or deleted: a filtered search then fails with "Error finding id" until
+    the client is opened again (Chroma 1.5 keeps each process's segment readers in memory)."""
+    return any(type(x).__name__ == "InternalError" and "error finding id" in str(x).lower() for x in _causes(e))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
@@ -35,6 +36,7 @@ from .errors import (
     StoreDamaged,
     is_connection_error,
     is_damaged_index,
+    is_stale_reader,
 )
 from .fts import FtsDatabase, FtsIndex
 from .keyword import KeywordIndex, article_record
@@ -213,11 +215,14 @@ def _guarded(fn: F) -> F:
 
     @wraps(fn)
     def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        opened = self.opened
         try:
             return fn(self, *args, **kwargs)
         except NewsragError:
             raise
         except Exception as e:
+            if is_stale_reader(e) and self.reopen(opened):
+                return fn(self, *args, **kwargs)  # once, through a client that reads the store afresh
             if is_damaged_index(e):
                 raise StoreDamaged(
                     f"Part of the {self.where} cannot be read: a process was stopped while Chroma was saving "
@@ -246,6 +251,8 @@ class ChromaStore:
     ) -> None:
         """``keyword_db``: the SQLite file of the keyword index (None: in memory, built on first use)."""
         self.client = client
+        self.opened = 0  # how many times the client was opened again (see reopen)
+        self._reopening = threading.Lock()
         self.where = where
         self.embedder_name = embedder_name
         self.dim = dim
@@ -293,6 +300,35 @@ class ChromaStore:
             self.max_batch = min(CHROMA_MAX_BATCH, int(client.get_max_batch_size()))
         except Exception:
             self.max_batch = CHROMA_MAX_BATCH
+
+    def reopen(self, opened: int) -> bool:
+        """Open the embedded client again, when the store's ``opened`` count is still ``opened``
+        (a call that failed meanwhile may have done it already); False for a Chroma server.
+
+        Another process's replace or delete leaves this process's embedded Chroma reading records
+        that are gone ("Error finding id" on every filtered search, for minutes or for good); a
+        new handle on the same client does not help, a new client does."""
+        settings = self.client.get_settings()
+        if not getattr(settings, "is_persistent", False) or not getattr(settings, "persist_directory", None):
+            return False
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with self._reopening:
+            if self.opened != opened:
+                return True
+            log.info("another process changed the store: opening %s again", settings.persist_directory)
+            # Chroma shares one system per folder in a process: forget it, so the new client gets its own.
+            SharedSystemClient._identifier_to_system.pop(str(settings.persist_directory), None)
+            SharedSystemClient._identifier_to_refcount.pop(str(settings.persist_directory), None)
+            client = open_client(str(settings.persist_directory))
+            self.chunks = client.get_collection(self.chunks.name, embedding_function=None)
+            self.articles = client.get_collection(self.articles.name, embedding_function=None)
+            self.changes.reopen(client)
+            for index, collection in ((self.keywords, self.chunks), (self.article_keywords, self.articles)):
+                index.collection = collection  # type: ignore[attr-defined]
+            self.client = client
+            self.opened += 1
+        return True
 
     @_guarded
     def mark_seeded(self) -> None:
