@@ -76,11 +76,16 @@ def is_damaged_index(e: BaseException) -> bool:
     place when it saves the index, so a process killed during that save leaves them torn:
     every later read of that collection fails with "Error constructing hnsw segment reader"
     ("Error deserializing pickle file", "Error loading hnsw index")."""
-    return any(type(x).__name__ == "InternalError" and "hnsw" in str(x).lower() for x in _causes(e))
+    return _internal_error_says(e, "hnsw")
 
 
 def is_stale_reader(e: BaseException) -> bool:
     """True when ``e`` says this process's embedded Chroma still holds records another process
     has since replaced or deleted: a filtered search then fails with "Error finding id" until
     the client is opened again (Chroma 1.5 keeps each process's segment readers in memory)."""
-    return any(type(x).__name__ == "InternalError" and "error finding id" in str(x).lower() for x in _causes(e))
+    return _internal_error_says(e, "error finding id")
+
+
+def _internal_error_says(e: BaseException, words: str) -> bool:
+    """True when ``e``, or what caused it, is a Chroma InternalError whose message holds ``words``."""
+    return any(type(x).__name__ == "InternalError" and words in str(x).lower() for x in _causes(e))
