@@ -47,7 +47,9 @@ class _State:
 
 
 def validate_question(question: Any, max_chars: int) -> str:
-    if not isinstance(question, str) or not question.strip():
+    if question is not None and not isinstance(question, str):
+        raise InputError(f"The question must be text, not {type(question).__name__}. Send it as a string.")
+    if not question or not question.strip():
         raise InputError("The question is empty. Type a question about the articles.")
     q = question.strip()
     if len(q) > max_chars:
@@ -56,6 +58,17 @@ def validate_question(question: Any, max_chars: int) -> str:
             "Ask a shorter question (NEWSRAG_MAX_QUESTION_CHARS sets the limit)."
         )
     return q
+
+
+def validate_history(history: Any) -> list[Message]:
+    """The conversation so far: a list of messages ({"role", "content"}) or of (user, bot) pairs."""
+    if history is None:
+        return []
+    if isinstance(history, str | bytes | dict) or not isinstance(history, list | tuple):
+        raise InputError(
+            f"history must be a list of messages ({{'role': 'user', 'content': '…'}}), not {type(history).__name__}."
+        )
+    return list(history)
 
 
 class AnswerChain:
@@ -80,7 +93,7 @@ class AnswerChain:
     def _prepare(self, inputs: dict[str, Any]) -> _State:
         t0 = time.perf_counter()
         q = validate_question(inputs.get("question"), self.max_question_chars)
-        history = list(inputs.get("history") or [])
+        history = validate_history(inputs.get("history"))
         state = _State(question=q, history=history, t0=t0, filters=inputs.get("filters") or Filters())
         state.standalone = condense(q, history)
         state.timings["condense_ms"] = (time.perf_counter() - t0) * 1000
@@ -103,7 +116,9 @@ class AnswerChain:
             return []
         return [
             {"article_id": a.id, "title": a.title, "source": a.source, "published": a.published, "score": s}
-            for a, s in self.retriever.store.nearest_articles(state.vector, self.closest_k)
+            for a, s in self.retriever.store.nearest_articles(
+                state.vector, self.closest_k, self.retriever.scope(state.filters)
+            )  # what the question may use: nothing after its as-of date, its filters
         ]
 
     def _finish(self, state: _State, **kw: Any) -> Answer:
@@ -176,7 +191,7 @@ class AnswerChain:
         self, question: str, history: Iterable[Message] | None = None, filters: Filters | None = None
     ) -> Iterator[str | Answer]:
         """Yield answer text pieces, then the final :class:`Answer`."""
-        yield from self.runnable.stream({"question": question, "history": list(history or []), "filters": filters})
+        yield from self.runnable.stream({"question": question, "history": history, "filters": filters})
 
     def ask(self, question: str, history: Sequence[Message] | None = None, filters: Filters | None = None) -> Answer:
         final = None

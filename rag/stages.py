@@ -12,9 +12,10 @@ abstention reads.
 - ``time``: relevance within the question's time scope (MRAG's split of a question
   into content and time): when the question names a period ("this week", "in March",
   "since Monday") the dense and keyword rankings restricted to that window; when it
-  only prefers recent news ("latest", "now") the same restricted to the last
-  ``recent_days`` before the as-of date.  Undated articles never enter a window, so
-  the stage stays out of the way of a store without dates.
+  names none, a preference among the candidates relevant anyway for those of the last
+  ``recent_days`` before the as-of date (never a filter: see :class:`TimeStage`).
+  Undated articles never enter a window, so the stage stays out of the way of a store
+  without dates.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Request:
     as_of: dt.date
     hits: dict[str, Hit] = field(default_factory=dict)  # passages a stage already fetched, by id
     weights: dict[str, float] = field(default_factory=dict)  # a stage's weight for this request, if it set one
+    rankings: dict[str, list[str]] = field(default_factory=dict)  # what each stage run so far ranked, by name
 
 
 class RankingStage(Protocol):
@@ -162,22 +164,29 @@ class ArticleStage:
 
 @dataclass
 class TimeStage:
-    """Relevance within the question's time window (or the recent past)."""
+    """Time, two ways.  A period the question names ("this week", "in March", "since
+    Monday"): the inner rankings restricted to it, at ``weight``.  No period, only news
+    about the present (every other question, "latest"): a *preference* among what is
+    relevant anyway: the candidates of the unrestricted ranking's first ``pool`` that were
+    published in the ``recent_days`` before the as-of date and are within ``margin`` of the
+    best candidate's cosine similarity, in their own order, at ``recent_weight`` (at ``weight``
+    when the question asks for the latest).  An older article that answers is never left out for being older,
+    and a recent one that the other stages did not find relevant is never brought in."""
 
     store: ChromaStore
     inner: Sequence[RankingStage]
     name: str = "time"
     weight: float = 3.0  # benchmarks/tune_stages.py
     recent_days: int = 7
+    recent_weight: float = 1.0  # benchmarks/tune_stages.py (RealTimeQA 2024) and tests/data/mixed-age
+    pool: int = 30
+    margin: float = 0.2  # benchmarks/tune_stages.py (RealTimeQA 2024): cosine below the pool's best still relevant
 
     def window(self, req: Request) -> Scope | None:
         t = req.time
-        if t.has_window:
-            since, until = t.since, t.until or req.as_of
-        elif t.recency:
-            since, until = shift(req.as_of, -self.recent_days), req.as_of
-        else:
+        if not t.has_window:
             return None
+        since, until = t.since, t.until or req.as_of
         max_day = until.toordinal()
         if req.scope.max_day is not None:
             max_day = min(max_day, req.scope.max_day)
@@ -185,18 +194,50 @@ class TimeStage:
         if req.scope.min_day is not None:
             min_day = max(min_day or req.scope.min_day, req.scope.min_day)
         # a period the question names: an undated article may be from it, so it is not pushed aside
-        undated = t.has_window and req.scope.min_day is None
+        undated = req.scope.min_day is None
         return replace(req.scope, max_day=max_day, min_day=min_day, undated=undated)
 
     def rank(self, req: Request) -> list[str]:
+        if req.time.has_window:
+            return self._within(req)
+        if req.time.recency:
+            return self._recent_first(req)
+        return []
+
+    def _within(self, req: Request) -> list[str]:
         scope = self.window(req)
         if scope is None or not self.store.dated_articles_in(scope):
-            return []  # no period, or no dated article in it: nothing to say about time
-        windowed = replace(req, scope=scope, weights={})  # shares req.hits: what it fetches is reused
+            return []  # no dated article in the period: nothing to say about time
+        windowed = replace(req, scope=scope, weights={}, rankings={})  # shares req.hits: what it fetches is reused
         ranked = fuse([(s.rank(windowed), weight_of(s, windowed)) for s in self.inner], req.n)
         if not any(req.hits[c].published for c in ranked if c in req.hits):
             return []  # only undated articles in the window: nothing said about time (re-voting them only adds noise)
         return ranked
+
+    def _recent_first(self, req: Request) -> list[str]:
+        rankings = []
+        for s in self.inner:  # the stages that already ranked this request are not asked again
+            got = req.rankings[s.name] if s.name in req.rankings else s.rank(req)
+            rankings.append((got, weight_of(s, req)))
+        pool = fuse(rankings, self.pool)
+        missing = [c for c in pool if c not in req.hits]
+        for h in self.store.hits_by_ids(missing, req.vector):
+            req.hits[h.chunk_id] = h
+        since = shift(req.as_of, -self.recent_days).toordinal()
+        found = [req.hits[c] for c in pool if c in req.hits]
+        best = max((h.score for h in found), default=0.0)
+        # relevant anyway: near the best candidate's similarity (in a small store the pool is everything)
+        recent = [h.chunk_id for h in found if _day(h.published) >= since and h.score >= best - self.margin]
+        req.weights[self.name] = self.weight if req.time.asked else self.recent_weight  # "the latest": full vote
+        return recent if len(recent) < len(pool) else []  # all recent: nothing to prefer
+
+
+def _day(published: str | None) -> int:
+    """An ISO date's ordinal day; -1 for an undated passage (never recent)."""
+    try:
+        return dt.date.fromisoformat((published or "")[:10]).toordinal()
+    except ValueError:
+        return -1
 
 
 StageFactory = Callable[[ChromaStore], RankingStage]
@@ -231,7 +272,10 @@ def run_stages(stages: Sequence[RankingStage], req: Request, store: Any, evidenc
     """Every stage's ranking, fused in one place (with an article's summed evidence when
     ``evidence`` > 0); the passages with their cosine scores, one story each
     (:func:`one_per_story`)."""
-    rankings = [stage.rank(req) for stage in stages]  # a stage may set its weight for the request
+    rankings = []
+    for stage in stages:  # a stage may set its weight for the request, and read what the ones before it ranked
+        rankings.append(stage.rank(req))
+        req.rankings[stage.name] = rankings[-1]
     top = fuse_by_article([(r, weight_of(s, req)) for r, s in zip(rankings, stages, strict=True)], req.n, evidence)
     missing = [c for c in top if c not in req.hits]
     for h in store.hits_by_ids(missing, req.vector):

@@ -52,6 +52,7 @@ class TimeScope:
     until: dt.date | None = None
     recency: bool = False
     expression: str = ""  # the words that set the window, for display
+    asked: bool = False  # the question itself asks for the newest ("latest", "now"), not only by default
 
     @property
     def has_window(self) -> bool:
@@ -134,7 +135,7 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
         if weekday is not None:
             window, words = (weekday, min(as_of, shift(weekday, 2))), m.group(0)
     if window is None:
-        return TimeScope(recency=True)  # no period named: news about the present
+        return TimeScope(recency=True, asked=recency)  # no period named: news about the present
     since, until = window
     past = until < shift(as_of, -31)  # a past period: no preference for the newest
     ongoing = until >= shift(as_of, -2)  # "since Monday", "this week": about the present

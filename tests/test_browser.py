@@ -226,6 +226,59 @@ def test_as_of_date_beside_the_question_box(page: Any, tmp_path: Path) -> None:
     page.get_by_text("found nothing").last.wait_for(timeout=60_000)
 
 
+def test_an_invalid_as_of_date_is_said_once_and_the_conversation_stays(page: Any, tmp_path: Path) -> None:
+    ask(page, "Where might Trump and Putin meet?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    as_of = page.locator("#as-of input")
+    as_of.fill("2026-02-30")
+    as_of.press("Enter")
+    ask(page, "Who is his spokesman?")
+    page.get_by_text("Not answered").wait_for(timeout=30_000)
+    expect(page.locator(".toast-body")).to_have_count(1, timeout=10_000)
+    shot(page, tmp_path, "bad-as-of")
+    chat = page.locator("#chat").inner_text()
+    assert "Saudi Arabia has been mentioned" in chat and "2026-02-30" in chat, chat
+    assert page.get_by_label("Question", exact=True).input_value() == "Who is his spokesman?"  # kept to fix and resend
+    assert page.locator(".error").filter(has_text=re.compile("^Error$")).count() == 0
+
+
+def test_the_users_own_question_is_shown_as_typed(page: Any, app_url: str, tmp_path: Path) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    question = "![q](http://127.0.0.1:9/question-image) **zebra** <b>crossing</b>?"
+    ask(page, question)
+    page.locator("#chat").get_by_text(re.compile("found nothing|Sources")).last.wait_for(timeout=60_000)
+    shot(page, tmp_path, "question-as-typed")
+    assert question in page.locator("#chat").inner_text()
+    mine = page.locator("#chat [data-testid='user']")
+    assert mine.locator("img, b, strong").count() == 0 and page.locator("img[src*='question-image']").count() == 0
+    assert not [u for u in requests if "question-image" in u]
+
+
+def test_settings_show_the_stores_counts_now(page: Any, app_url: str, tmp_path: Path) -> None:
+    """Counts are read when the page loads and when Settings is opened, not when the server started."""
+    from gradio_client import Client
+
+    def shown() -> int:
+        page.get_by_text("Settings").first.click()  # open (the expand event reads the counts again)
+        counts = page.get_by_text(re.compile(r"Articles: \d+"))
+        counts.wait_for(timeout=15_000)
+        n = int(re.search(r"Articles: (\d+)", counts.inner_text())[1])  # type: ignore[index]
+        page.get_by_text("Settings").first.click()  # closed again
+        return n
+
+    before = shown()
+    listed = lambda: len(Client(app_url, verbose=False).predict(api_name="/list_articles"))  # noqa: E731
+    Client(app_url, verbose=False).predict("Glacier tour reopens", "The glacier tour reopened on Friday after a "
+                                           "landslide.", "", "", "", api_name="/add_article")  # fmt: skip
+    assert listed() == before + 1
+    expect(page.get_by_text(re.compile(r"Articles: \d+"))).to_be_hidden()  # closed
+    assert shown() == before + 1
+    page.reload()
+    page.get_by_label("Question").wait_for(timeout=30_000)
+    assert shown() == listed()
+
+
 def test_upload_files_shows_what_each_became_and_a_summary(page: Any, tmp_path: Path) -> None:
     good = tmp_path / "ferry.txt"
     good.write_text("Ferry service resumes\nThe island ferry resumed service on Sunday after storm repairs.")

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,32 @@ def test_first_start_seeds_then_ask_prints_answer_and_sources(tmp_path: Path) ->
     assert "found nothing about that" in p.stdout and "Closest articles:" in p.stdout
     assert p.stdout.count("Kremlin Sees Trump-Putin Call") == 1  # the closest articles are listed once
     assert "Sources:" not in p.stdout and "First start" not in p.stderr
+
+
+def test_first_start_says_it_is_preparing_the_model_before_it_does(tmp_path: Path) -> None:
+    """With no exported model yet, the long first step is named before it starts (then stopped: the export
+    itself is what the rest of the suite's shared model cache holds)."""
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_MODEL_CACHE": str(tmp_path / "m")}
+    proc = subprocess.Popen([*NEWSRAG, "ask", "Who is Peskov?"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            env=children.child_env(env))  # fmt: skip
+    assert proc.stderr is not None
+    # a hung child is aborted: faulthandler's dump of its threads lands in ``lines`` and the assert shows it
+    limit = threading.Timer(children.TIMEOUT, lambda: proc.send_signal(signal.SIGABRT))
+    limit.start()
+    try:
+        lines = []
+        for line in proc.stderr:  # ends at the line, or when the child ends
+            lines.append(line.decode())
+            if "Preparing the embedding model (once, about a minute)" in lines[-1]:
+                break
+        assert any("Preparing the embedding model" in ln for ln in lines), lines
+        assert not any("Indexing seed articles" in ln for ln in lines), "said before the work starts"
+    finally:
+        limit.cancel()
+        proc.kill()
+        proc.wait()
+    p = run("ask", "Who is Peskov?", data=tmp_path / "data2", check=True)  # the shared cache: nothing to prepare
+    assert "Preparing" not in p.stderr
 
 
 def test_ingest_report_list_ask_delete(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from vectorstore.loaders import Overrides, load_file
 
 ARTICLE_HTML = """<html><head><title>Storm hits coast</title>
@@ -31,6 +33,15 @@ def test_txt_first_line_is_the_title(tmp_path: Path) -> None:
     loaded = load_file(write(tmp_path, "a.txt", "Big News Today\nSomething happened. It mattered."))
     (art,) = loaded.articles
     assert art.title == "Big News Today" and art.text == "Something happened. It mattered."
+
+
+@pytest.mark.parametrize("name", ["a.md", "a.txt"])
+def test_header_lines_after_a_blank_line_under_the_title(tmp_path: Path, name: str) -> None:
+    text = "# Quake toll rises\n\nDate: 24 November 2026\n\nSource: Anatolia Report\n\n"
+    text += "The toll rose to 312.\n\nMore later."
+    (art,) = load_file(write(tmp_path, name, text)).articles
+    assert (art.title, art.published, art.source) == ("Quake toll rises", "2026-11-24", "Anatolia Report")
+    assert art.text == "The toll rose to 312.\n\nMore later."
 
 
 def test_overrides_apply(tmp_path: Path) -> None:

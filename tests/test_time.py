@@ -32,7 +32,7 @@ AS_OF = D(2023, 3, 15)  # a Wednesday
         ("How many flights were cancelled since Monday?", TimeScope(D(2023, 3, 13), D(2023, 3, 15), True)),
         ("Who was arrested two weeks ago?", TimeScope(D(2023, 2, 22), D(2023, 3, 8), False)),
         ("What happened last week?", TimeScope(D(2023, 3, 6), D(2023, 3, 12), False)),  # the calendar week before
-        ("What is the latest on the strike?", TimeScope(None, None, True)),
+        ("What is the latest on the strike?", TimeScope(None, None, True, asked=True)),
         ("Who is Dmitry Peskov?", TimeScope(None, None, True)),  # news: about the present by default
     ],
 )

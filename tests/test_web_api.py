@@ -225,3 +225,17 @@ def test_add_url_and_follow_feed_never_reach_this_machine(client: Any, site_serv
             client.predict(url, api_name="/follow_feed")
     assert REQUESTS["/internal-admin"] == 0
     assert client.predict(api_name="/list_feeds") == []
+
+
+@pytest.mark.parametrize(("question", "history", "says"), [
+    (7, None, "The question must be text, not int"),
+    (["Who?"], None, "The question must be text, not list"),
+    ({"q": "Who?"}, None, "The question must be text, not dict"),
+    ("Where might Trump and Putin meet?", "Who is Peskov?", "history must be a list of messages"),
+])  # fmt: skip
+def test_a_question_or_history_of_the_wrong_type_says_what_to_send(client: Any, question: Any, history: Any,
+                                                                   says: str) -> None:  # fmt: skip
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=says):
+        client.predict(question, history, "", "", "", "", api_name="/ask")

@@ -15,6 +15,7 @@ import click
 from .offline import apply_offline_defaults
 
 log = logging.getLogger("newsrag")
+PREPARING = "Preparing the embedding model (once, about a minute)…"
 
 
 class Context:
@@ -30,12 +31,17 @@ class Context:
 
         return Settings.from_env(**self.overrides)
 
+    def say_preparing(self) -> None:
+        if not self.quiet and not getattr(self._service.embedder, "prepared", True):
+            click.echo(f"newsrag: {PREPARING}", err=True)
+
     def service(self, seed: bool = True) -> Any:
         if self._service is None:
             from rag.service import NewsRAG
 
             self._service = NewsRAG.build(self.settings())
             if seed and self._service.store.is_new:
+                self.say_preparing()  # seeding embeds: the first start's long step, said before it starts
                 with progress_bar(self.quiet, "Indexing seed articles") as tick:
                     report = self._service.ensure_seeded(on_progress=tick)
                 if report is not None and not self.quiet:
@@ -403,6 +409,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         if warning:
             click.secho(warning, err=True, fg="red", bold=True)
         service = obj.service()
+        obj.say_preparing()
         click.echo("newsrag: loading the model…", err=True)
         service.warm_up()
         click.echo(f"newsrag: chat UI on http://{st.host}:{st.port}  (Ctrl+C to stop)", err=True)

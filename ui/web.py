@@ -76,6 +76,14 @@ SHOW_CITED_SENTENCE = """() => { setTimeout(() => {
 }, 100); }"""
 
 
+def _as_typed(message: dict[str, Any]) -> dict[str, Any]:
+    """A conversation turn as the user typed it (the chat shows it through :func:`md_escape`)."""
+    content = message.get("content")
+    if message.get("role") == "user" and isinstance(content, str):
+        return {**message, "content": html.unescape(content)}
+    return message
+
+
 def _friendly(fn: F) -> F:
     """Turn every failure into a clear message in the UI, never a traceback."""
 
@@ -210,14 +218,17 @@ def build_app(service: Any, settings: Any) -> Any:
         until: str | None = None,
         outlet: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=outlet)
-        prior = [m for m in history if isinstance(m, dict)]
-        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        # the user's turns are shown escaped (a question is never Markdown); condensing reads what they typed
+        prior = [_as_typed(m) for m in history or [] if isinstance(m, dict)]
+        history = [*(history or []), {"role": "user", "content": md_escape(message or "")},
+                   {"role": "assistant", "content": "…"}]  # fmt: skip
         key = len(history) - 1  # this answer's place in the conversation: its [n] links name it
-        yield history, "", cited
         text = ""
         final: Answer | None = None
         try:
+            # a bad date in a filter is said once, in the conversation, like any refused question
+            filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=outlet)
+            yield history, "", cited
             for item in service.stream(message, prior, filters):
                 if isinstance(item, Answer):
                     final = item
@@ -269,7 +280,7 @@ def build_app(service: Any, settings: Any) -> Any:
 
     with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
         gr.Markdown("## newsrag — answers from your news articles, every claim cited")
-        with gr.Accordion("Settings", open=False):
+        with gr.Accordion("Settings", open=False) as settings_box:
             settings_view = gr.Markdown(settings_md())
             answerer_pick = gr.Dropdown(service.answerer_names(), value=service.answerer.name, label="Answerer")
         with gr.Tab("Chat"), gr.Row():
@@ -347,8 +358,11 @@ def build_app(service: Any, settings: Any) -> Any:
         ).then(lambda: settings_md(), None, settings_view, api_visibility="private")  # fmt: skip
         question.submit(None, None, None, js=SHOW_LAST_QUESTION)
         # the as-of date is today's for each visitor, when the page loads (a server may run for days)
-        app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=outlets())), None, [as_of, outlet],
-                 api_visibility="private")  # fmt: skip
+        # ... and the counts are the store's now, not the server's start's (another process, a feed poll or
+        # another visitor may have added articles since); opening Settings reads them again
+        app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=outlets()), settings_md()),
+                 None, [as_of, outlet, settings_view], api_visibility="private")  # fmt: skip
+        settings_box.expand(settings_md, None, settings_view, api_visibility="private")
         cite_request.change(open_cited, [cite_request, cited], source_view, api_visibility="private").then(
             None, None, None, js=SHOW_CITED_SENTENCE
         )

@@ -38,6 +38,11 @@ class Remembering:
         self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def prepared(self) -> bool:
+        """The inner embedder's (an embedder with nothing to export is always prepared)."""
+        return bool(getattr(self.inner, "prepared", True))
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) != 1:
             return self.inner.embed(texts)

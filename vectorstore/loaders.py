@@ -101,7 +101,11 @@ def date_from_url(url: str | None) -> str | None:
 
 
 def _take_headers(lines: list[str], meta: dict[str, str], path: Path) -> list[str]:
-    """Consume ``Date:``/``Source:``/``URL:`` lines at the start of ``lines`` into ``meta``."""
+    """Consume ``Date:``/``Source:``/``URL:`` lines at the start of ``lines`` into ``meta``
+    (blank lines before and between them too, as under a Markdown title)."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if first < len(lines) and _HEADER.match(lines[first]):
+        lines = lines[first:]
     while lines and (m := _HEADER.match(lines[0])):
         key, value = _HEADER_FIELD[m.group(1).lower()], m.group(2)
         if key == "published":
@@ -114,6 +118,9 @@ def _take_headers(lines: list[str], meta: dict[str, str], path: Path) -> list[st
             value = day
         meta.setdefault(key, value)
         lines = lines[1:]
+        nxt = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+        if nxt < len(lines) and _HEADER.match(lines[nxt]):
+            lines = lines[nxt:]
     return lines
 
 

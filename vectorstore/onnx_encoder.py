@@ -175,6 +175,16 @@ class OnnxMiniLMEmbedder:
     def quantized(self) -> bool:
         return self.model != "fp32"
 
+    @property
+    def prepared(self) -> bool:
+        """Whether the model is already exported (else its first use exports it: about a minute)."""
+        entry = cache_entry(self.cache_dir)
+        if self.model == "openvino":
+            from . import openvino_encoder
+
+            return (entry / openvino_encoder.FOLDER / openvino_encoder.MODEL).exists()
+        return (entry / ("model-int8.onnx" if self.model == "int8" else "model-fp32.onnx")).exists()
+
     def _load(self) -> None:
         from tokenizers import Tokenizer
 

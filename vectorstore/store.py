@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -570,19 +570,31 @@ class ChromaStore:
         return hits
 
     @_guarded
-    def nearest_articles(self, vector: np.ndarray, k: int) -> list[tuple[StoredArticle, float]]:
-        """Whole articles closest to ``vector`` (by their mean passage vector)."""
+    def nearest_articles(
+        self, vector: np.ndarray, k: int, scope: Scope | None = None
+    ) -> list[tuple[StoredArticle, float]]:
+        """Whole articles closest to ``vector`` (by their mean passage vector), within ``scope``
+        (what a question may use: nothing after its as-of date, its filters)."""
         n = self.count_articles()
         if n == 0 or k <= 0:
             return []
+        scope = scope or Scope()
+        ids = scope.article_ids
+        if ids is not None and not ids:
+            return []
+        days = replace(scope, article_ids=None).where()  # the article records carry published_days, not article_id
         res = self.articles.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-            n_results=min(k, n),
+            n_results=min(n if ids is not None else k, n),  # an outlet's articles: filtered by id below
+            where=days,
             include=["metadatas", "distances"],
         )
         metas = (res["metadatas"] or [[]])[0]
         dists = (res["distances"] or [[]])[0]
-        return [(self._stored(i, m or {}), 1.0 - float(d)) for i, m, d in zip(res["ids"][0], metas, dists, strict=True)]
+        found = [
+            (self._stored(i, m or {}), 1.0 - float(d)) for i, m, d in zip(res["ids"][0], metas, dists, strict=True)
+        ]
+        return [(a, s) for a, s in found if ids is None or a.id in ids][:k]
 
     # ---- writing -------------------------------------------------------
     @_guarded
