@@ -4,8 +4,9 @@ No model needed: pronouns that point back ("his", "she", "it", ...) are
 replaced by the named entity of the most recent user turn that has one; when that
 turn names two ("Trump and Putin"), both are searched for ("Trump's or Putin's
 spokesman") rather than guessing, and the "searched for" line shows it.  Elliptical
-follow-ups ("And Trump?", "What about 2015?", "Why?") carry that turn along; a
-question with its own subject ("Who dissented?") is left alone.
+follow-ups ("And Trump?", "What about 2015?", "Why?") carry the last question that said
+what it was about by itself (not "Why?" nor "Who is his spokesman?"); a question with its
+own subject ("Who dissented?") is left alone.
 
 Messages come as ``{"role", "content"}`` dicts (content a string, or a list of
 parts as Gradio 6 sends it) or as (user, bot) pairs.
@@ -71,12 +72,26 @@ def entities(text: str) -> list[str]:
     return out
 
 
+def _own_words(q: str) -> list[str]:
+    return [
+        w for w in re.findall(r"[A-Za-z]+", q) if w.capitalize() not in _QUESTION_WORDS and w.lower() not in _FILLER
+    ]
+
+
+def _has_subject(turn: str) -> bool:
+    """Whether a question says what it is about by itself: not elliptic ("Why?", "And Crimea?")
+    and pointing back with no pronoun ("Who is his spokesman?" leans on the turn before)."""
+    q = turn.strip()
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", q)}
+    return bool(_own_words(q)) and not _ELLIPTIC.match(q) and not words & (_POSSESSIVE | _PERSONAL)
+
+
 def condense(question: str, history: Iterable[Message] | None) -> str:
     q = question.strip()
     turns = user_turns(history or [])
     if not turns:
         return q
-    previous = turns[-1].strip()
+    previous = next((t.strip() for t in reversed(turns) if _has_subject(t)), turns[-1].strip())
     referents = next((list(dict.fromkeys(ents))[:2] for t in reversed(turns) if (ents := entities(t))), [])
     words = re.findall(r"[A-Za-z]+", q)
     lowered = {w.lower() for w in words}
@@ -88,7 +103,6 @@ def condense(question: str, history: Iterable[Message] | None) -> str:
 
         pattern = r"\b(" + "|".join(sorted(_POSSESSIVE | _PERSONAL)) + r")\b"
         return re.sub(pattern, sub, q, flags=re.I)
-    own = [w for w in words if w.capitalize() not in _QUESTION_WORDS and w.lower() not in _FILLER]
-    if _ELLIPTIC.match(q) or not own:  # "And Crimea?", "Why?", "When was that?"
+    if _ELLIPTIC.match(q) or not _own_words(q):  # "And Crimea?", "Why?", "When was that?"
         return f"{q} ({previous})"
     return q

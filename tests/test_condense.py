@@ -46,6 +46,14 @@ def test_elliptic_follow_up_carries_the_previous_question() -> None:
     assert condense("And Crimea?", history) == "And Crimea? (When did Russia invade Ukraine?)"
 
 
+def test_a_follow_up_carries_the_last_question_that_had_a_subject() -> None:
+    history = [{"role": "user", "content": "Where might Trump and Putin meet?"}]
+    history.append({"role": "user", "content": "Who is his spokesman?"})
+    assert condense("Why?", history) == "Why? (Where might Trump and Putin meet?)"
+    history.append({"role": "user", "content": "Why?"})
+    assert condense("And Saudi Arabia?", history) == "And Saudi Arabia? (Where might Trump and Putin meet?)"
+
+
 def test_standalone_follow_up_is_left_alone() -> None:
     history = [{"role": "user", "content": "When did Russia invade Ukraine?"}]
     assert condense("Where might Trump and Putin meet?", history) == "Where might Trump and Putin meet?"

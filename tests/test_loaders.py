@@ -112,3 +112,9 @@ def test_jsonl_with_a_malformed_line_keeps_the_good_lines(tmp_path: Path) -> Non
     assert [e.line for e in loaded.errors] == [2, 3]
     assert "line 2: malformed JSON" in str(loaded.errors[0])
     assert 'the "text" field is missing or empty' in str(loaded.errors[1])
+
+
+def test_a_jsonl_id_of_spaces_is_no_id(tmp_path: Path) -> None:
+    line = '{"id": "   ", "title": "Ferry", "text": "The ferry sailed at dawn."}\n'
+    (art,) = load_file(write(tmp_path, "a.jsonl", line)).articles
+    assert art.id.strip() == art.id and len(art.id) == 16  # the text's hash, as for an article without an id

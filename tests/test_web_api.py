@@ -239,3 +239,16 @@ def test_a_question_or_history_of_the_wrong_type_says_what_to_send(client: Any, 
 
     with pytest.raises(AppError, match=says):
         client.predict(question, history, "", "", "", "", api_name="/ask")
+
+
+def test_control_characters_are_refused_or_cleaned(client: Any) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="only control characters"):
+        client.predict("Nothing", "\x00" * 1000, "", "", "", api_name="/add_article")
+    with pytest.raises(AppError, match="only control characters"):
+        client.predict("\x00\x1b\x07", "The ferry sailed.", "", "", "", api_name="/add_article")
+    added = client.predict("Bell\x07 rings\x1b[31m", "The bell\x00 rang at noon.", "", "", "", api_name="/add_article")
+    stored = [a for a in client.predict(api_name="/list_articles") if a["id"] == added["article_id"]]
+    assert [a["title"] for a in stored] == ["Bell rings[31m"]
+    client.predict(added["article_id"], api_name="/delete_article")

@@ -170,6 +170,8 @@ def build_app(service: Any, settings: Any) -> Any:
             raise InputError(f"Date: {e}.") from None
         art = Article(title=title.strip(), text=text.strip(), source=(source or "").strip() or None,
                       published=date, url=(url or "").strip() or None)  # fmt: skip
+        if not art.title or not art.text.strip():
+            raise InputError("The title or the text holds only control characters. Paste the article's words.")
         o = service.add_article(art)
         if o.status == "failed":
             raise InputError(f"The article was not added: {o.reason}.")

@@ -16,6 +16,19 @@ def normalize_text(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks stay)."""
+    return _CONTROL.sub("", text)
+
+
+def _one_line(text: str) -> str:
+    """A field of one line: control characters gone, white space folded, ends stripped."""
+    return _WS.sub(" ", clean_text(text)).strip()
+
+
 def text_hash(text: str) -> str:
     """A stable hash of the normalised text (hex, 16 characters)."""
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:16]
@@ -62,6 +75,13 @@ class Article:
     id: str = ""
 
     def __post_init__(self) -> None:
+        # control characters (NUL, ESC, BEL…) are no part of an article: they go, wherever it came from
+        object.__setattr__(self, "title", _one_line(self.title))
+        object.__setattr__(self, "text", clean_text(self.text))
+        for name in ("source", "url"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, _one_line(value) or None if value is not None else None)
+        object.__setattr__(self, "id", _one_line(self.id))  # an id of spaces is no id
         if not self.id:
             object.__setattr__(self, "id", text_hash(self.text))
 
