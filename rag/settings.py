@@ -81,6 +81,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     ),
     "host": ("NEWSRAG_HOST", "Address the UI binds to. Default 127.0.0.1 (this machine only)."),
     "port": ("NEWSRAG_PORT", "Port of the UI. Default 7860."),
+    "questions_per_minute": (
+        "NEWSRAG_QUESTIONS_PER_MINUTE",
+        "Questions one client address may ask the UI and its API per minute. Default 0: no limit.",
+    ),
     "auth": ("NEWSRAG_AUTH", "`user:password` to require a login in the UI (use it with a public --host)."),
 }
 
@@ -115,6 +119,7 @@ class Settings:
     allow_private_urls: bool = False
     host: str = "127.0.0.1"
     port: int = 7860
+    questions_per_minute: int = 0
     auth: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -129,6 +134,11 @@ class Settings:
         if self.max_question_chars < 1:
             raise ConfigError(
                 f"max_question_chars must be at least 1, got {self.max_question_chars} (NEWSRAG_MAX_QUESTION_CHARS)."
+            )
+        if self.questions_per_minute < 0:
+            raise ConfigError(
+                f"questions_per_minute must be 0 (no limit) or more, got {self.questions_per_minute} "
+                "(NEWSRAG_QUESTIONS_PER_MINUTE)."
             )
         if self.feed_items < 1:
             raise ConfigError(f"feed_items must be at least 1, got {self.feed_items} (NEWSRAG_FEED_ITEMS).")

@@ -94,6 +94,44 @@ def test_login_is_required_when_auth_is_set(tmp_path: Path, minilm: Any) -> None
         assert client.predict(api_name="/list_articles")[0]["title"].startswith("Kremlin Sees")
 
 
+def test_wrong_passwords_lock_the_login_for_a_while() -> None:
+    from ui.web import LoginGuard
+
+    now = [0.0]
+    guard = LoginGuard("editor", "s3cret", tries=5, window=60.0, clock=lambda: now[0])
+    assert guard("editor", "s3cret")
+    assert not any(guard("editor", f"guess{i}") for i in range(5))
+    assert not guard("editor", "s3cret")  # locked: the right password waits too
+    now[0] = 59.0
+    assert not guard("editor", "s3cret")
+    now[0] = 61.0
+    assert guard("editor", "s3cret")
+
+
+def test_a_running_server_stops_answering_logins_after_five_wrong_passwords(tmp_path: Path, minilm: Any) -> None:
+    import httpx
+
+    with running_app(tmp_path / "data", minilm, auth="editor:s3cret") as url:
+        login = lambda pw: httpx.post(url + "login", data={"username": "editor", "password": pw})  # noqa: E731
+        assert login("s3cret").status_code == 200
+        assert [login(f"guess{i}").status_code for i in range(5)] == [400] * 5
+        assert login("s3cret").status_code == 400  # 50 guesses no longer fit in a second
+
+
+def test_questions_per_minute_are_limited_per_client(tmp_path: Path, minilm: Any) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    Q = "Where might Trump and Putin meet?"
+    with running_app(tmp_path / "data", minilm, questions_per_minute=3) as url:
+        client = Client(url, verbose=False)
+        for _ in range(3):
+            assert not client.predict(Q, None, "", "", "", "", api_name="/ask")["abstained"]
+        with pytest.raises(AppError, match=r"Too many questions: 3 a minute is the limit here.*Ask again in \d+ s"):
+            client.predict(Q, None, "", "", "", "", api_name="/ask")
+        assert client.predict(api_name="/list_articles")  # the rest of the app keeps working
+
+
 def test_importing_the_ui_builds_nothing(tmp_path: Path) -> None:
     import ui.web
 

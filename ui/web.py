@@ -8,11 +8,14 @@ translates its errors into ``gr.Error`` messages.  Nothing is built at import;
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import html
 import inspect
 import logging
 import re
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
@@ -127,6 +130,8 @@ def expect_text(name: str, value: Any) -> None:
 
 
 def build_app(service: Any, settings: Any) -> Any:
+    limit = QuestionLimit(settings.questions_per_minute)
+
     def settings_md() -> str:
         a = service.answerer
         return (
@@ -144,9 +149,11 @@ def build_app(service: Any, settings: Any) -> Any:
         since: str | None = None,
         until: str | None = None,
         source: str | None = None,
+        request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Answer a question as of a day (YYYY-MM-DD, default today), optionally within a date range
         and for an outlet; returns the answer with its structured citations."""
+        limit.check(_client(request))
         filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=source)
         return dict(service.ask(question, history or [], filters).to_dict())
 
@@ -219,6 +226,7 @@ def build_app(service: Any, settings: Any) -> Any:
         since: str | None = None,
         until: str | None = None,
         outlet: str | None = None,
+        request: gr.Request = None,  # type: ignore[assignment]
     ) -> Iterator[tuple[Any, ...]]:
         # the user's turns are shown escaped (a question is never Markdown); condensing reads what they typed
         prior = [_as_typed(m) for m in history or [] if isinstance(m, dict)]
@@ -229,6 +237,7 @@ def build_app(service: Any, settings: Any) -> Any:
         final: Answer | None = None
         try:
             # a bad date in a filter is said once, in the conversation, like any refused question
+            limit.check(_client(request))
             filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=outlet)
             yield history, "", cited
             for item in service.stream(message, prior, filters):
@@ -553,6 +562,60 @@ def _status_order(status: str) -> int:
     return STATUSES.index(status) if status in STATUSES else len(STATUSES)
 
 
+class LoginGuard:
+    """Gradio's login check, with a limit: after ``tries`` wrong passwords within ``window`` seconds,
+    every login is refused (the right password too) until ``window`` seconds after the last wrong one,
+    so a password cannot be guessed at the speed of the network.  Gradio's check is not told who
+    asks, so the limit is the account's; the log says when it holds."""
+
+    def __init__(self, user: str, password: str, tries: int = 5, window: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self.user, self.password, self.tries, self.window, self.clock = user, password, tries, window, clock
+        self._wrong: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, user: str, password: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            self._wrong = [t for t in self._wrong if now - t < self.window]
+            if len(self._wrong) >= self.tries:
+                log.warning("login refused: %d wrong passwords in the last %g s", len(self._wrong), self.window)
+                return False
+            right = hmac.compare_digest(user.encode(), self.user.encode()) & hmac.compare_digest(
+                password.encode(), self.password.encode()
+            )
+            if not right:
+                self._wrong.append(now)
+            return right
+
+
+class QuestionLimit:
+    """At most ``per_minute`` questions a minute from one client address (0: no limit)."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute, self.clock = per_minute, clock
+        self._asked: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, client: str) -> None:
+        if not self.per_minute:
+            return
+        now = self.clock()
+        with self._lock:
+            recent = [t for t in self._asked.get(client, []) if now - t < 60.0]
+            if len(recent) >= self.per_minute:
+                wait = 60.0 - (now - recent[0])
+                raise InputError(
+                    f"Too many questions: {self.per_minute} a minute is the limit here (NEWSRAG_QUESTIONS_PER_MINUTE). "
+                    f"Ask again in {max(1, round(wait))} s."
+                )
+            self._asked[client] = [*recent, now]
+
+
+def _client(request: gr.Request | None) -> str:
+    return str(getattr(getattr(request, "client", None), "host", "") or "local")
+
+
 def auth_pair(auth: str | None) -> tuple[str, str] | None:
     if not auth:
         return None
@@ -593,7 +656,7 @@ def serve(service: Any, settings: Any, block: bool = True) -> Any:
         server_name=settings.host,
         server_port=settings.port,
         share=False,
-        auth=auth_pair(settings.auth),
+        auth=LoginGuard(*pair) if (pair := auth_pair(settings.auth)) else None,
         show_error=True,
         head=CITE_SCRIPT,
         css=CSS,
