@@ -154,7 +154,7 @@ def test_list_escapes_terminal_control_characters(tmp_path: Path) -> None:
     out = cli("list", data=data).stdout
     line = next(x for x in out.splitlines() if x.startswith("evil"))
     assert "\x1b" not in out and "\x07" not in out
-    assert line.split("\t")[1] == "Bad\\x1b[2J\\x07title\\x09with tab"
+    assert line.split("\t")[1] == "Bad[2Jtitle with tab"  # control characters never reach the store (nor the terminal)
 
 
 # ---- metadata, seeds, convergence --------------------------------------------------
