@@ -259,24 +259,24 @@ def test_settings_show_the_stores_counts_now(page: Any, app_url: str, tmp_path: 
     """Counts are read when the page loads and when Settings is opened, not when the server started."""
     from gradio_client import Client
 
-    def shown() -> int:
-        page.get_by_text("Settings").first.click()  # open (the expand event reads the counts again)
-        counts = page.get_by_text(re.compile(r"Articles: \d+"))
-        counts.wait_for(timeout=15_000)
-        n = int(re.search(r"Articles: (\d+)", counts.inner_text())[1])  # type: ignore[index]
-        page.get_by_text("Settings").first.click()  # closed again
-        return n
-
-    before = shown()
     listed = lambda: len(Client(app_url, verbose=False).predict(api_name="/list_articles"))  # noqa: E731
+    counts = page.get_by_text(re.compile(r"Articles: \d+"))
+
+    def shows(n: int) -> None:
+        page.get_by_text("Settings").first.click()  # open: the expand event reads the counts again
+        expect(counts).to_contain_text(re.compile(rf"Articles: {n}\b"), timeout=15_000)
+        page.get_by_text("Settings").first.click()  # closed again
+        expect(counts).to_be_hidden()
+
+    before = listed()
+    shows(before)
     Client(app_url, verbose=False).predict("Glacier tour reopens", "The glacier tour reopened on Friday after a "
                                            "landslide.", "", "", "", api_name="/add_article")  # fmt: skip
     assert listed() == before + 1
-    expect(page.get_by_text(re.compile(r"Articles: \d+"))).to_be_hidden()  # closed
-    assert shown() == before + 1
+    shows(before + 1)  # the page was loaded before the article was added
     page.reload()
     page.get_by_label("Question").wait_for(timeout=30_000)
-    assert shown() == listed()
+    shows(listed())
 
 
 def test_upload_files_shows_what_each_became_and_a_summary(page: Any, tmp_path: Path) -> None:
