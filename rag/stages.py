@@ -223,21 +223,15 @@ class TimeStage:
         missing = [c for c in pool if c not in req.hits]
         for h in self.store.hits_by_ids(missing, req.vector):
             req.hits[h.chunk_id] = h
-        since = shift(req.as_of, -self.recent_days).toordinal()
+        last_days = Scope(min_day=shift(req.as_of, -self.recent_days).toordinal())  # undated passages: never recent
         found = [req.hits[c] for c in pool if c in req.hits]
         best = max((h.score for h in found), default=0.0)
         # relevant anyway: near the best candidate's similarity (in a small store the pool is everything)
-        recent = [h.chunk_id for h in found if _day(h.published) >= since and h.score >= best - self.margin]
+        recent = [
+            h.chunk_id for h in found if last_days.admits(h.article_id, h.published) and h.score >= best - self.margin
+        ]
         req.weights[self.name] = self.weight if req.time.asked else self.recent_weight  # "the latest": full vote
         return recent if len(recent) < len(pool) else []  # all recent: nothing to prefer
-
-
-def _day(published: str | None) -> int:
-    """An ISO date's ordinal day; -1 for an undated passage (never recent)."""
-    try:
-        return dt.date.fromisoformat((published or "")[:10]).toordinal()
-    except ValueError:
-        return -1
 
 
 StageFactory = Callable[[ChromaStore], RankingStage]
