@@ -404,3 +404,57 @@ def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path,
             browser.close()
     finally:
         app.close()
+
+
+def test_login_page_says_and_keeps_the_pause_after_five_wrong_passwords(tmp_path: Path, minilm: Any) -> None:
+    """NEWSRAG_AUTH: the right password opens the chat; five wrong ones pause every login, the
+    right one too, and the login page says so before anyone tries."""
+    from playwright.sync_api import sync_playwright
+
+    from ui.web import LOGIN_MESSAGE
+
+    with running_app(tmp_path / "data", minilm, auth="editor:s3cret") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+
+        def login(pg: Any, password: str) -> int:
+            pg.get_by_label("username").fill("editor")
+            pg.get_by_label("password").fill(password)
+            with pg.expect_response(lambda r: r.url.endswith("/login")) as sent:
+                pg.get_by_role("button", name="Login").click()
+            return int(sent.value.status)
+
+        first = browser.new_context().new_page()
+        first.goto(url)
+        expect(first.get_by_text(LOGIN_MESSAGE)).to_be_visible(timeout=30_000)
+        assert login(first, "s3cret") == 200
+        first.get_by_label("Question").wait_for(timeout=30_000)
+
+        other = browser.new_context().new_page()
+        other.goto(url)
+        other.get_by_label("password").wait_for(timeout=30_000)
+        assert [login(other, f"guess{i}") for i in range(5)] == [400] * 5
+        assert login(other, "s3cret") == 400
+        expect(other.get_by_text(LOGIN_MESSAGE)).to_be_visible()
+        expect(other.get_by_label("Question")).to_have_count(0)
+        shot(other, tmp_path, "login-paused")
+        browser.close()
+
+
+def test_a_question_over_the_minute_limit_says_when_to_ask_again(tmp_path: Path, minilm: Any) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with running_app(tmp_path / "data", minilm, questions_per_minute=1) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        pg = browser.new_page(viewport={"width": 1280, "height": 1100})
+        pg.goto(url)
+        pg.get_by_label("Question").wait_for(timeout=30_000)
+        ask(pg, "Where might Trump and Putin meet?")
+        pg.get_by_text("Sources").first.wait_for(timeout=60_000)
+        ask(pg, "Who is the Kremlin spokesman?")
+        chat = pg.locator("#chat")
+        expect(chat).to_contain_text("Too many questions", timeout=30_000)
+        expect(chat).to_contain_text(re.compile(r"Ask again in \d+ s"))
+        expect(chat).to_contain_text("Saudi Arabia")  # the first answer stays
+        expect(pg.get_by_label("Question", exact=True)).to_have_value("Who is the Kremlin spokesman?")
+        shot(pg, tmp_path, "limited")
+        browser.close()

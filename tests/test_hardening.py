@@ -4,6 +4,7 @@ code 1, and nothing already stored lost, duplicated or left half-written."""
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -103,6 +104,38 @@ def test_serve_on_a_busy_port_says_so(tmp_path: Path) -> None:
         port = s.getsockname()[1]
         p = cli("serve", "--port", str(port), data=tmp_path / "data")
     one_line_error(p, f"127.0.0.1:{port}", "--port")
+
+
+def serve_child(data: Path, port: int) -> subprocess.Popen:  # type: ignore[type-arg]
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(data), "NEWSRAG_EMBEDDER": "hash", "NEWSRAG_FEED_MINUTES": "0"}
+    return subprocess.Popen([NEWSRAG, "-q", "serve", "--port", str(port)], env=children.child_env(env),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def test_serve_stopped_by_sigterm_can_be_restarted_on_its_port_at_once(tmp_path: Path) -> None:
+    """A service manager's restart: SIGTERM, then the same command again.  The connections the
+    first server had open linger in TIME_WAIT on its port; the second must still start."""
+    from gradio_client import Client
+
+    from tests.conftest import wait_for
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    first = serve_child(tmp_path / "data", port)
+    try:
+        wait_for(lambda: Client(url, verbose=False) is not None, 120, "the first server", first)
+        assert Client(url, verbose=False).predict("Where might Trump and Putin meet?", None, api_name="/ask")
+    finally:
+        first.send_signal(signal.SIGTERM)
+        children.wait(first, "newsrag serve after SIGTERM", 20)
+    second = serve_child(tmp_path / "data", port)
+    try:
+        wait_for(lambda: Client(url, verbose=False) is not None, 120, "the restarted server", second)
+    except RuntimeError:
+        pytest.fail(f"the restart failed: {second.communicate(timeout=20)[1]}")
+    finally:
+        second.terminate()
+        children.wait(second, "newsrag serve", 20)
 
 
 def test_serving_to_the_network_without_a_login_warns_loudly(tmp_path: Path) -> None:

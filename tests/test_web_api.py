@@ -12,6 +12,7 @@ from rag.settings import Settings
 from tests.conftest import free_port, running_app
 from vectorstore.article import Article
 from vectorstore.embedder import HashEmbedder
+from vectorstore.errors import InputError
 
 pytestmark = pytest.mark.slow
 
@@ -106,6 +107,24 @@ def test_wrong_passwords_lock_the_login_for_a_while() -> None:
     assert not guard("editor", "s3cret")
     now[0] = 61.0
     assert guard("editor", "s3cret")
+
+
+def test_the_question_limit_frees_a_client_after_a_minute_and_forgets_idle_ones() -> None:
+    from ui.web import QuestionLimit
+
+    now = [0.0]
+    limit = QuestionLimit(2, clock=lambda: now[0])
+    limit.check("10.0.0.1")
+    limit.check("10.0.0.1")
+    with pytest.raises(InputError, match=r"Ask again in 60 s"):
+        limit.check("10.0.0.1")
+    limit.check("10.0.0.2")  # another client has its own minute
+    for i in range(1000):
+        limit.check(f"192.0.2.{i}")
+    assert limit.clients == 1002
+    now[0] = 61.0
+    limit.check("10.0.0.1")  # a minute later: free again, and the idle clients are forgotten
+    assert limit.clients == 1
 
 
 def test_a_running_server_stops_answering_logins_after_five_wrong_passwords(tmp_path: Path, minilm: Any) -> None:

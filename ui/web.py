@@ -562,6 +562,9 @@ def _status_order(status: str) -> int:
     return STATUSES.index(status) if status in STATUSES else len(STATUSES)
 
 
+LOGIN_MESSAGE = "After 5 wrong passwords within a minute, logins pause for a minute after the last one."
+
+
 class LoginGuard:
     """Gradio's login check, with a limit: after ``tries`` wrong passwords within ``window`` seconds,
     every login is refused (the right password too) until ``window`` seconds after the last wrong one,
@@ -602,6 +605,7 @@ class QuestionLimit:
             return
         now = self.clock()
         with self._lock:
+            self._asked = {c: ts for c, ts in self._asked.items() if now - ts[-1] < 60.0}  # idle ones go
             recent = [t for t in self._asked.get(client, []) if now - t < 60.0]
             if len(recent) >= self.per_minute:
                 wait = 60.0 - (now - recent[0])
@@ -610,6 +614,11 @@ class QuestionLimit:
                     f"Ask again in {max(1, round(wait))} s."
                 )
             self._asked[client] = [*recent, now]
+
+    @property
+    def clients(self) -> int:
+        """How many client addresses are remembered (those that asked within the last minute)."""
+        return len(self._asked)
 
 
 def _client(request: gr.Request | None) -> str:
@@ -637,8 +646,11 @@ def exposure_warning(settings: Any) -> str | None:
 
 
 def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program listens on.  SO_REUSEADDR, as uvicorn binds: the connections
+    of a server that just stopped linger in TIME_WAIT, and they must not block its restart."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as e:
@@ -657,6 +669,7 @@ def serve(service: Any, settings: Any, block: bool = True) -> Any:
         server_port=settings.port,
         share=False,
         auth=LoginGuard(*pair) if (pair := auth_pair(settings.auth)) else None,
+        auth_message=LOGIN_MESSAGE,
         show_error=True,
         head=CITE_SCRIPT,
         css=CSS,
