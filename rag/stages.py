@@ -169,18 +169,21 @@ class TimeStage:
     about the present (every other question, "latest"): a *preference* among what is
     relevant anyway: the candidates of the unrestricted ranking's first ``pool`` that were
     published in the ``recent_days`` before the as-of date and are within ``margin`` of the
-    best candidate's cosine similarity, in their own order, at ``recent_weight`` (at ``weight``
-    when the question asks for the latest).  An older article that answers is never left out for being older,
-    and a recent one that the other stages did not find relevant is never brought in."""
+    best candidate's cosine similarity and reach ``share`` of it (a short question's best is
+    weak, and an absolute margin alone would call every recent article relevant), in their
+    own order, at ``recent_weight`` (at ``weight`` when the question asks for the latest).
+    An older article that answers is never left out for being older, and a recent one that
+    the other stages did not find relevant is never brought in."""
 
     store: ChromaStore
     inner: Sequence[RankingStage]
     name: str = "time"
     weight: float = 3.0  # benchmarks/tune_stages.py
     recent_days: int = 7
-    recent_weight: float = 1.0  # benchmarks/tune_stages.py (RealTimeQA 2024) and tests/data/mixed-age
+    recent_weight: float = 3.0  # benchmarks/tune_stages.py: RealTimeQA 2023 (after week 8), 2024, 2025
     pool: int = 30
     margin: float = 0.2  # benchmarks/tune_stages.py (RealTimeQA 2024): cosine below the pool's best still relevant
+    share: float = 0.75  # and at least this share of the best's cosine (a weak best); tune_stages.py, mixed-age
 
     def window(self, req: Request) -> Scope | None:
         t = req.time
@@ -227,9 +230,8 @@ class TimeStage:
         found = [req.hits[c] for c in pool if c in req.hits]
         best = max((h.score for h in found), default=0.0)
         # relevant anyway: near the best candidate's similarity (in a small store the pool is everything)
-        recent = [
-            h.chunk_id for h in found if last_days.admits(h.article_id, h.published) and h.score >= best - self.margin
-        ]
+        floor = max(best - self.margin, best * self.share)
+        recent = [h.chunk_id for h in found if last_days.admits(h.article_id, h.published) and h.score >= floor]
         req.weights[self.name] = self.weight if req.time.asked else self.recent_weight  # "the latest": full vote
         return recent if len(recent) < len(pool) else []  # all recent: nothing to prefer
 
