@@ -84,6 +84,7 @@ def test_ingest_report_list_ask_delete(tmp_path: Path) -> None:
     volcano = next(a for a in listing if a["title"] == "Volcano erupts near Reykjavik")
     assert (volcano["source"], volcano["published"], volcano["n_chunks"]) == ("RUV", "2024-03-17", 1)
     assert len(listing) == 2  # the seed and the volcano
+    assert "signature" not in volcano and "content_hash" not in volcano  # internals stay inside
 
     p = run("ask", "Which town was evacuated after the volcano erupted?", "--json", data=data, check=True)
     answer = json.loads(p.stdout)

@@ -219,7 +219,7 @@ def list_(obj: Context, as_json: bool) -> None:
     def go() -> None:
         arts = obj.service().list_articles()
         if as_json:
-            click.echo(json.dumps([a.__dict__ for a in arts], indent=2, ensure_ascii=False))
+            click.echo(json.dumps([a.listing() for a in arts], indent=2, ensure_ascii=False))
             return
         from .render import list_line
 

@@ -186,8 +186,8 @@ def build_app(service: Any, settings: Any) -> Any:
 
     @_friendly
     def list_articles() -> list[dict[str, Any]]:
-        """Every stored article: id, title, source, published, n_chunks."""
-        return [a.__dict__ for a in service.list_articles()]
+        """Every stored article: id, title, source, url, published, n_chunks, story."""
+        return [a.listing() for a in service.list_articles()]
 
     @_friendly
     def delete_article(article_id: str) -> dict[str, Any]:

@@ -58,6 +58,11 @@ class StoredArticle:
     story: str = ""  # the story this article is a copy of (its own id when it repeats no other)
     signature: str = field(default="", repr=False)  # its MinHash, encoded (vectorstore.dedup)
 
+    def listing(self) -> dict[str, Any]:
+        """What a listing shows of it (the CLI's and the API's): not its hash or MinHash."""
+        return {"id": self.id, "title": self.title, "source": self.source, "url": self.url,
+                "published": self.published, "n_chunks": self.n_chunks, "story": self.story}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Copy:
