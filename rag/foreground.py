@@ -19,6 +19,7 @@ class Foreground:
     def __init__(self, max_wait: float = 0.5) -> None:
         self.max_wait = max_wait
         self._answering = 0
+        self._waiting = 0
         self._idle = threading.Condition()
 
     @contextmanager
@@ -37,8 +38,17 @@ class Foreground:
     def pause(self) -> None:
         """Wait until no question is being answered, or ``max_wait`` seconds."""
         with self._idle:
-            self._idle.wait_for(lambda: not self._answering, timeout=self.max_wait)
+            self._waiting += 1
+            try:
+                self._idle.wait_for(lambda: not self._answering, timeout=self.max_wait)
+            finally:
+                self._waiting -= 1
 
     @property
     def answering(self) -> int:
         return self._answering
+
+    @property
+    def waiting(self) -> int:
+        """How many adds are waiting for the questions to end right now."""
+        return self._waiting

@@ -8,6 +8,7 @@ from typing import Any
 
 from rag.foreground import Foreground
 from rag.service import NewsRAG
+from tests.conftest import wait_for
 from vectorstore.article import Article
 
 
@@ -46,7 +47,7 @@ def test_an_article_added_while_a_question_is_answered_is_written_after_it(hash_
         target=lambda: added.append(svc.add_article(Article(id="ferry", title="Ferry", text="A ferry docked.")))
     )
     adder.start()
-    time.sleep(0.5)
+    wait_for(lambda: svc.foreground.waiting == 1, 30, "the add to wait for the question")
     assert svc.store.get_article("ferry") is None and not added  # still waiting for the question
     release.set()
     question.join(30)
