@@ -97,6 +97,27 @@ def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None
     raise TimeoutError(f"{what} not ready after {timeout}s")
 
 
+class Clock:
+    """A monotonic clock a test moves by hand (instead of sleeping out a staleness bound)."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def keyword_clock(svc: NewsRAG) -> Clock:
+    """Put both keyword indexes of ``svc``'s store on a clock the test moves."""
+    clock = Clock()
+    for index in (svc.store.keywords, svc.store.article_keywords):
+        index.clock = clock  # type: ignore[attr-defined]
+    return clock
+
+
 def make_service(tmp_path: Path, embedder=None, client=None, **settings) -> NewsRAG:  # type: ignore[no-untyped-def]
     s = Settings.from_env(data_dir=tmp_path / "data", **settings)
     return NewsRAG.build(s, embedder=embedder or HashEmbedder(), client=client)
@@ -155,7 +176,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         yield host, port
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
 def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The same tests against the embedded store and a real Chroma server."""
     if request.param == "embedded":

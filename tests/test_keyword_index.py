@@ -20,7 +20,7 @@ import pytest
 
 from rag.filters import Filters
 from tests import children
-from tests.conftest import BIN, ROOT, SEEDS, chroma_run, free_port, make_service, wait_for
+from tests.conftest import BIN, ROOT, SEEDS, chroma_run, free_port, keyword_clock, make_service, wait_for
 from vectorstore import fts
 from vectorstore.article import Article
 from vectorstore.fts import RECHECK_S, FtsDatabase, FtsIndex
@@ -93,7 +93,6 @@ def test_a_write_left_pending_by_a_crash_is_taken_as_it_landed(tmp_path: Path, m
     store.chunks.upsert(ids=["x1:00000000:0"], embeddings=[[0.1] * 64], documents=["Quokka sighting at the pier"],
                         metadatas=[{"article_id": "x1", "content_hash": "0" * 16, "published_days": -1}])  # fmt: skip
     other = make_service(tmp_path, chunk_words=20, min_score=-1.0)  # another process on the same files
-    time.sleep(RECHECK_S)
     # what landed is searchable at once, though the writer never said it was done
     assert other.store.keyword_search("quokka", 5) == ["x1:00000000:0"]
     # a write that fails half-way is logged as over: what it did is followed too
@@ -119,13 +118,14 @@ def run_cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_newsrag_ingest_in_another_terminal_shows_in_a_running_service(tmp_path: Path) -> None:
     data = tmp_path / "data"
     svc = make_service(tmp_path, min_score=-1.0)
+    clock = keyword_clock(svc)
     svc.ensure_seeded()
     assert svc.store.keyword_search("quokka pier", 5) == []
     note = tmp_path / "quokka.txt"
     note.write_text("Quokka seen at the pier\nA quokka was seen at the old pier on Sunday, rangers said.\n")
     out = run_cli(data, "ingest", str(note))
     assert out.returncode == 0, out.stderr
-    time.sleep(RECHECK_S)
+    clock.advance(RECHECK_S)  # another process's write is seen within RECHECK_S
     found = svc.store.keyword_search("quokka pier", 5)
     assert found and svc.store.keyword_search("quokka", 5) == found
     article = found[0].split(":")[0]
@@ -173,13 +173,12 @@ def test_two_servers_on_one_chroma_follow_each_other(tmp_path: Path) -> None:
             added = one.predict("Quokka census", "Rangers counted 212 quokkas on Rottnest island in March.", "", "",
                                 "", api_name="/add_article")  # fmt: skip
             assert added["status"] == "added", added
-            time.sleep(RECHECK_S + 0.5)
-            answer = two.predict("How many quokkas did rangers count on Rottnest?", None, api_name="/ask")
-            assert any(c["article_id"] == added["article_id"] for c in answer["citations"]), answer
+            q = "How many quokkas did rangers count on Rottnest?"
+            cites = lambda c: {x["article_id"] for x in c.predict(q, None, api_name="/ask")["citations"]}  # noqa: E731
+            # the other server sees the write within RECHECK_S (a few tries: a question takes a moment)
+            wait_for(lambda: added["article_id"] in cites(two), 10 * RECHECK_S, "the add in the other server")
             two.predict(added["article_id"], api_name="/delete_article")
-            time.sleep(RECHECK_S + 0.5)
-            answer = one.predict("How many quokkas did rangers count on Rottnest?", None, api_name="/ask")
-            assert all(c["article_id"] != added["article_id"] for c in answer["citations"]), answer
+            wait_for(lambda: added["article_id"] not in cites(one), 10 * RECHECK_S, "the delete in the first server")
         finally:
             for p in procs:
                 p.terminate()

@@ -10,7 +10,7 @@ from rag.service import NewsRAG
 from rag.settings import Settings
 from tests.conftest import SEEDS
 
-pytestmark = [pytest.mark.slow, pytest.mark.server]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

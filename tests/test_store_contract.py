@@ -4,7 +4,6 @@ Uses the hash embedder (the store's behaviour doesn't depend on the model);
 the real model runs over both backends in test_real.py.
 """
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,10 @@ import pytest
 
 from rag.service import NewsRAG
 from rag.stages import make_stages
-from tests.conftest import make_service
+from tests.conftest import keyword_clock, make_service
 from vectorstore.article import Article
 from vectorstore.errors import NotFound
 from vectorstore.fts import RECHECK_S
-
-pytestmark = pytest.mark.server
 
 A = Article(id="a1", title="Harbour strike ends", text="Dock workers returned on Friday. The deal raises pay by 5%.")
 B = Article(title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday.")
@@ -123,6 +120,7 @@ class ConstantEmbedder:
 
 def test_hybrid_retrieval_finds_rare_words_and_follows_writes(tmp_path: Path, backend_client: Any) -> None:
     svc = make_service(tmp_path, client=backend_client, embedder=ConstantEmbedder(), min_score=-1.0)
+    clock = keyword_clock(svc)
     arts = [Article(id=f"a{i}", title=f"Note {i}", text=f"Routine council business number {i}.") for i in range(8)]
     arts.append(Article(id="zk", title="Zanzibar", text="The Zanzibar ferry Kilimanjaro docked late."))
     svc.ingestor.ingest(("x", a) for a in arts)
@@ -132,7 +130,7 @@ def test_hybrid_retrieval_finds_rare_words_and_follows_writes(tmp_path: Path, ba
     # a write by another instance on the same store is seen (within RECHECK_S): the index is rebuilt
     other = make_service(tmp_path, client=backend_client, embedder=ConstantEmbedder(), min_score=-1.0)
     other.add_article(Article(id="qb", title="Quebec", text="Snow closed the Quebec highway overnight."))
-    time.sleep(RECHECK_S)
+    clock.advance(RECHECK_S)
     assert svc.retriever.search("Quebec highway snow")[0][0].article_id == "qb"
     svc.delete("qb")
     assert "qb" not in {h.article_id for h in svc.retriever.search("Quebec highway snow")[0]}
