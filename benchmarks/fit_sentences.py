@@ -44,7 +44,7 @@ from rag.metrics import contains_gold
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import Embedder, Remembering, make_embedder
+from vectorstore.embedder import EMBEDDERS, Embedder, Remembering, make_embedder
 
 OUT = ROOT / "rag" / "answerers" / "sentence_weights.py"
 
@@ -173,7 +173,8 @@ def main() -> None:
     args = ap.parse_args()
     args.set = args.set or [str(EVAL / "squad2-dev-rest")]
     apply_offline_defaults()
-    all_cases = cases(args, Settings.from_env())
+    settings = Settings.from_env()
+    all_cases = cases(args, settings)
     # a question whose passages cannot answer it teaches nothing about sentences
     answerable_cases = [c for c in all_cases if c.question.answerable and c.y.any()]
     weights = fit_sentences([c for c in answerable_cases if c.part == "fit"], args.C)
@@ -201,6 +202,7 @@ def main() -> None:
         OUT.write_text(
             '"""Weights of the extractive answerer\'s models (:mod:`.sentences`).  Written by\n'
             '``benchmarks/fit_sentences.py``; refit rather than edit by hand."""\n\n'
+            f'SPACE = "{EMBEDDERS[settings.embedder].space}"  # the similarities were this embedding space\'s\n'
             f"WEIGHTS = {literal(weights)}\nANSWERABLE = {literal(aw)}\nTHRESHOLD = {threshold!r}\n"
         )
         print(f"-> {OUT.relative_to(ROOT)}")

@@ -81,7 +81,7 @@ class NewsRAG:
             else f"keywords-{settings.collection}.sqlite3"
         )
         store = ChromaStore(
-            client, embedder.name, embedder.dim, prefix=settings.collection, where=where, keyword_db=keyword_db
+            client, embedder.space, embedder.dim, prefix=settings.collection, where=where, keyword_db=keyword_db
         )
         answerer = make_answerer(settings.answerer, settings, embedder)
         return cls(settings, store, embedder, answerer)

@@ -23,7 +23,7 @@ TOPICS = [{"lava", "volcano", "eruption"}, {"budget", "parliament", "vote"}, {"m
 class TopicEmbedder:
     """Vectors over three topics (counts of their keywords), so every similarity is known."""
 
-    name = "topics"
+    space = "topics"
     dim = 4
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -204,7 +204,7 @@ def test_the_change_log_is_pruned_and_an_index_idle_since_then_is_rebuilt(tmp_pa
     svc = make_service(tmp_path, chunk_words=20, min_score=-1.0)
     svc.add_article(Article(id="a1", title="Harbour", text="Dock workers returned on Friday."))
     # Another machine's process (its own keyword file) catches up now, then sleeps for days.
-    other = ChromaStore(svc.store.client, svc.store.embedder_name, svc.store.dim, keyword_db=tmp_path / "other.sqlite3")
+    other = ChromaStore(svc.store.client, svc.store.space, svc.store.dim, keyword_db=tmp_path / "other.sqlite3")
     assert [c.split(":")[0] for c in other.keyword_search("dock workers", 5)] == ["a1"]
     svc.add_article(Article(id="b1", title="Ferry", text="The island ferry resumed service on Sunday."))
     svc.delete("a1")

@@ -56,6 +56,32 @@ def test_unknown_names_list_the_choices() -> None:
         make_embedder("bert")
 
 
+def test_a_store_of_another_vector_space_names_the_settings_that_fit_it(tmp_path: Path) -> None:
+    """The hint names registry keys a user can set, the default first (a store records its
+    vectors' space, "minilm", which no longer names the default embedder)."""
+    from rag.service import NewsRAG
+
+    class MiniLMSpace(HashEmbedder):  # MiniLM's space without loading the model: only the label is read
+        space = "minilm"
+
+    NewsRAG.build(Settings(data_dir=tmp_path / "a"), embedder=MiniLMSpace())
+    with pytest.raises(ConfigError, match=r"Set NEWSRAG_EMBEDDER=minilm-openvino or minilm-int8 or minilm or"):
+        NewsRAG.build(Settings(data_dir=tmp_path / "a"), embedder=HashEmbedder())
+    NewsRAG.build(Settings(data_dir=tmp_path / "b"), embedder=HashEmbedder())
+    with pytest.raises(ConfigError, match=r"in the 'hash' space, not 'minilm'.*Set NEWSRAG_EMBEDDER=hash,"):
+        NewsRAG.build(Settings(data_dir=tmp_path / "b"), embedder=MiniLMSpace())
+
+
+def test_the_extractive_answerer_takes_its_fitted_weights_only_in_their_space() -> None:
+    from rag.answerers import sentence_weights
+
+    class MiniLMSpace(HashEmbedder):
+        space = "minilm"
+
+    assert make_answerer("extractive", Settings(), MiniLMSpace()).threshold == sentence_weights.THRESHOLD  # type: ignore[attr-defined]
+    assert make_answerer("extractive", Settings(), HashEmbedder()).threshold == 0.0  # type: ignore[attr-defined]
+
+
 def test_openai_answerer_without_url_or_key_says_what_to_set() -> None:
     with pytest.raises(ConfigError, match="NEWSRAG_BASE_URL"):
         make_answerer("openai", Settings(), HashEmbedder())

@@ -111,7 +111,7 @@ class ConstantEmbedder:
     """Every text gets the same vector: the dense ranking says nothing, so any order
     that puts the right passage first comes from the keyword (BM25) side."""
 
-    name = "constant"
+    space = "constant"
     dim = 8
 
     def embed(self, texts: Any) -> np.ndarray:

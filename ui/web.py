@@ -135,7 +135,8 @@ def build_app(service: Any, settings: Any) -> Any:
     def settings_md() -> str:
         a = service.answerer
         return (
-            f"**Answerer:** `{a.name}` · **Model:** `{a.model}` · **Embedder:** `{service.embedder.name}`  \n"
+            f"**Answerer:** `{a.name}` · **Model:** `{a.model}` · "
+            f"**Embedder:** `{settings.embedder}` ({service.embedder.space} vectors)  \n"
             f"**Store:** {service.store.where} · **Articles:** {service.store.count_articles()} · "
             f"**Passages:** {service.store.count_chunks()}"
         )

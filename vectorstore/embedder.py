@@ -8,6 +8,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,9 +20,12 @@ log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
-    """Turns texts into L2-normalised vectors (one row per text)."""
+    """Turns texts into L2-normalised vectors (one row per text).  ``space`` names the vector
+    space they are in: embedders of one space (MiniLM on OpenVINO, ONNX Runtime or PyTorch) can
+    share a store, and weights fitted on similarities are chosen by it.  It is not the registry
+    key a user sets (``NEWSRAG_EMBEDDER``): several keys give one space."""
 
-    name: str
+    space: str
     dim: int
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -33,7 +37,7 @@ class Remembering:
 
     def __init__(self, inner: Embedder, size: int = 64) -> None:
         self.inner = inner
-        self.name, self.dim = inner.name, inner.dim
+        self.space, self.dim = inner.space, inner.dim
         self.size = size
         self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -77,7 +81,7 @@ def minilm_path() -> Path:
 class MiniLMEmbedder:
     """sentence-transformers/all-MiniLM-L6-v2, loaded from its package, offline."""
 
-    name = "minilm"
+    space = "minilm"
     dim = 384
 
     def __init__(self, batch_size: int = 32, device: str = "cpu") -> None:
@@ -121,7 +125,7 @@ class HashEmbedder:
     tests of logic and for trying the pipeline; never for real answers.
     """
 
-    name = "hash"
+    space = "hash"
 
     def __init__(self, dim: int = 64) -> None:
         self.dim = dim
@@ -148,21 +152,34 @@ def _onnx_minilm(cache_dir: Path, model: str = "fp32") -> Embedder:
     return OnnxMiniLMEmbedder(cache_dir, model=model)
 
 
-# Each factory gets the folder where an embedder may cache what it derives from its model.
-EMBEDDERS: dict[str, Callable[[Path], Embedder]] = {
-    "minilm-openvino": lambda cache: _onnx_minilm(cache, "openvino"),  # the default: static int8 on OpenVINO
-    "minilm-int8": lambda cache: _onnx_minilm(cache, "int8"),  # dynamic int8 on ONNX Runtime
-    "minilm": _onnx_minilm,  # fp32 on ONNX Runtime, exported from the packaged weights: PyTorch's vectors
-    "minilm-torch": lambda _cache: MiniLMEmbedder(),  # the same model in PyTorch
-    "hash": lambda _cache: HashEmbedder(),
+@dataclass(frozen=True)
+class EmbedderChoice:
+    """A registry entry: the space its vectors are in, and how to make it (given the folder where
+    it may cache what it derives from its model)."""
+
+    space: str
+    make: Callable[[Path], Embedder]
+
+
+EMBEDDERS: dict[str, EmbedderChoice] = {  # the first of a space is the one suggested for it
+    "minilm-openvino": EmbedderChoice("minilm", lambda cache: _onnx_minilm(cache, "openvino")),  # the default
+    "minilm-int8": EmbedderChoice("minilm", lambda cache: _onnx_minilm(cache, "int8")),  # dynamic int8, ONNX Runtime
+    "minilm": EmbedderChoice("minilm", _onnx_minilm),  # fp32 on ONNX Runtime: PyTorch's vectors
+    "minilm-torch": EmbedderChoice("minilm", lambda _cache: MiniLMEmbedder()),  # the same model in PyTorch
+    "hash": EmbedderChoice("hash", lambda _cache: HashEmbedder()),
 }
+
+
+def embedders_of(space: str) -> list[str]:
+    """The registry keys (``NEWSRAG_EMBEDDER`` values) whose vectors are in ``space``."""
+    return [key for key, choice in EMBEDDERS.items() if choice.space == space]
 
 
 def make_embedder(name: str, cache_dir: Path = Path("data") / "models") -> Embedder:
     try:
-        factory = EMBEDDERS[name]
+        choice = EMBEDDERS[name]
     except KeyError:
         raise ConfigError(
             f"Unknown embedder {name!r}. Choose one of: {', '.join(sorted(EMBEDDERS))} (NEWSRAG_EMBEDDER)."
         ) from None
-    return factory(cache_dir)
+    return choice.make(cache_dir)

@@ -154,7 +154,7 @@ def export(model_dir: Path, dest: Path) -> Path:
 class OnnxMiniLMEmbedder:
     """all-MiniLM-L6-v2 on ONNX Runtime, fp32 or int8: the space of :class:`MiniLMEmbedder`."""
 
-    name = "minilm"  # same weights, same space: stores made with any of the backends stay usable
+    space = "minilm"  # same weights, same space: stores made with any of the backends stay usable
     dim = 384
 
     def __init__(self, cache_dir: Path, model: str = "fp32", workers: int = 0) -> None:

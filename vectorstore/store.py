@@ -248,7 +248,7 @@ class ChromaStore:
     def __init__(
         self,
         client: Any,
-        embedder_name: str,
+        space: str,
         dim: int,
         prefix: str = "newsrag",
         where: str = "Chroma store",
@@ -259,9 +259,9 @@ class ChromaStore:
         self.opened = 0  # how many times the client was opened again (see reopen)
         self._reopening = threading.Lock()
         self.where = where
-        self.embedder_name = embedder_name
+        self.space = space  # the vector space of its embeddings (Embedder.space)
         self.dim = dim
-        meta = {"hnsw:space": "cosine", "embedder": embedder_name, "dim": dim}
+        meta = {"hnsw:space": "cosine", "embedder": space, "dim": dim}  # "embedder": the vector space
         self._seeded_name = f"{prefix}_seeded"
         try:
             names = {getattr(c, "name", c) for c in client.list_collections()}
@@ -282,10 +282,14 @@ class ChromaStore:
             raise BackendUnavailable(f"Cannot open the Chroma collections ({e}). Check the store settings.") from e
         self.is_new = self._seeded_name not in names
         stored = (self.chunks.metadata or {}).get("embedder")
-        if stored and stored != embedder_name:
+        if stored and stored != space:
+            from .embedder import embedders_of
+
+            fits = embedders_of(stored)
+            choose = f"Set NEWSRAG_EMBEDDER={' or '.join(fits)}" if fits else "Use the embedder that built it"
             raise ConfigError(
-                f"This store was built with the {stored!r} embedder, not {embedder_name!r}. "
-                f"Set NEWSRAG_EMBEDDER={stored} or use another NEWSRAG_DATA_DIR."
+                f"This store's vectors are in the {stored!r} space, not {space!r} (the embedder set now). "
+                f"{choose}, or use another NEWSRAG_DATA_DIR."
             )
         try:
             db = FtsDatabase(keyword_db)

@@ -32,12 +32,13 @@ AnswererFactory = Callable[["Settings", Embedder], Answerer]
 
 
 def _extractive(settings: Settings, embedder: Embedder) -> Answerer:
+    from . import sentence_weights
     from .extractive import ExtractiveAnswerer
 
-    if embedder.name == "minilm":
+    if embedder.space == sentence_weights.SPACE:
         return ExtractiveAnswerer(embedder)
-    # Its abstention model was fitted on MiniLM's similarities; with another embedder
-    # (a test's) only the relevance floor, NEWSRAG_MIN_SCORE, decides.
+    # Its abstention model was fitted on one space's similarities; in another (a test's)
+    # only the relevance floor, NEWSRAG_MIN_SCORE, decides.
     return ExtractiveAnswerer(embedder, threshold=0.0)
 
 

@@ -1,6 +1,7 @@
 """Weights of the extractive answerer's models (:mod:`.sentences`).  Written by
 ``benchmarks/fit_sentences.py``; refit rather than edit by hand."""
 
+SPACE = "minilm"  # the similarities were this embedding space's
 WEIGHTS = {
     "bias": -2.5455,
     "similarity": 1.0202,
