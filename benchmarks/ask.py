@@ -186,7 +186,7 @@ def main() -> None:
                         "first_ask_after_add_ms": after_ms,
                     }
                 )
-    extra = {"questions": len(qs), "answerer": "extractive", "fetch_k": 30, "top_k": 5}
+    extra = {"questions": len(qs), "answerer": "extractive", "retrieve_k": 30, "context_k": 5}
     report("ask", rows, extra)
     print_growth(rows)
 

@@ -57,7 +57,9 @@ class NewsRAG:
         self.embedder = embedder
         self.foreground = Foreground()  # questions first: adding articles gives way to them
         self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words), pause=self.foreground.pause)
-        self.retriever = NewsRetriever.create(store, embedder, k=settings.top_k, stages=settings.stages)
+        self.retriever = NewsRetriever.create(
+            store, embedder, k=settings.context_k, fetch_k=settings.retrieve_k, stages=settings.stages
+        )
         self.chain = self._make_chain(answerer)
 
     def _make_chain(self, answerer: Answerer) -> AnswerChain:

@@ -52,7 +52,14 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "period or recent news), `article` (whole-article BM25, title counted twice). "
         "Default `dense,keyword,article,time`.",
     ),
-    "top_k": ("NEWSRAG_TOP_K", "Passages retrieved per question. Default 5."),
+    "retrieve_k": (
+        "NEWSRAG_RETRIEVE_K",
+        "Passages each ranking stage ranks and the fused ranking keeps (what eval measures). Default 30.",
+    ),
+    "context_k": (
+        "NEWSRAG_CONTEXT_K",
+        "Passages the answer is written from: the first of the fused ranking, given to every answerer. Default 5.",
+    ),
     "min_score": (
         "NEWSRAG_MIN_SCORE",
         "Abstain when the best passage's similarity is below this. Default tuned on ../shared/eval.",
@@ -106,7 +113,8 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     stages: str = "dense,keyword,article,time"
-    top_k: int = 5
+    retrieve_k: int = 30
+    context_k: int = 5
     min_score: float = 0.33  # benchmarks/tune_abstention.py
     chunk_words: int = 120
     max_file_mb: float = 10.0
@@ -146,8 +154,13 @@ class Settings:
             raise ConfigError(
                 "fetch_seconds and llm_timeout must be positive (NEWSRAG_FETCH_SECONDS, NEWSRAG_LLM_TIMEOUT)."
             )
-        if self.top_k < 1 or self.top_k > 100:
-            raise ConfigError(f"top_k must be between 1 and 100, got {self.top_k} (NEWSRAG_TOP_K).")
+        if not 1 <= self.context_k <= 100:
+            raise ConfigError(f"context_k must be between 1 and 100, got {self.context_k} (NEWSRAG_CONTEXT_K).")
+        if not self.context_k <= self.retrieve_k <= 1000:
+            raise ConfigError(
+                f"retrieve_k must be between context_k ({self.context_k}) and 1000, got {self.retrieve_k} "
+                "(NEWSRAG_RETRIEVE_K): the answer reads the first passages of what retrieval ranked."
+            )
         if not -1.0 <= self.min_score <= 1.0:
             raise ConfigError(f"min_score must be between -1 and 1, got {self.min_score} (NEWSRAG_MIN_SCORE).")
         if self.chunk_words < 20:
@@ -163,6 +176,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read ``NEWSRAG_*`` variables, then apply non-None ``overrides``."""
         env = os.environ if environ is None else environ
+        if env.get("NEWSRAG_TOP_K"):
+            raise ConfigError(
+                "NEWSRAG_TOP_K is now NEWSRAG_CONTEXT_K (the passages the answer reads; NEWSRAG_RETRIEVE_K is how "
+                "many retrieval ranks): rename it."
+            )
         values: dict[str, Any] = {}
         types = {f.name: f.type for f in fields(cls)}
         for name, (var, _) in SETTINGS_DOC.items():

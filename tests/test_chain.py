@@ -202,3 +202,21 @@ def test_questions_answered_at_once_each_keep_their_own_period(svc: NewsRAG) -> 
     assert answers["year"].time_scope == "2023-01-01..2023-12-31"
     week = parse_time("What happened last week?", dt.date.fromisoformat(answers["week"].as_of))
     assert answers["week"].time_scope == f"{week.since}..{week.until}" != answers["year"].time_scope
+
+
+def test_retrieval_depth_and_the_answers_context_are_the_two_settings(tmp_path: Path) -> None:
+    """NEWSRAG_RETRIEVE_K: how many passages retrieval ranks (what eval measures);
+    NEWSRAG_CONTEXT_K: how many of the first the answer reads, whatever the answerer."""
+    svc = make_service(tmp_path, min_score=-1.0, retrieve_k=12, context_k=2, chunk_words=20)
+    svc.ingestor.ingest(
+        ("t", Article(id=f"f{i}", title=f"Ferry {i}", text=f"Ferry number {i} docked at pier {i} on Monday."))
+        for i in range(20)
+    )
+    hits, _ = svc.retriever.search("Which ferry docked at the pier?")
+    assert len(hits) == 12
+    answer = svc.ask("Which ferry docked at the pier?")
+    assert len(answer.retrieved) == 12
+    assert answer.citations and {c.article_id for c in answer.citations} <= {h.article_id for h in hits[:2]}
+    # an LLM is given the same two passages: a marker past them points at nothing and is dropped
+    answer = fake_llm(svc, "Ferries docked [1][2][3].").ask("Which ferry docked at the pier?")
+    assert answer.text == "Ferries docked [1][2]." and len(answer.citations) == 2

@@ -46,7 +46,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def svc(tmp_path: Path, llama_server: str, minilm: Any) -> NewsRAG:
     settings = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, answerer="openai", base_url=llama_server,
-                        model="smollm2", top_k=3, temperature=0.0)  # fmt: skip
+                        model="smollm2", context_k=3, temperature=0.0)  # fmt: skip
     s = NewsRAG.build(settings, embedder=minilm)
     s.ensure_seeded()
     return s
@@ -108,7 +108,7 @@ def llama_children() -> list[int]:
 
 @pytest.fixture
 def llamacpp_svc(tmp_path: Path, minilm: Any) -> Iterator[NewsRAG]:
-    settings = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, answerer="llamacpp", top_k=3, min_score=-1.0)
+    settings = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, answerer="llamacpp", context_k=3, min_score=-1.0)
     s = NewsRAG.build(settings, embedder=minilm)
     s.ensure_seeded()
     yield s
@@ -143,7 +143,7 @@ def test_the_ui_survives_a_model_crash_and_says_what_happened(tmp_path: Path, mi
     from tests.conftest import running_app
     from tests.test_browser import CHROMIUM_FLAGS, chromium_path
 
-    with running_app(tmp_path / "data", minilm, answerer="llamacpp", top_k=3, min_score=-1.0) as url, \
+    with running_app(tmp_path / "data", minilm, answerer="llamacpp", context_k=3, min_score=-1.0) as url, \
             sync_playwright() as p:  # fmt: skip
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})

@@ -15,16 +15,20 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
 def test_env_then_overrides() -> None:
-    s = Settings.from_env({"NEWSRAG_TOP_K": "7", "NEWSRAG_ANSWERER": "openai"}, answerer="extractive")
-    assert s.top_k == 7 and s.answerer == "extractive"
+    s = Settings.from_env({"NEWSRAG_CONTEXT_K": "7", "NEWSRAG_ANSWERER": "openai"}, answerer="extractive")
+    assert s.context_k == 7 and s.answerer == "extractive"
     assert s.host == "127.0.0.1"  # private by default
 
 
 def test_bad_number_names_the_variable() -> None:
-    with pytest.raises(ConfigError, match="NEWSRAG_TOP_K='many' is not a whole number"):
-        Settings.from_env({"NEWSRAG_TOP_K": "many"})
-    with pytest.raises(ConfigError, match="top_k must be between 1 and 100"):
-        Settings.from_env({"NEWSRAG_TOP_K": "0"})
+    with pytest.raises(ConfigError, match="NEWSRAG_CONTEXT_K='many' is not a whole number"):
+        Settings.from_env({"NEWSRAG_CONTEXT_K": "many"})
+    with pytest.raises(ConfigError, match="context_k must be between 1 and 100"):
+        Settings.from_env({"NEWSRAG_CONTEXT_K": "0"})
+    with pytest.raises(ConfigError, match=r"retrieve_k must be between context_k \(8\) and 1000"):
+        Settings.from_env({"NEWSRAG_CONTEXT_K": "8", "NEWSRAG_RETRIEVE_K": "6"})
+    with pytest.raises(ConfigError, match="NEWSRAG_TOP_K is now NEWSRAG_CONTEXT_K"):
+        Settings.from_env({"NEWSRAG_TOP_K": "5"})
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_signatures_tell_copies_from_related_stories() -> None:
 
 @pytest.fixture
 def svc(tmp_path: Path) -> NewsRAG:
-    s = make_service(tmp_path, min_score=-1.0, top_k=2)  # hash embedder, real Chroma
+    s = make_service(tmp_path, min_score=-1.0, context_k=2)  # hash embedder, real Chroma
     s.ingestor.ingest(("t", a) for a in [*COPIES, OTHER])
     return s
 

@@ -87,12 +87,12 @@ def run_safely(fn: Callable[[], None]) -> None:
 @click.option("--answerer", help="extractive, openai, ollama or llamacpp [NEWSRAG_ANSWERER].")
 @click.option("--model", help="LLM model name, or GGUF path for llamacpp [NEWSRAG_MODEL].")
 @click.option("--base-url", help="LLM server URL [NEWSRAG_BASE_URL].")
-@click.option("--top-k", type=int, help="Passages retrieved per question [NEWSRAG_TOP_K].")
+@click.option("--context-k", type=int, help="Passages the answer is written from [NEWSRAG_CONTEXT_K].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices.")
 @click.option("-v", "--verbose", count=True, help="Log more (-vv for debug).")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model: str | None,
-         base_url: str | None, top_k: int | None, quiet: bool, verbose: int) -> None:  # fmt: skip
+         base_url: str | None, context_k: int | None, quiet: bool, verbose: int) -> None:  # fmt: skip
     """newsrag: ask questions about news articles and get cited answers, offline."""
     apply_offline_defaults()
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
@@ -100,7 +100,8 @@ def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model:
     for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     logging.getLogger("pypdf").setLevel(logging.ERROR if verbose < 2 else logging.DEBUG)  # a bad PDF logs thousands
-    overrides = {"data_dir": data_dir, "answerer": answerer, "model": model, "base_url": base_url, "top_k": top_k}
+    overrides: dict[str, Any] = {"data_dir": data_dir, "answerer": answerer, "model": model, "base_url": base_url}
+    overrides["context_k"] = context_k
     ctx.obj = Context(overrides, quiet)
 
 

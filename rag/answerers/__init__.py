@@ -36,10 +36,10 @@ def _extractive(settings: Settings, embedder: Embedder) -> Answerer:
     from .extractive import ExtractiveAnswerer
 
     if embedder.space == sentence_weights.SPACE:
-        return ExtractiveAnswerer(embedder)
+        return ExtractiveAnswerer(embedder, passages=settings.context_k)
     # Its abstention model was fitted on one space's similarities; in another (a test's)
     # only the relevance floor, NEWSRAG_MIN_SCORE, decides.
-    return ExtractiveAnswerer(embedder, threshold=0.0)
+    return ExtractiveAnswerer(embedder, passages=settings.context_k, threshold=0.0)
 
 
 def _openai(settings: Settings, embedder: Embedder) -> Answerer:
