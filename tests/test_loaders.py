@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from vectorstore.article import Article
 from vectorstore.loaders import Overrides, load_file
 
 ARTICLE_HTML = """<html><head><title>Storm hits coast</title>
@@ -118,3 +119,25 @@ def test_a_jsonl_id_of_spaces_is_no_id(tmp_path: Path) -> None:
     line = '{"id": "   ", "title": "Ferry", "text": "The ferry sailed at dawn."}\n'
     (art,) = load_file(write(tmp_path, "a.jsonl", line)).articles
     assert art.id.strip() == art.id and len(art.id) == 16  # the text's hash, as for an article without an id
+
+
+def test_a_file_type_is_one_registry_entry_that_files_folders_and_pages_all_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vectorstore import loaders
+
+    def news(path: Path, data: bytes) -> list[Article]:
+        title, _, text = data.decode().partition("\n")
+        return [Article(title=title.strip("= "), text=text.strip())]
+
+    wire = tmp_path / "feed" / "quake.news"
+    wire.parent.mkdir()
+    wire.write_text("== Quake hits coast ==\nA strong earthquake shook the coast on Monday.\n")
+    assert load_file(wire).errors[0].reason.startswith("unsupported file type '.news'. Supported: .htm, .html")
+    news_type = loaders.FileType((".news",), ("text/x-news",), news)
+    monkeypatch.setattr(loaders, "FILE_TYPES", (*loaders.FILE_TYPES, news_type))
+    got = load_file(wire, Overrides(source="Wire"))
+    assert [(a.title, a.source) for a in got.articles] == [("Quake hits coast", "Wire")] and not got.errors
+    assert loaders.expand_paths([wire.parent]) == [wire]  # a folder's files of that type
+    assert loaders.suffix_for("text/x-news") == ".news"  # a page served as that type
+    assert loaders.supported_text().endswith(".jsonl, .news")  # what the CLI's and the UI's words list

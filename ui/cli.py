@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from vectorstore.loaders import supported_text
+
 from .offline import apply_offline_defaults
 
 log = logging.getLogger("newsrag")
@@ -105,7 +107,9 @@ def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model:
     ctx.obj = Context(overrides, quiet)
 
 
-@main.command()
+@main.command(
+    help=f"Add articles from {supported_text()} files or folders, or from web pages (https://…).",
+)
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--source", help="Outlet of the articles, e.g. 'Reuters'.")
 @click.option("--date", "published", help="Publication date, YYYY-MM-DD.")
@@ -115,8 +119,6 @@ def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model:
 @click.pass_obj
 def ingest(obj: Context, paths: tuple[str, ...], source: str | None, published: str | None,
            title: str | None, url: str | None, article_id: str | None) -> None:  # fmt: skip
-    """Add articles from .txt, .md, .html, .pdf and .jsonl files or folders, or from web pages (https://…)."""
-
     def go() -> None:
         from vectorstore.article import parse_date
         from vectorstore.errors import InputError

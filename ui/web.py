@@ -28,6 +28,7 @@ from rag.filters import Filters
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
 from vectorstore.ingest import STATUSES
+from vectorstore.loaders import supported_text
 
 from .format import FEED_COLUMNS, answer_markdown, cited_source, feed_rows, md_escape
 
@@ -202,7 +203,7 @@ def build_app(service: Any, settings: Any) -> Any:
     @_friendly
     def ingest_files(files: list[Any] | None, progress: Any = None) -> list[list[str]]:
         if not files:
-            raise InputError("Choose one or more files first (.txt, .md, .html, .pdf, .jsonl).")
+            raise InputError(f"Choose one or more files first ({supported_text()}).")
         paths = [Path(getattr(f, "name", f)) for f in files]
         seen: dict[str, int] = {}
 
@@ -335,7 +336,7 @@ def build_app(service: Any, settings: Any) -> Any:
             with gr.Column():
                 # No file_types filter: Gradio would refuse the whole batch; our loaders
                 # refuse each bad file with its reason and still add the good ones.
-                files = gr.File(label="Upload files (.txt .md .html .pdf .jsonl)", file_count="multiple",
+                files = gr.File(label=f"Upload files ({supported_text(' ')})", file_count="multiple",
                                 elem_id="upload")  # fmt: skip
                 upload_btn = gr.Button("Add files", variant="primary")
                 upload_said = gr.Markdown()

@@ -17,13 +17,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import IngestError, is_connection_error
-from .loaders import DEFAULT_MAX_FILE_MB, LOADERS, Loaded, Overrides, load_bytes, with_url_date
+from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, file_type, load_bytes, suffix_for, with_url_date
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "newsrag/0.1 (+article fetch on a user's request)"
-_BY_TYPE = {"text/html": ".html", "application/xhtml+xml": ".html", "application/pdf": ".pdf",
-            "text/plain": ".txt", "text/markdown": ".md"}  # fmt: skip
 PRIVATE_HINT = "Set NEWSRAG_ALLOW_PRIVATE_URLS=1 to let newsrag fetch from this machine or your own network."
 
 
@@ -175,8 +173,8 @@ def get(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
 def fetch(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
     """``(final URL, suffix by content type, body)`` of an article page; raises IngestError naming the cause."""
     final, kind, body = get(url, policy)
-    suffix = _BY_TYPE.get(kind) or Path(urlparse(final).path).suffix.lower() or ".html"
-    if suffix not in LOADERS:
+    suffix = suffix_for(kind) or Path(urlparse(final).path).suffix.lower() or ".html"
+    if (kind_of_file := file_type(suffix)) is None or kind_of_file.load is None:  # a page is one article
         raise IngestError(
             f"the address serves {kind or 'an unknown type'}, not an article page (HTML, PDF or text).", path=url
         )

@@ -4,6 +4,10 @@ HTML goes through trafilatura (boilerplate removal and metadata), PDF through
 pypdf.  A loader either returns articles or raises :class:`IngestError` whose
 message says what to do; a JSONL file reports its bad lines one by one and
 still yields the good ones.
+
+:data:`FILE_TYPES` is the one registry of what can be added: its suffixes (files,
+folders), its media types (pages fetched by URL) and its loader.  The CLI, the web
+UI and the fetcher all read it, so a new type is one entry here.
 """
 
 from __future__ import annotations
@@ -47,9 +51,7 @@ class Loaded:
 
 def _read_text(path: Path, data: bytes) -> str:
     if b"\x00" in data[:8192]:
-        raise IngestError(
-            "this is a binary file, not text. Give a .txt, .md, .html, .pdf or .jsonl file.", path=str(path)
-        )
+        raise IngestError(f"this is a binary file, not text. Give a {supported_text(' or ')} file.", path=str(path))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -267,16 +269,44 @@ def load_jsonl_text(path: str, text: str, max_mb: float = DEFAULT_MAX_FILE_MB) -
 
 Loader = Callable[[Path, bytes], list[Article]]
 
-LOADERS: dict[str, Loader] = {
-    ".txt": _plain,
-    ".text": _plain,
-    ".md": _plain,
-    ".markdown": _plain,
-    ".html": _html,
-    ".htm": _html,
-    ".pdf": _pdf,
-}
-SUPPORTED = sorted([*LOADERS, ".jsonl"])
+
+@dataclass(frozen=True)
+class FileType:
+    """One kind of file that can be added: its suffixes (the first is the one shown), the
+    media types a server may send it as, and its loader (None: JSONL, many articles a file,
+    read by :func:`load_jsonl_text`)."""
+
+    suffixes: tuple[str, ...]
+    media_types: tuple[str, ...]
+    load: Loader | None
+
+
+FILE_TYPES: tuple[FileType, ...] = (
+    FileType((".txt", ".text"), ("text/plain",), _plain),
+    FileType((".md", ".markdown"), ("text/markdown",), _plain),
+    FileType((".html", ".htm"), ("text/html", "application/xhtml+xml"), _html),
+    FileType((".pdf",), ("application/pdf",), _pdf),
+    FileType((".jsonl",), (), None),
+)
+
+
+def file_type(suffix: str) -> FileType | None:
+    """The registered type of files ending in ``suffix`` (lower case, with its dot)."""
+    return next((t for t in FILE_TYPES if suffix in t.suffixes), None)
+
+
+def supported_suffixes() -> list[str]:
+    return sorted(s for t in FILE_TYPES for s in t.suffixes)
+
+
+def suffix_for(media_type: str) -> str | None:
+    """The suffix a fetched page of this media type is loaded as (None: not an article type)."""
+    return next((t.suffixes[0] for t in FILE_TYPES if media_type in t.media_types), None)
+
+
+def supported_text(sep: str = ", ") -> str:
+    """The file types a user may add, one suffix each: ".txt, .md, .html, .pdf, .jsonl"."""
+    return sep.join(t.suffixes[0] for t in FILE_TYPES)
 
 
 def _apply(article: Article, o: Overrides, single: bool) -> Article:
@@ -307,14 +337,16 @@ def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DE
     name = str(path)
     suffix = path.suffix.lower()
     try:
-        if suffix not in LOADERS and suffix != ".jsonl":
+        kind = file_type(suffix)
+        if kind is None:
             raise IngestError(
-                f"unsupported file type {suffix or '(none)'!r}. Supported: {', '.join(SUPPORTED)}.", path=name
+                f"unsupported file type {suffix or '(none)'!r}. Supported: {', '.join(supported_suffixes())}.",
+                path=name,
             )
         if not path.is_file():
             raise IngestError("no such file. Check the path.", path=name)
         size = path.stat().st_size
-        if size > max_mb * 1024 * 1024 and suffix != ".jsonl":  # JSONL is bulk: the limit is per article
+        if size > max_mb * 1024 * 1024 and kind.load is not None:  # JSONL is bulk: the limit is per article
             raise IngestError(
                 f"the file is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit. "
                 "Split it into smaller files, or raise NEWSRAG_MAX_FILE_MB.",
@@ -344,10 +376,13 @@ def load_bytes(
     try:
         if not data:
             raise IngestError("it is empty. Add a file with the article's text.", path=name)
-        if suffix == ".jsonl":
+        kind = file_type(suffix)
+        if kind is None:
+            raise IngestError(f"unsupported file type {suffix!r}. Supported: {', '.join(supported_suffixes())}.")
+        if kind.load is None:
             loaded = load_jsonl_text(name, _read_text(path, data), max_mb)
         else:
-            loaded = Loaded(path=name, articles=LOADERS[suffix](path, data))
+            loaded = Loaded(path=name, articles=kind.load(path, data))
     except IngestError as e:
         return Loaded(path=name, errors=[e])
     except Exception as e:  # a parser's own failure must fail this file alone, never the whole run
@@ -361,7 +396,7 @@ def load_bytes(
                 )
             ],
         )
-    single = len(loaded.articles) == 1 and suffix != ".jsonl"
+    single = len(loaded.articles) == 1 and kind.load is not None
     loaded.articles = [with_url_date(_apply(a, overrides, single)) for a in loaded.articles]
     return loaded
 
@@ -371,7 +406,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED))
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and file_type(f.suffix.lower())))
         else:
             out.append(p)
     return out
