@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from vectorstore.errors import InputError
-from vectorstore.store import Hit
+from vectorstore.records import Hit
 
 from .answer import Answer, Citation
 from .answerers import Answerer

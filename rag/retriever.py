@@ -13,7 +13,8 @@ from pydantic import ConfigDict
 
 from vectorstore.embedder import Embedder
 from vectorstore.errors import InputError
-from vectorstore.store import ChromaStore, Hit, Scope
+from vectorstore.records import Hit, Scope
+from vectorstore.store import ChromaStore
 
 from .filters import Filters
 from .stages import Request, make_stages, run_stages

@@ -18,7 +18,8 @@ from vectorstore.feeds import Feed, FeedList, Poller, PollResult, follow, poll
 from vectorstore.fetch import FetchPolicy
 from vectorstore.ingest import Ingestor, IngestReport, Outcome, Progress
 from vectorstore.loaders import Overrides, expand_paths
-from vectorstore.store import CheckReport, ChromaStore, StoredArticle, open_client
+from vectorstore.records import StoredArticle
+from vectorstore.store import CheckReport, ChromaStore, open_client
 
 from .answer import Answer
 from .answerers import ANSWERERS, Answerer, make_answerer

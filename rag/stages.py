@@ -28,7 +28,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from vectorstore.errors import ConfigError
-from vectorstore.store import ChromaStore, Copy, Hit, Scope
+from vectorstore.records import Copy, Hit, Scope
+from vectorstore.store import ChromaStore
 
 from .timeexpr import TimeScope, shift
 

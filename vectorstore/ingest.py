@@ -24,7 +24,8 @@ from .embedder import Embedder
 from .errors import IngestError, NewsragError
 from .fetch import FetchPolicy, load_url
 from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
-from .store import ChromaStore, StoredArticle
+from .records import StoredArticle
+from .store import ChromaStore
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .store import Scope
+    from .records import Scope
 
 # The English stop words of bm25s (the keyword index before this one), dropped from queries.
 STOPWORDS = frozenset(

@@ -40,7 +40,7 @@ import shutil
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
+from .minilm import Infer, minilm_path
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,6 @@ FP32_NODES = tuple(
 )
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MODELS = ("fp32", "int8", "openvino")
-Infer = Callable[[dict[str, np.ndarray]], np.ndarray]  # the model's inputs -> its token vectors
 
 
 def cache_entry(cache_dir: Path) -> Path:
@@ -187,8 +187,6 @@ class OnnxMiniLMEmbedder:
 
     def _load(self) -> None:
         from tokenizers import Tokenizer
-
-        from .embedder import minilm_path
 
         model_dir = minilm_path()
         entry = cache_entry(self.cache_dir)

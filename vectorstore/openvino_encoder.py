@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .onnx_encoder import Infer
+from .minilm import Infer
 
 log = logging.getLogger(__name__)
 

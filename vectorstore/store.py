@@ -11,7 +11,6 @@ article behind, and re-running the same ingest converges to one copy.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sqlite3
 import threading
@@ -40,103 +39,11 @@ from .errors import (
 )
 from .fts import FtsDatabase, FtsIndex
 from .keyword import KeywordIndex, article_record
+from .records import Hit, Scope, StoredArticle, day_of, passage_id
 
 log = logging.getLogger(__name__)
 
 CHROMA_MAX_BATCH = 5000  # Chroma rejects larger adds (its limit is 5,461)
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    id: str
-    title: str
-    source: str | None
-    url: str | None
-    published: str | None
-    content_hash: str
-    n_chunks: int
-    story: str = ""  # the story this article is a copy of (its own id when it repeats no other)
-    signature: str = field(default="", repr=False)  # its MinHash, encoded (vectorstore.dedup)
-
-    def listing(self) -> dict[str, Any]:
-        """What a listing shows of it (the CLI's and the API's): not its hash or MinHash."""
-        return {"id": self.id, "title": self.title, "source": self.source, "url": self.url,
-                "published": self.published, "n_chunks": self.n_chunks, "story": self.story}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Copy:
-    """Another outlet's copy of a passage's story."""
-
-    article_id: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved passage with its article's metadata and a cosine similarity."""
-
-    chunk_id: str
-    article_id: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
-    text: str
-    start: int
-    end: int
-    score: float
-    story: str = ""
-    also: tuple[Copy, ...] = ()  # the story's other copies in the store ("also reported by")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which passages a search may return: published on or before ``max_day`` (ordinal
-    days; undated passages pass), on or after ``min_day`` (undated ones don't), and of
-    ``article_ids`` when given (e.g. one outlet's articles)."""
-
-    max_day: int | None = None
-    min_day: int | None = None
-    article_ids: frozenset[str] | None = None
-    undated: bool = False  # with min_day: undated passages pass too (their date is unknown, not outside)
-
-    @property
-    def unbounded(self) -> bool:
-        return self.max_day is None and self.min_day is None and self.article_ids is None
-
-    def admits(self, article_id: str, published: str | None) -> bool:
-        """Whether an article with this id and date is within the scope."""
-        if self.article_ids is not None and article_id not in self.article_ids:
-            return False
-        return self.admits_day(_days(published))
-
-    def admits_day(self, day: int) -> bool:
-        """Whether a date (ordinal day; -1: undated) is within the scope's dates."""
-        if self.max_day is not None and day > self.max_day:
-            return False
-        return self.min_day is None or day >= self.min_day or (self.undated and day == -1)
-
-    def where(self) -> dict[str, Any] | None:
-        parts: list[dict[str, Any]] = []
-        dated: list[dict[str, Any]] = []
-        if self.max_day is not None:
-            dated.append({"published_days": {"$lte": self.max_day}})
-        if self.min_day is not None:
-            dated.append({"published_days": {"$gte": self.min_day}})
-        if self.min_day is not None and self.undated:
-            both = dated[0] if len(dated) == 1 else {"$and": dated}
-            parts.append({"$or": [both, {"published_days": -1}]})
-        else:
-            parts += dated
-        if self.article_ids is not None:
-            parts.append({"article_id": {"$in": sorted(self.article_ids) or ["\x00none"]}})
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 @dataclass
@@ -163,12 +70,6 @@ class CheckReport:
             or self.keyword_missing
             or self.keyword_extra
         )
-
-
-def _days(published: str | None) -> int:
-    if not published:
-        return -1
-    return dt.date.fromisoformat(published).toordinal()
 
 
 def _opt(value: Any) -> str | None:
@@ -205,11 +106,6 @@ def open_client(data_dir: str | None = None, host: str | None = None, port: int 
             f"({type(e).__name__}: {str(e)[:200]}). Move that folder away (your articles must then be ingested "
             "again), or point NEWSRAG_DATA_DIR at another folder."
         ) from None
-
-
-def passage_id(article_id: str, content_hash: str, index: int) -> str:
-    """A passage's id: its article, the first 8 characters of that version's hash, its place."""
-    return f"{article_id}:{content_hash[:8]}:{index}"
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -443,7 +339,7 @@ class ChromaStore:
             return self._query(vector, k, scope.where())
         depth = min(self.max_batch, k * (10 if scope.min_day is not None else 3))
         deep = self._nearest_in_dates(vector, depth, k, scope)
-        kept = [h for h in deep if scope.admits_day(_days(h.published))][:k]
+        kept = [h for h in deep if scope.admits_day(day_of(h.published))][:k]
         if len(kept) < k and scope.min_day is None and len(deep) < self.chunks.count():
             return self._query(vector, k, scope.where())
         return kept
@@ -626,7 +522,7 @@ class ChromaStore:
             if len(chunks) != len(vectors) or len(chunks) == 0:
                 raise ValueError("an article needs at least one chunk and one vector per chunk")
             h = article.content_hash
-            days = _days(article.published)
+            days = day_of(article.published)
             base = {"article_id": article.id, "content_hash": h, "published_days": days}
             ids += [passage_id(article.id, h, c.index) for c in chunks]
             metas += [{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks]
@@ -734,7 +630,7 @@ class ChromaStore:
         for a in articles:
             res = self.chunks.get(where={"article_id": a.id}, include=["metadatas"])
             if res["ids"]:
-                metas = [{**(m or {}), "published_days": _days(a.published)} for m in res["metadatas"] or []]
+                metas = [{**(m or {}), "published_days": day_of(a.published)} for m in res["metadatas"] or []]
                 with self.changes.change("chunks", res["ids"]):
                     self.chunks.update(ids=res["ids"], metadatas=metas)
         self.keywords.invalidate()
@@ -749,7 +645,7 @@ class ChromaStore:
                     "source": a.source or "",
                     "url": a.url or "",
                     "published": a.published or "",
-                    "published_days": _days(a.published),
+                    "published_days": day_of(a.published),
                     "content_hash": a.content_hash,
                     "n_chunks": old[a.id].n_chunks,
                     "story": old[a.id].story,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from vectorstore.embedder import Embedder
 from vectorstore.errors import ConfigError
-from vectorstore.store import Hit
+from vectorstore.records import Hit
 
 if TYPE_CHECKING:
     from rag.settings import Settings

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 
 from vectorstore.embedder import Embedder
-from vectorstore.store import Hit
+from vectorstore.records import Hit
 
 from ..prompts import ABSTAIN
 from . import sentence_weights as fitted

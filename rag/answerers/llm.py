@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from vectorstore.errors import BackendUnavailable, ConfigError, is_connection_error
-from vectorstore.store import Hit
+from vectorstore.records import Hit
 
 from ..prompts import ABSTAIN, ANSWER_SYSTEM, ANSWER_USER, PASSAGE
 from .supervisor import ModelServer, describe_exit

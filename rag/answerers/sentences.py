@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from vectorstore.chunker import sentence_spans
-from vectorstore.store import Hit
+from vectorstore.records import Hit
 
 _STOP = frozenset(
     """a an the of to in on at for by with from and or but is are was were be been being do does did has have had
