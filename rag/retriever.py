@@ -14,10 +14,9 @@ from pydantic import ConfigDict
 from vectorstore.embedder import Embedder
 from vectorstore.errors import InputError
 from vectorstore.records import Hit, Scope
-from vectorstore.store import ChromaStore
 
 from .filters import Filters
-from .stages import Request, make_stages, run_stages
+from .stages import PassageSearch, Request, make_stages, run_stages
 from .timeexpr import TimeScope, parse_time
 
 DEFAULT_STAGES = "dense,keyword,article,time"
@@ -59,7 +58,7 @@ class NewsRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: Any  # ChromaStore (Any: pydantic can't validate it)
+    store: Any  # PassageSearch (Any: pydantic can't validate a Protocol)
     embedder: Any  # Embedder
     stages: list[Any]  # RankingStage
     k: int = 5
@@ -67,7 +66,7 @@ class NewsRetriever(BaseRetriever):
 
     @classmethod
     def create(
-        cls, store: ChromaStore, embedder: Embedder, k: int = 5, fetch_k: int = 30, stages: str = DEFAULT_STAGES
+        cls, store: PassageSearch, embedder: Embedder, k: int = 5, fetch_k: int = 30, stages: str = DEFAULT_STAGES
     ) -> NewsRetriever:
         return cls(store=store, embedder=embedder, k=k, fetch_k=max(k, fetch_k), stages=make_stages(stages, store))
 

@@ -4,22 +4,23 @@ the operations the CLI and the UI offer (ask, ingest, list, delete)."""
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from vectorstore.article import Article
 from vectorstore.chunker import Chunker
 from vectorstore.embedder import Embedder, Remembering, make_embedder
-from vectorstore.errors import ConfigError
 from vectorstore.feeds import Feed, FeedList, Poller, PollResult, follow, poll
+from vectorstore.feeds import Store as FeedStore
 from vectorstore.fetch import FetchPolicy
-from vectorstore.ingest import Ingestor, IngestReport, Outcome, Progress
+from vectorstore.ingest import ArticleWriter, Ingestor, IngestReport, Outcome, Progress
 from vectorstore.loaders import Overrides, expand_paths
 from vectorstore.records import StoredArticle
-from vectorstore.store import CheckReport, ChromaStore, open_client
+from vectorstore.store import CheckReport, StorePlace, open_store
 
 from .answer import Answer
 from .answerers import ANSWERERS, Answerer, make_answerer
@@ -29,30 +30,44 @@ from .filters import Filters
 from .foreground import Foreground
 from .retriever import NewsRetriever
 from .settings import Settings
+from .stages import PassageSearch
 
 log = logging.getLogger(__name__)
 
 
-def prepare_data_dir(data_dir: Path) -> None:
-    """Create the data directory, or say exactly why it cannot be used."""
-    hint = "Set NEWSRAG_DATA_DIR (or --data-dir) to a folder newsrag may write to."
-    for parent in [data_dir, *data_dir.parents]:
-        if parent.exists() and not parent.is_dir():
-            what = "is a file" if parent == data_dir else f"lies under {parent}, which is a file"
-            raise ConfigError(f"The data directory {data_dir} {what}, not a folder. {hint}")
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        probe = data_dir / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise ConfigError(f"The data directory {data_dir} cannot be written ({e.strerror}). {hint}") from None
+class Library(PassageSearch, ArticleWriter, FeedStore, Protocol):
+    """What the service asks of a store (the Chroma store of ``vectorstore.store``):
+    retrieval's, ingestion's and the feeds' calls, and listing, deleting, checking and repairing."""
+
+    where: str  # what the store is, for messages ("embedded Chroma store in …")
+    is_new: bool  # no seed was ever indexed into it
+    client: Any  # its backend's client: the eval's naive baseline writes its own collection there
+
+    def list_articles(self) -> list[StoredArticle]: ...
+
+    def article_text(self, id_: str) -> str: ...
+
+    def stored_article(self, id_: str) -> Article: ...
+
+    def delete_article(self, id_: str) -> StoredArticle: ...
+
+    def delete_chunks(self, ids: Sequence[str]) -> None: ...
+
+    def count_articles(self) -> int: ...
+
+    def check(self) -> CheckReport: ...
+
+    def rebuild_vectors(self, kinds: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> None: ...
+
+    def rebuild_keywords(self) -> None: ...
+
+    def mark_seeded(self) -> None: ...
 
 
 class NewsRAG:
     """Everything a user can do with newsrag, on injected parts."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, answerer: Answerer) -> None:
+    def __init__(self, settings: Settings, store: Library, embedder: Embedder, answerer: Answerer) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -69,23 +84,8 @@ class NewsRAG:
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:
         embedder = Remembering(embedder or make_embedder(settings.embedder, settings.models_dir))
-        if client is None:
-            if not settings.chroma_host:
-                prepare_data_dir(settings.data_dir)
-            client = open_client(str(settings.data_dir / "chroma"), settings.chroma_host, settings.chroma_port)
-        where = (
-            f"Chroma server at http://{settings.chroma_host}:{settings.chroma_port}"
-            if settings.chroma_host
-            else f"embedded Chroma store in {(settings.data_dir / 'chroma').resolve()}"
-        )
-        keyword_db = settings.data_dir / (
-            f"keywords-{settings.collection}-{settings.chroma_host}-{settings.chroma_port}.sqlite3"
-            if settings.chroma_host
-            else f"keywords-{settings.collection}.sqlite3"
-        )
-        store = ChromaStore(
-            client, embedder.space, embedder.dim, prefix=settings.collection, where=where, keyword_db=keyword_db
-        )
+        place = StorePlace(settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection)
+        store = open_store(place, embedder.space, embedder.dim, client)
         answerer = make_answerer(settings.answerer, settings, embedder)
         return cls(settings, store, embedder, answerer)
 

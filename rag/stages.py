@@ -23,17 +23,48 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from vectorstore.errors import ConfigError
-from vectorstore.records import Copy, Hit, Scope
-from vectorstore.store import ChromaStore
+from vectorstore.records import Copy, Hit, Scope, StoredArticle
 
 from .timeexpr import TimeScope, shift
 
 RRF_K = 60
+
+
+class PassageSearch(Protocol):
+    """What retrieval asks of a store (the Chroma store of ``vectorstore.store``, or a test's
+    in-memory fake): passages by vector, by words and by id, whole articles by words,
+    the records of articles and of their stories' copies.  Every call keeps to ``scope``."""
+
+    def query(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]: ...
+
+    def keyword_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]: ...
+
+    def article_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]: ...
+
+    def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]: ...
+
+    def best_passages(
+        self, article_ids: Sequence[str], vector: np.ndarray, records: dict[str, StoredArticle] | None = None
+    ) -> list[Hit]: ...
+
+    def get_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]: ...
+
+    def dated_articles_in(self, scope: Scope) -> int: ...
+
+    def copies(self, stories: Sequence[str]) -> dict[str, list[StoredArticle]]: ...
+
+    def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]: ...
+
+    def nearest_articles(
+        self, vector: np.ndarray, k: int, scope: Scope | None = None
+    ) -> list[tuple[StoredArticle, float]]: ...
+
+    def count_chunks(self) -> int: ...
 
 
 @dataclass
@@ -102,7 +133,7 @@ def fuse_by_article(rankings: Sequence[tuple[Sequence[str], float]], n: int, evi
 
 @dataclass
 class DenseStage:
-    store: ChromaStore
+    store: PassageSearch
     name: str = "dense"
     weight: float = 1.0
 
@@ -115,7 +146,7 @@ class DenseStage:
 
 @dataclass
 class KeywordStage:
-    store: ChromaStore
+    store: PassageSearch
     name: str = "keyword"
     weight: float = 1.0
 
@@ -137,7 +168,7 @@ class ArticleStage:
     out only the single-passage articles was tried: it biased rankings towards long
     articles and cost squad2-dev-5 most of its Hits@5.)"""
 
-    store: ChromaStore
+    store: PassageSearch
     name: str = "article"
     weight: float = 3.0  # benchmarks/tune_stages.py
     depth: int = 20  # articles ranked
@@ -176,7 +207,7 @@ class TimeStage:
     An older article that answers is never left out for being older, and a recent one that
     the other stages did not find relevant is never brought in."""
 
-    store: ChromaStore
+    store: PassageSearch
     inner: Sequence[RankingStage]
     name: str = "time"
     weight: float = 3.0  # benchmarks/tune_stages.py
@@ -237,7 +268,7 @@ class TimeStage:
         return recent if len(recent) < len(pool) else []  # all recent: nothing to prefer
 
 
-StageFactory = Callable[[ChromaStore], RankingStage]
+StageFactory = Callable[[PassageSearch], RankingStage]
 
 STAGES: dict[str, StageFactory] = {
     "dense": lambda store: DenseStage(store),
@@ -261,11 +292,11 @@ def stage_names(spec: str) -> list[str]:
     return names
 
 
-def make_stages(spec: str, store: ChromaStore) -> list[RankingStage]:
+def make_stages(spec: str, store: PassageSearch) -> list[RankingStage]:
     return [STAGES[name](store) for name in stage_names(spec)]
 
 
-def run_stages(stages: Sequence[RankingStage], req: Request, store: Any, evidence: float = 0.0) -> list[Hit]:
+def run_stages(stages: Sequence[RankingStage], req: Request, store: PassageSearch, evidence: float = 0.0) -> list[Hit]:
     """Every stage's ranking, fused in one place (with an article's summed evidence when
     ``evidence`` > 0); the passages with their cosine scores, one story each
     (:func:`one_per_story`)."""
@@ -280,7 +311,7 @@ def run_stages(stages: Sequence[RankingStage], req: Request, store: Any, evidenc
     return one_per_story([req.hits[c] for c in top if c in req.hits], store, req.scope)
 
 
-def one_per_story(hits: Sequence[Hit], store: Any, scope: Scope) -> list[Hit]:
+def one_per_story(hits: Sequence[Hit], store: PassageSearch, scope: Scope) -> list[Hit]:
     """Copies of one wire story don't crowd other stories out: the story's best-ranked
     article stands for it, in its place, and its passages list the story's other stored
     copies within ``scope`` in ``also``; the other copies' passages leave the ranking."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,7 +26,6 @@ from .errors import IngestError, NewsragError
 from .fetch import FetchPolicy, load_url
 from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
 from .records import StoredArticle
-from .store import ChromaStore
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,31 @@ def _with_vectors(
     return items
 
 
+class ArticleWriter(Protocol):
+    """What ingestion asks of a store (:class:`vectorstore.store.ChromaStore`): the records of
+    articles already stored, the writes themselves, and which stored story an article repeats."""
+
+    def get_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]: ...
+
+    def write_articles(
+        self,
+        items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]],
+        stories: Mapping[str, StoryRecord] | None = None,
+    ) -> None: ...
+
+    def drop_superseded(self, current: Sequence[tuple[str, str]]) -> None: ...
+
+    def set_stories(self, stories: Mapping[str, StoryRecord]) -> None: ...
+
+    def update_metadata(self, articles: Sequence[Article]) -> None: ...
+
+    def story_for(self, article_id: str, m: Any) -> str: ...
+
+
 class Ingestor:
     def __init__(
         self,
-        store: ChromaStore,
+        store: ArticleWriter,
         embedder: Embedder,
         chunker: Chunker,
         batch_chunks: int = 256,
@@ -175,7 +196,7 @@ class Ingestor:
         batch = StoryIndex(list)  # this batch's articles, until the store has them
         for art in articles:
             m = signature(art.text)  # not the title: outlets retitle the same wire story
-            story = self.store.stories.story_for(art.id, m)
+            story = self.store.story_for(art.id, m)
             if story == art.id:
                 story = batch.story_for(art.id, m)
             batch.add(art.id, story, m)

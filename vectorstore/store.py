@@ -12,6 +12,7 @@ article behind, and re-running the same ingest converges to one copy.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -106,6 +107,53 @@ def open_client(data_dir: str | None = None, host: str | None = None, port: int 
             f"({type(e).__name__}: {str(e)[:200]}). Move that folder away (your articles must then be ingested "
             "again), or point NEWSRAG_DATA_DIR at another folder."
         ) from None
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create the data directory, or say exactly why it cannot be used."""
+    hint = "Set NEWSRAG_DATA_DIR (or --data-dir) to a folder newsrag may write to."
+    for parent in [data_dir, *data_dir.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == data_dir else f"lies under {parent}, which is a file"
+            raise ConfigError(f"The data directory {data_dir} {what}, not a folder. {hint}")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"The data directory {data_dir} cannot be written ({e.strerror}). {hint}") from None
+
+
+@dataclass(frozen=True)
+class StorePlace:
+    """Where a store lives: an embedded Chroma under ``data_dir``, or a Chroma server at
+    ``host``:``port`` (its keyword index still in ``data_dir``); ``collection``: the names' prefix."""
+
+    data_dir: Path
+    host: str | None = None
+    port: int = 8000
+    collection: str = "newsrag"
+
+    @property
+    def where(self) -> str:
+        if self.host:
+            return f"Chroma server at http://{self.host}:{self.port}"
+        return f"embedded Chroma store in {(self.data_dir / 'chroma').resolve()}"
+
+    @property
+    def keyword_db(self) -> Path:
+        name = f"{self.collection}-{self.host}-{self.port}" if self.host else self.collection
+        return self.data_dir / f"keywords-{name}.sqlite3"
+
+
+def open_store(place: StorePlace, space: str, dim: int, client: Any = None) -> ChromaStore:
+    """The store at ``place`` for vectors of ``space`` (``client``: an open Chroma client to use)."""
+    if client is None:
+        if not place.host:
+            prepare_data_dir(place.data_dir)
+        client = open_client(str(place.data_dir / "chroma"), place.host, place.port)
+    return ChromaStore(client, space, dim, prefix=place.collection, where=place.where, keyword_db=place.keyword_db)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -602,6 +650,10 @@ class ChromaStore:
         self.article_keywords.invalidate()
 
     @_guarded
+    def story_for(self, article_id: str, m: Any) -> str:
+        """The stored story an article of MinHash ``m`` repeats, else its own id (:class:`StoryIndex`)."""
+        return self.stories.story_for(article_id, m)
+
     def set_stories(self, stories: Mapping[str, StoryRecord]) -> None:
         """Record the story and signature of stored articles (ones stored before stories existed)."""
         if not stories:

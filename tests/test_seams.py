@@ -1,0 +1,103 @@
+"""The seams hold: retrieval and answering run on any store that does what
+``rag.stages.PassageSearch`` says, here a few passages in a dict, no Chroma."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from rag.answerers.extractive import ExtractiveAnswerer
+from rag.chain import AnswerChain
+from rag.filters import Filters
+from rag.retriever import NewsRetriever
+from rag.stages import PassageSearch
+from vectorstore.embedder import HashEmbedder
+from vectorstore.records import Hit, Scope, StoredArticle, day_of
+
+ARTICLES = {
+    "ferry": (
+        "Ferry strike ends",
+        "2025-03-03",
+        "The ferry strike ended on Monday. Crews are back.",
+    ),
+    "storm": ("Storm hits coast", "2025-03-01", "A storm cut power to forty thousand homes. Repairs take a week."),
+    "budget": ("Council budget", None, "The council passed its budget. Libraries get more money."),
+}
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+class DictStore:
+    """One passage an article, held in memory: every search a full scan."""
+
+    def __init__(self) -> None:
+        self.embedder = HashEmbedder()
+        self.records = {
+            i: StoredArticle(i, title, None, None, day, "0" * 16, 1, story=i) for i, (title, day, _) in ARTICLES.items()
+        }
+        texts = [text for _, _, text in ARTICLES.values()]
+        self.vectors = dict(zip(ARTICLES, self.embedder.embed(texts), strict=True))
+
+    def _hit(self, article_id: str, vector: np.ndarray) -> Hit:
+        title, day, text = ARTICLES[article_id]
+        score = float(self.vectors[article_id] @ vector)
+        return Hit(
+            f"{article_id}:00000000:0", article_id, title, None, day, None, text, 0, len(text), score, article_id
+        )
+
+    def _in(self, scope: Scope | None) -> list[str]:
+        return [i for i, (_, day, _) in ARTICLES.items() if scope is None or scope.admits(i, day)]
+
+    def query(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]:
+        return sorted((self._hit(i, vector) for i in self._in(scope)), key=lambda h: -h.score)[:k]
+
+    def keyword_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        shared = {i: len(words(query) & words(ARTICLES[i][2])) for i in self._in(scope)}
+        return [f"{i}:00000000:0" for i in sorted(shared, key=lambda i: -shared[i]) if shared[i]][:k]
+
+    def article_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        return [c.split(":")[0] for c in self.keyword_search(query, k, scope)]
+
+    def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
+        return [self._hit(i.split(":")[0], vector) for i in ids]
+
+    def best_passages(
+        self, article_ids: Sequence[str], vector: np.ndarray, records: dict[str, StoredArticle] | None = None
+    ) -> list[Hit]:
+        return [self._hit(i, vector) for i in article_ids]
+
+    def get_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
+        return {i: self.records[i] for i in ids if i in self.records}
+
+    def dated_articles_in(self, scope: Scope) -> int:
+        return sum(1 for i in self._in(scope) if ARTICLES[i][1])
+
+    def copies(self, stories: Sequence[str]) -> dict[str, list[StoredArticle]]:
+        return {s: [self.records[s]] for s in stories}
+
+    def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]:
+        return frozenset()
+
+    def nearest_articles(
+        self, vector: np.ndarray, k: int, scope: Scope | None = None
+    ) -> list[tuple[StoredArticle, float]]:
+        return [(self.records[h.article_id], h.score) for h in self.query(vector, k, scope)]
+
+    def count_chunks(self) -> int:
+        return len(ARTICLES)
+
+
+def test_retrieval_and_answers_run_on_any_store_that_keeps_the_protocol() -> None:
+    store: PassageSearch = DictStore()
+    retriever = NewsRetriever.create(store, HashEmbedder(), k=2, fetch_k=3, stages="dense,keyword,article,time")
+    as_of = Filters.parse(as_of="2025-03-02")
+    hits, _ = retriever.search("When did the storm cut the power?", filters=as_of)
+    assert [h.article_id for h in hits] == ["storm", "budget"]  # the ferry story is after the as-of date
+    assert day_of(hits[0].published) <= day_of("2025-03-02")
+    chain = AnswerChain(retriever, ExtractiveAnswerer(HashEmbedder(), threshold=0.0), min_score=-1.0)
+    answer = chain.ask("How many homes did the storm cut power to?", filters=as_of)
+    assert "forty thousand homes" in answer.text and answer.citations[0].article_id == "storm"
