@@ -34,7 +34,7 @@ from vectorstore.embedder import HashEmbedder
 from vectorstore.ingest import Ingestor
 from vectorstore.store import ChromaStore, open_client
 emb = HashEmbedder()
-store = ChromaStore(open_client(str(Path(sys.argv[1]) / "chroma")), emb.name, emb.dim)
+store = ChromaStore(open_client(str(Path(sys.argv[1]) / "chroma")), emb.space, emb.dim)
 print("ready", flush=True)
 Ingestor(store, emb, Chunker(max_words=120)).ingest_paths([Path(sys.argv[2])])
 """

@@ -16,7 +16,7 @@ from vectorstore.store import ChromaStore, open_client
 
 def main(data: str, corpus: str) -> None:
     emb = HashEmbedder()
-    store = ChromaStore(open_client(str(Path(data) / "chroma")), emb.name, emb.dim,
+    store = ChromaStore(open_client(str(Path(data) / "chroma")), emb.space, emb.dim,
                         keyword_db=Path(data) / "keywords.sqlite3")  # fmt: skip
 
     def progress(o: object) -> None:
