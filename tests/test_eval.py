@@ -15,7 +15,7 @@ from rag.settings import Settings
 from tests import children
 from tests.conftest import BIN
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+EVAL_DOC = (Path(__file__).resolve().parent.parent / "docs" / "eval.md").read_text()
 
 TOPICS = [{"lava", "volcano", "eruption"}, {"budget", "parliament", "vote"}, {"marathon", "runner", "record"}]
 
@@ -118,7 +118,7 @@ def _key_paths(report: dict) -> set[str]:  # type: ignore[type-arg]
 def test_json_report_keys_are_documented_in_the_readme(tmp_path: Path) -> None:
     inputs = EvalInputs.resolve(write_set(tmp_path / "set"), None, None).load()
     report = EvalRun(Settings(data_dir=tmp_path / "d"), inputs, TopicEmbedder(), tmp_path / "s", baseline=True).run()
-    section = README.split("### The JSON report", 1)[1].split("\n## ", 1)[0]
+    section = EVAL_DOC.split("### The JSON report", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"`([a-z_@0-9.]+)`", section))
     # a leaf is documented by its group's path and its own name: `ours.answers`: `f1`
     missing = {

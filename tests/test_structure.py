@@ -1,10 +1,12 @@
 """The house rules a newcomer relies on, checked: no import circle among the packages
 (top-level, lazy and type-checking imports alike), so each module can be read and
-replaced after the ones it uses."""
+replaced after the ones it uses; a README that fits a first read, and documentation
+whose links lead somewhere."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +82,15 @@ def test_no_module_imports_itself_through_others() -> None:
 def test_the_checker_sees_a_circle_through_a_lazy_import() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_readme_fits_a_first_read_and_every_link_of_the_docs_leads_somewhere() -> None:
+    readme = ROOT / "README.md"
+    assert len(readme.read_text().splitlines()) <= 200, "move detail to a page under docs/ and link it"
+    pages = [readme, *sorted((ROOT / "docs").glob("*.md"))]
+    assert len(pages) > 5
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
+            assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to {target}, which is missing"
+    linked = set(re.findall(r"\(docs/([\w-]+\.md)\)", readme.read_text()))
+    assert linked == {p.name for p in pages[1:]}, "every docs page is linked from the README"
