@@ -1,0 +1,94 @@
+"""What the web UI and its API do, called directly on a real store (hash embedder): no
+server, no browser.  The same actions through a real server: test_web_api.py; in
+Chromium: test_browser.py."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from rag.service import NewsRAG
+from rag.settings import Settings
+from tests.conftest import make_service
+from ui.web import WebActions
+from vectorstore.errors import InputError
+
+
+@pytest.fixture
+def actions(tmp_path: Path) -> WebActions:
+    svc: NewsRAG = make_service(tmp_path, min_score=-1.0, max_file_mb=0.01)
+    return WebActions(svc, svc.settings)
+
+
+def test_an_article_added_is_listed_found_read_and_deleted(actions: WebActions) -> None:
+    added = actions.add_article("Ferry *strike* ends", "The ferry strike ended on Monday night.", "Harbour News",
+                                "2025-03-03", "https://example.org/ferry")  # fmt: skip
+    assert added["status"] == "added"
+    assert actions.added_said(added).startswith(r"**added**: Ferry &#42;strike&#42; ends (id ")  # Markdown escaped
+    assert actions.list_articles() == [
+        {"id": added["article_id"], "title": "Ferry *strike* ends", "source": "Harbour News",
+         "url": "https://example.org/ferry", "published": "2025-03-03", "n_chunks": 1, "story": added["article_id"]}
+    ]  # fmt: skip
+    assert actions.library_view("ferry")[0][0][:4] == [added["article_id"], "Ferry *strike* ends", "Harbour News",
+                                                       "2025-03-03"]  # fmt: skip
+    assert actions.library_view("volcano") == ([], "No article's title holds “volcano”.")
+    assert actions.outlets() == ["", "Harbour News"]
+    assert "**Articles:** 1" in actions.settings_md()
+    assert actions.delete_said(added["article_id"]) == r"Deleted: Ferry &#42;strike&#42; ends"
+    assert actions.library_view() == ([], "The library is empty: add articles in the *Add articles* tab.")
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        (("", "Some text.", "", "", ""), "Both a title and the article text are required."),
+        (("Title", 42, "", "", ""), "The field 'text' must be text (a string), not int."),
+        (("Title", "Some text.", "", "2025-02-30", ""), "Date: "),
+        (("Title", "word " * 5000, "", "", ""), "over the 0.01 MB limit per article"),
+        (("\x1b\x07", "Some text.", "", "", ""), "holds only control characters"),
+    ],
+)
+def test_a_bad_article_is_refused_with_what_to_do(actions: WebActions, fields: tuple, says: str) -> None:
+    with pytest.raises(InputError, match=says.replace("(", r"\(").replace(")", r"\)")):
+        actions.add_article(*fields)
+    assert actions.list_articles() == []
+
+
+def test_the_chat_streams_an_answer_and_opens_its_sources(actions: WebActions) -> None:
+    actions.add_article("Storm hits coast", "A storm cut power to forty thousand homes on Monday.", "", "2025-03-01")
+    steps = list(actions.chat("How many homes lost power?", [], {}, as_of="2025-03-02"))
+    turns, box, cited = steps[-1]
+    assert box == "" and [t["role"] for t in turns] == ["user", "assistant"]
+    assert "forty thousand homes" in turns[-1]["content"] and 'href="#source-1-1"' in turns[-1]["content"]
+    assert cited[1][0].title == "Storm hits coast"
+    opened = actions.open_cited("source-1-1@1700000000", cited)
+    assert "forty thousand homes" in opened and "cited-sentence" in opened
+    assert "no longer available" in actions.open_cited("source-7-1", cited)
+    assert actions.open_cited("javascript:alert(1)", cited) == ""
+
+
+def test_a_refused_question_is_said_in_the_conversation_and_kept_in_the_box(actions: WebActions) -> None:
+    warned: list[str] = []
+    turns, box, cited = list(actions.chat("Any news?", [], {}, as_of="2025-02-30", warn=warned.append))[-1]
+    assert box == "Any news?" and cited == {}
+    assert turns[-1]["content"].startswith("⚠ **Not answered:**") and warned and "as_of" in warned[0]
+
+
+def test_what_an_upload_and_the_feeds_say(actions: WebActions) -> None:
+    assert (
+        actions.upload_summary(["failed", "added", "added", "unchanged"]) == "**Done:** 2 added, 1 unchanged, 1 failed."
+    )
+    assert actions.upload_summary([]) == ""
+    assert html.unescape(actions.poll_said()) == "You follow no feeds yet."  # as Markdown renders it
+    with pytest.raises(InputError, match="Choose one or more files first"):
+        actions.add_files([])
+
+
+def test_actions_read_the_settings_they_are_given(tmp_path: Path) -> None:
+    svc = make_service(tmp_path, questions_per_minute=1)
+    actions = WebActions(svc, Settings(data_dir=tmp_path, questions_per_minute=1, embedder="hash"))
+    actions.ask("Anything?")
+    with pytest.raises(InputError, match="Too many questions: 1 a minute"):
+        actions.ask("Anything else?")

@@ -1,0 +1,258 @@
+"""The page: one builder per tab for its components, one per tab for its wiring to
+:class:`WebActions`, and the API endpoints.  Nothing here decides anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from rag.answer import Citation
+from rag.settings import Settings
+from vectorstore.errors import NewsragError
+from vectorstore.loaders import supported_text
+
+from ..format import FEED_COLUMNS, feed_rows
+from .actions import Service, WebActions
+from .friendly import friendly
+from .page import SHOW_CITED_SENTENCE, SHOW_LAST_QUESTION, SOURCE_HINT
+
+LIBRARY_COLUMNS = ["id", "title", "outlet", "date", "url", "passages"]
+# Adds run beside questions (their own queue) and two at a time, so one long paste
+# holds up neither the chat nor another user's add.
+ADD_CONCURRENCY = 2
+ADDS: dict[str, Any] = {"concurrency_limit": ADD_CONCURRENCY, "concurrency_id": "add"}
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+
+
+def build_app(service: Service, settings: Settings) -> gr.Blocks:
+    actions = WebActions(service, settings)
+    with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
+        gr.Markdown("## newsrag — answers from your news articles, every claim cited")
+        with gr.Accordion("Settings", open=False) as settings_box:
+            top = SimpleNamespace(box=settings_box, view=gr.Markdown(actions.settings_md()))
+            top.answerer = gr.Dropdown(service.answerer_names(), value=service.answerer.name, label="Answerer")
+        chat = chat_tab(actions)
+        add = add_tab()
+        feeds = feeds_tab(actions, settings)
+        library = library_tab(actions)
+        wire_chat(app, actions, chat, top)
+        wire_add(app, actions, add, top, library)
+        wire_feeds(app, actions, feeds, top, library)
+        wire_library(app, actions, library, top)
+        wire_api(actions)
+    return app
+
+
+def chat_tab(actions: WebActions) -> SimpleNamespace:
+    c = SimpleNamespace()
+    with gr.Tab("Chat"), gr.Row():
+        with gr.Column(scale=3):
+            c.chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, elem_id="chat",
+                                   autoscroll=False)  # fmt: skip
+            c.question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
+            with gr.Row():
+                c.as_of = gr.DateTime(label="As of", include_time=False, type="string",
+                                      info="Later articles are not used", elem_id="as-of")  # fmt: skip
+                c.since = gr.DateTime(label="Since", include_time=False, type="string", info="Optional",
+                                      elem_id="since")  # fmt: skip
+                c.until = gr.DateTime(label="Until", include_time=False, type="string", info="Optional",
+                                      elem_id="until")  # fmt: skip
+                c.outlet = gr.Dropdown(label="Outlet", choices=actions.outlets(), value="", allow_custom_value=True,
+                                       info="Optional")  # fmt: skip
+        with gr.Column(scale=2):
+            c.source_view = gr.HTML(SOURCE_HINT, elem_id="source-panel", label="Source")
+        # a clicked [n] link writes "source-KEY-N@time" here (page script, see page.CITE_SCRIPT)
+        c.cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
+        c.cited = gr.State({})  # every answer's citations in this conversation, by its place in it
+    return c
+
+
+def add_tab() -> SimpleNamespace:
+    a = SimpleNamespace()
+    with gr.Tab("Add articles"), gr.Row():
+        with gr.Column():
+            a.title = gr.Textbox(label="Title (required)")
+            a.text = gr.Textbox(label="Text (required)", lines=8)
+            with gr.Row():
+                a.source = gr.Textbox(label="Source / outlet")
+                a.date = gr.Textbox(label="Date (YYYY-MM-DD)")
+                a.url = gr.Textbox(label="URL")
+            a.add_btn = gr.Button("Add article", variant="primary")
+            a.result = gr.Markdown()
+            with gr.Row():
+                a.link = gr.Textbox(label="Article URL", placeholder="https://…", scale=4)
+                a.link_btn = gr.Button("Fetch and add", scale=1)
+        with gr.Column():
+            # No file_types filter: Gradio would refuse the whole batch; our loaders
+            # refuse each bad file with its reason and still add the good ones.
+            a.files = gr.File(label=f"Upload files ({supported_text(' ')})", file_count="multiple",
+                              elem_id="upload")  # fmt: skip
+            a.upload_btn = gr.Button("Add files", variant="primary")
+            a.upload_said = gr.Markdown()
+            a.upload_result = gr.Dataframe(
+                headers=["file", "status", "title", "reason"], interactive=False, wrap=True,
+                column_widths=["20%", "12%", "28%", "40%"], elem_id="upload-result",
+            )  # fmt: skip
+    return a
+
+
+def feeds_tab(actions: WebActions, settings: Settings) -> SimpleNamespace:
+    f = SimpleNamespace()
+    with gr.Tab("Feeds"):
+        gr.Markdown("Followed RSS/Atom feeds: new items are added while the server runs "
+                    f"(every {settings.feed_minutes:g} minutes), or now with *Poll now*.")  # fmt: skip
+        with gr.Row():
+            f.url = gr.Textbox(label="Feed URL", placeholder="https://…/feed.xml", scale=4)
+            f.follow_btn = gr.Button("Follow feed", variant="primary", scale=1)
+            f.unfollow_btn = gr.Button("Stop following", scale=1)
+            f.poll_btn = gr.Button("Poll now", scale=1)
+        f.msg = gr.Markdown()
+        f.table = gr.Dataframe(headers=FEED_COLUMNS, value=feed_rows(actions.service.feeds), interactive=False)
+    return f
+
+
+def library_tab(actions: WebActions) -> SimpleNamespace:
+    b = SimpleNamespace()
+    with gr.Tab("Library"):
+        b.search = gr.Textbox(label="Search titles")
+        b.table = gr.Dataframe(headers=LIBRARY_COLUMNS, value=actions.library_rows(), interactive=False,
+                               elem_id="library")  # fmt: skip
+        b.selected = gr.State(None)
+        b.reader = gr.Textbox(label="Article", lines=10, interactive=False)
+        with gr.Row():
+            b.delete_btn = gr.Button("Delete selected", variant="stop", visible=False)
+            b.confirm_btn = gr.Button("Yes, delete it", variant="stop", visible=False)
+        b.msg = gr.Markdown()
+    return b
+
+
+def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: SimpleNamespace) -> None:
+    @friendly
+    def chat(
+        message: str,
+        history: list[dict[str, Any]],
+        cited: dict[int, list[Citation]],
+        as_of: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        outlet: str | None = None,
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> Iterator[tuple[Any, ...]]:
+        yield from actions.chat(message, history, cited, as_of, since, until, outlet, request, warn=gr.Warning)
+
+    inputs = [c.question, c.chatbot, c.cited, c.as_of, c.since, c.until, c.outlet]
+    c.question.submit(chat, inputs, [c.chatbot, c.question, c.cited], **PRIVATE).then(
+        actions.settings_md, None, top.view, **PRIVATE
+    )
+    c.question.submit(None, None, None, js=SHOW_LAST_QUESTION)
+    # the as-of date is today's for each visitor, when the page loads (a server may run for days)
+    # ... and the counts are the store's now, not the server's start's (another process, a feed poll or
+    # another visitor may have added articles since); opening Settings reads them again
+    app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=actions.outlets()), actions.settings_md()),
+             None, [c.as_of, c.outlet, top.view], **PRIVATE)  # fmt: skip
+    top.box.expand(actions.settings_md, None, top.view, **PRIVATE)
+    c.cite_request.change(friendly(actions.open_cited), [c.cite_request, c.cited], c.source_view, **PRIVATE).then(
+        None, None, None, js=SHOW_CITED_SENTENCE
+    )
+
+    @friendly
+    def switch_answerer(name: str) -> tuple[str, Any]:
+        try:
+            actions.service.use_answerer(name)
+        except NewsragError as e:  # keep the working answerer and say why
+            gr.Warning(str(e))
+        return actions.settings_md(), gr.update(value=actions.service.answerer.name)
+
+    top.answerer.input(switch_answerer, top.answerer, [top.view, top.answerer], **PRIVATE)
+
+
+def wire_add(app: gr.Blocks, actions: WebActions, a: SimpleNamespace, top: Any, library: SimpleNamespace) -> None:
+    @friendly
+    def add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, ...]:
+        said = actions.added_said(actions.add_article(title, text, source, date, url))
+        return said, actions.settings_md(), "", "", "", "", ""  # the form is cleared for the next article
+
+    @friendly
+    def add_link(url: str) -> tuple[str, str]:
+        return actions.added_said(actions.add_url(url)), actions.settings_md()
+
+    @friendly
+    def add_files(fs: list[Any] | None, progress: gr.Progress = gr.Progress()) -> list[list[str]]:
+        """Add articles from files; one row per article or refused file: file, status, title, reason."""
+        rows = actions.add_files(fs, progress)
+        failed = [f"{r[0]}: {r[3]}" for r in rows if r[1] == "failed"]
+        if failed:
+            gr.Warning(html.escape("Not added — " + "; ".join(failed), quote=False))
+        return rows
+
+    def upload_summary(rows: Any) -> tuple[str, None]:
+        """What the upload did, in one line; the file picker is emptied for the next batch."""
+        statuses = list(rows["status"]) if hasattr(rows, "columns") else [r[1] for r in rows or []]
+        return actions.upload_summary(statuses), None
+
+    form = [a.title, a.text, a.source, a.date, a.url]
+    refresh = (actions.library_rows, library.search, library.table)
+    a.add_btn.click(add, form, [a.result, top.view, *form], **PRIVATE, **ADDS).then(*refresh, **PRIVATE)
+    a.link_btn.click(add_link, a.link, [a.result, top.view], **PRIVATE, **ADDS).then(*refresh, **PRIVATE)
+    a.upload_btn.click(add_files, a.files, a.upload_result, api_name="add_files", **ADDS).then(
+        upload_summary, a.upload_result, [a.upload_said, a.files], **PRIVATE
+    ).then(actions.settings_md, None, top.view, **PRIVATE).then(*refresh, **PRIVATE)
+
+
+def wire_feeds(app: gr.Blocks, actions: WebActions, f: SimpleNamespace, top: Any, library: SimpleNamespace) -> None:
+    def then_table(said: Any) -> Any:
+        return friendly(lambda *args: (said(*args), feed_rows(actions.service.feeds)))
+
+    for btn, fn, inputs in ((f.follow_btn, actions.follow_said, f.url), (f.unfollow_btn, actions.unfollow_said, f.url),
+                            (f.poll_btn, actions.poll_said, None)):  # fmt: skip
+        btn.click(then_table(fn), inputs, [f.msg, f.table], **PRIVATE, **ADDS).then(
+            actions.library_rows, library.search, library.table, **PRIVATE
+        ).then(actions.settings_md, None, top.view, **PRIVATE)
+    app.load(lambda: feed_rows(actions.service.feeds), None, f.table, **PRIVATE)
+
+
+def wire_library(app: gr.Blocks, actions: WebActions, b: SimpleNamespace, top: Any) -> None:
+    b.search.change(actions.library_view, b.search, [b.table, b.msg], **PRIVATE)
+    app.load(actions.library_view, b.search, [b.table, b.msg], **PRIVATE)
+
+    @friendly
+    def select(rows: Any, evt: gr.SelectData) -> tuple[Any, ...]:
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        article_id = str(rows.iloc[row, 0]) if hasattr(rows, "iloc") else str(rows[row][0])
+        return article_id, actions.service.article_text(article_id), gr.update(visible=True)  # "Delete" once selected
+
+    b.table.select(select, b.table, [b.selected, b.reader, b.delete_btn], **PRIVATE)
+
+    def ask_to_confirm(article_id: str | None) -> tuple[Any, str]:
+        if not article_id:
+            return gr.update(visible=False), "Select an article in the table first."
+        return gr.update(visible=True), "Delete this article? Click “Yes, delete it”."
+
+    b.delete_btn.click(ask_to_confirm, b.selected, [b.confirm_btn, b.msg], **PRIVATE)
+
+    @friendly
+    def delete(article_id: str | None, query: str) -> tuple[Any, ...]:
+        said = actions.delete_said(article_id)
+        hidden = gr.update(visible=False)
+        return None, "", hidden, hidden, said, actions.library_rows(query), actions.settings_md()
+
+    outputs = [b.selected, b.reader, b.confirm_btn, b.delete_btn, b.msg, b.table, top.view]
+    b.confirm_btn.click(delete, [b.selected, b.search], outputs, **PRIVATE)
+
+
+def wire_api(actions: WebActions) -> None:
+    """The endpoints for ``gradio_client``: each one of :class:`WebActions`' methods, its docstring the API's."""
+    gr.api(friendly(actions.ask), api_name="ask")
+    gr.api(friendly(actions.add_article), api_name="add_article", **ADDS)
+    gr.api(friendly(actions.add_url), api_name="add_url", **ADDS)
+    gr.api(friendly(actions.list_articles), api_name="list_articles")
+    gr.api(friendly(actions.delete_article), api_name="delete_article")
+    gr.api(friendly(actions.follow_feed), api_name="follow_feed", **ADDS)
+    gr.api(friendly(actions.list_feeds), api_name="list_feeds")
+    gr.api(friendly(actions.unfollow_feed), api_name="unfollow_feed")
+    gr.api(friendly(actions.poll_feeds), api_name="poll_feeds", **ADDS)

@@ -1,0 +1,36 @@
+"""Serving the page: the queue, the login and the port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.settings import Settings
+
+from .actions import Service
+from .guards import LOGIN_MESSAGE, LoginGuard, auth_pair, check_port_free
+from .layout import build_app
+from .page import CITE_SCRIPT, CSS
+
+# Questions are answered two at a time: the embedder spreads its work over the cores
+# (one run per core) and the rest waits on Chroma or SQLite, so a second question
+# fills the gaps of the first (benchmarks/load.py).
+ASK_CONCURRENCY = 2
+
+
+def serve(service: Service, settings: Settings, block: bool = True) -> Any:
+    check_port_free(settings.host, settings.port)  # the CLI checks (and warns) before its slow start too
+    app = build_app(service, settings)
+    app.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=False,
+        auth=LoginGuard(*pair) if (pair := auth_pair(settings.auth)) else None,
+        auth_message=LOGIN_MESSAGE,
+        show_error=True,
+        head=CITE_SCRIPT,
+        css=CSS,
+        prevent_thread_lock=not block,
+        quiet=True,
+    )
+    return app
