@@ -1,0 +1,308 @@
+"""Reading the store: articles, passages by vector, words and id, and stories."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..article import Article
+from ..dedup import StoryRecord
+from ..errors import (
+    NotFound,
+)
+from ..records import Hit, Scope, StoredArticle, day_of, passage_id
+from .base import StoreBase, _guarded, _opt
+
+log = logging.getLogger(__name__)
+
+
+class Reads(StoreBase):
+    @staticmethod
+    def _stored(id_: str, m: dict[str, Any]) -> StoredArticle:
+        return StoredArticle(
+            id=id_,
+            title=str(m.get("title", "")),
+            source=_opt(m.get("source")),
+            url=_opt(m.get("url")),
+            published=_opt(m.get("published")),
+            content_hash=str(m.get("content_hash", "")),
+            n_chunks=int(m.get("n_chunks", 0)),
+            story=str(m.get("story") or id_),
+            signature=str(m.get("minhash") or ""),
+        )
+
+    @_guarded
+    def get_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
+        if not ids:
+            return {}
+        res = self.articles.get(ids=list(ids), include=["metadatas"])
+        return {i: self._stored(i, m or {}) for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)}
+
+    def get_article(self, id_: str) -> StoredArticle | None:
+        return self.get_articles([id_]).get(id_)
+
+    @_guarded
+    def article_text(self, id_: str) -> str:
+        res = self.articles.get(ids=[id_], include=["documents"])
+        if not res["ids"]:
+            raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
+        return str((res["documents"] or [""])[0])
+
+    @_guarded
+    def list_articles(self) -> list[StoredArticle]:
+        out: list[StoredArticle] = []
+        offset = 0
+        while True:
+            res = self.articles.get(include=["metadatas"], limit=self.max_batch, offset=offset)
+            out.extend(self._stored(i, m or {}) for i, m in zip(res["ids"], res["metadatas"] or [], strict=True))
+            if len(res["ids"]) < self.max_batch:
+                break
+            offset += self.max_batch
+        out.sort(key=lambda a: (a.published or "", a.title), reverse=True)
+        return out
+
+    @_guarded
+    def story_records(self) -> list[StoryRecord]:
+        """Every stored article's story and signature (to build the near-duplicate index)."""
+        ids, metas = self._all(self.articles, ["metadatas"])
+        return [
+            StoryRecord(i, str((m or {}).get("story") or i), str((m or {}).get("minhash") or ""))
+            for i, m in zip(ids, metas, strict=True)
+        ]
+
+    @_guarded
+    def stored_urls(self, urls: Sequence[str]) -> dict[str, str]:
+        """Of these URLs, the ones an article is stored under, with its id."""
+        if not urls:
+            return {}
+        res = self.articles.get(where={"url": {"$in": sorted(set(urls))}}, include=["metadatas"])
+        return {str((m or {}).get("url")): i for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)}
+
+    @_guarded
+    def copies(self, stories: Sequence[str]) -> dict[str, list[StoredArticle]]:
+        """The stored articles of each of these stories (stories with one article included)."""
+        out: dict[str, list[StoredArticle]] = {}
+        if not stories:
+            return out
+        res = self.articles.get(where={"story": {"$in": sorted(set(stories))}}, include=["metadatas"])
+        for i, m in zip(res["ids"], res["metadatas"] or [], strict=True):
+            a = self._stored(i, m or {})
+            out.setdefault(a.story, []).append(a)
+        return out
+
+    @_guarded
+    def query(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]:
+        """The ``k`` passages closest to ``vector`` within ``scope``, best first, committed articles only.
+
+        A date scope is applied to a deeper unfiltered search (Chroma's filtered search
+        scans the metadata: 10× slower here); for the as-of bound alone, a filtered search
+        follows only when too few passages survive.  A date window keeps what the deeper
+        search found in it (a window's best passages are among the nearest overall)."""
+        if k <= 0 or (scope is not None and scope.article_ids is not None and not scope.article_ids):
+            return []
+        if scope is None or scope.unbounded:
+            return self._query(vector, k, None)
+        if scope.article_ids is not None:
+            return self._query(vector, k, scope.where())
+        depth = min(self.max_batch, k * (10 if scope.min_day is not None else 3))
+        deep = self._nearest_in_dates(vector, depth, k, scope)
+        kept = [h for h in deep if scope.admits_day(day_of(h.published))][:k]
+        if len(kept) < k and scope.min_day is None and len(deep) < self.chunks.count():
+            return self._query(vector, k, scope.where())
+        return kept
+
+    def _nearest_in_dates(self, vector: np.ndarray, depth: int, k: int, scope: Scope) -> list[Hit]:
+        """The ``depth`` nearest passages, of which only those that may lie within the scope's
+        dates are read in full: ids and distances first (reading 300 passages' metadata costs
+        20 ms here), pruned by the article dates the in-memory article index knows (an
+        article it doesn't know yet is read and checked like any other)."""
+        res = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=depth, include=["distances"]
+        )
+        ids = res["ids"][0]
+        scores = {cid: 1.0 - float(d) for cid, d in zip(ids, (res["distances"] or [[]])[0], strict=True)}
+        days = self.article_keywords.days_of({cid.rsplit(":", 2)[0] for cid in ids})
+        maybe: list[str] = []
+        sure = 0  # candidates whose date the index knows to be in scope: k of them are enough
+        for c in ids:
+            d = days.get(c.rsplit(":", 2)[0])
+            if d is None or scope.admits_day(d):
+                maybe.append(c)
+                sure += d is not None
+                if sure >= k:
+                    break
+        if not maybe:
+            return []
+        got = self.chunks.get(ids=maybe, include=["documents", "metadatas"])
+        order = {cid: i for i, cid in enumerate(got["ids"])}
+        keep = [c for c in maybe if c in order]
+        metas = [(got["metadatas"] or [])[order[c]] for c in keep]
+        docs = [(got["documents"] or [])[order[c]] for c in keep]
+        return self._live_hits(keep, metas, docs, [scores[c] for c in keep])
+
+    def _query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
+        res = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        metas = (res["metadatas"] or [[]])[0]
+        docs = (res["documents"] or [[]])[0]
+        scores = [1.0 - float(d) for d in (res["distances"] or [[]])[0]]
+        return self._live_hits(res["ids"][0], metas, docs, scores)
+
+    @_guarded
+    def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
+        """The passages ``ids`` (committed ones only), scored by cosine similarity to ``vector``."""
+        if not ids:
+            return []
+        res = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        order = {cid: i for i, cid in enumerate(res["ids"])}
+        keep = [cid for cid in ids if cid in order]
+        embs = np.asarray(res["embeddings"], dtype=np.float32)
+        scores = [float(embs[order[c]] @ np.asarray(vector, dtype=np.float32)) for c in keep]
+        metas = [(res["metadatas"] or [])[order[c]] for c in keep]
+        docs = [(res["documents"] or [])[order[c]] for c in keep]
+        return self._live_hits(keep, metas, docs, scores)
+
+    @_guarded
+    def keyword_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        """Ids of the passages within ``scope`` whose words match ``query`` best (BM25), best first."""
+        return self.keywords.search(query, k, scope)
+
+    @_guarded
+    def article_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        """Ids of the articles within ``scope`` whose title and text match ``query`` best (BM25), best first."""
+        return self.article_keywords.search(query, k, scope)
+
+    @_guarded
+    def dated_articles_in(self, scope: Scope) -> int:
+        """How many articles carry a date within ``scope`` (from the in-memory article index)."""
+        return self.article_keywords.dated_in(scope)
+
+    @_guarded
+    def best_passages(
+        self, article_ids: Sequence[str], vector: np.ndarray, records: dict[str, StoredArticle] | None = None
+    ) -> list[Hit]:
+        """For each of these articles, its passage closest to ``vector`` (committed ones only), in no order.
+
+        Passage ids follow from the article records (``<id>:<hash8>:<index>``; pass them
+        when already read), so this is a fetch by id, not a filtered search."""
+        if records is None:
+            records = self.get_articles(list(article_ids))
+        wanted = [records[a] for a in article_ids if a in records]
+        ids = [passage_id(a.id, a.content_hash, i) for a in wanted for i in range(a.n_chunks)]
+        if not ids:
+            return []
+        res = self.chunks.get(ids=ids, include=["embeddings"])  # vectors first: texts only for the winners
+        if not res["ids"]:
+            return []
+        scores = np.asarray(res["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        winners: dict[str, tuple[float, str]] = {}
+        for cid, s in zip(res["ids"], scores.tolist(), strict=True):
+            art = cid.rsplit(":", 2)[0]
+            if art not in winners or s > winners[art][0]:
+                winners[art] = (s, cid)
+        return self.hits_by_ids([cid for _, cid in winners.values()], vector)
+
+    @_guarded
+    def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]:
+        """The ids of the articles from these outlets (case-insensitive)."""
+        wanted = {s.strip().lower() for s in sources if s.strip()}
+        ids, metas = self._all(self.articles, ["metadatas"])
+        return frozenset(
+            i for i, m in zip(ids, metas, strict=True) if str((m or {}).get("source", "")).lower() in wanted
+        )
+
+    def _live_hits(
+        self, ids: Sequence[str], metas: Sequence[Any], docs: Sequence[Any], scores: Sequence[float]
+    ) -> list[Hit]:
+        live = self.get_articles(sorted({str(m["article_id"]) for m in metas}))
+        hits = []
+        for cid, m, doc, score in zip(ids, metas, docs, scores, strict=True):
+            art = live.get(str(m["article_id"]))
+            if art is None or art.content_hash != m.get("content_hash"):
+                continue  # an uncommitted or superseded passage
+            hits.append(
+                Hit(
+                    chunk_id=cid,
+                    article_id=art.id,
+                    title=art.title,
+                    source=art.source,
+                    published=art.published,
+                    url=art.url,
+                    text=str(doc),
+                    start=int(m["start"]),
+                    end=int(m["end"]),
+                    score=score,
+                    story=art.story,
+                )
+            )
+        return hits
+
+    @_guarded
+    def nearest_articles(
+        self, vector: np.ndarray, k: int, scope: Scope | None = None
+    ) -> list[tuple[StoredArticle, float]]:
+        """Whole articles closest to ``vector`` (by their mean passage vector), within ``scope``
+        (what a question may use: nothing after its as-of date, its filters)."""
+        n = self.count_articles()
+        if n == 0 or k <= 0:
+            return []
+        scope = scope or Scope()
+        ids = scope.article_ids
+        if ids is not None and not ids:
+            return []
+        days = replace(scope, article_ids=None).where()  # the article records carry published_days, not article_id
+        res = self.articles.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(n if ids is not None else k, n),  # an outlet's articles: filtered by id below
+            where=days,
+            include=["metadatas", "distances"],
+        )
+        metas = (res["metadatas"] or [[]])[0]
+        dists = (res["distances"] or [[]])[0]
+        found = [
+            (self._stored(i, m or {}), 1.0 - float(d)) for i, m, d in zip(res["ids"][0], metas, dists, strict=True)
+        ]
+        return [(a, s) for a, s in found if ids is None or a.id in ids][:k]
+
+    # ---- consistency ------------------------------------------------------
+    def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Every record of ``collection``, ``max_batch`` at a time."""
+        offset = 0
+        while True:
+            res = collection.get(include=include, limit=self.max_batch, offset=offset)
+            yield res
+            if len(res["ids"]) < self.max_batch:
+                return
+            offset += self.max_batch
+
+    def _all(self, collection: Any, include: list[str]) -> tuple[list[str], list[Any]]:
+        ids: list[str] = []
+        metas: list[Any] = []
+        for res in self._pages(collection, include):
+            ids += res["ids"]
+            metas += res["metadatas"] or [{}] * len(res["ids"])
+        return ids, metas
+
+    @_guarded
+    def stored_article(self, id_: str) -> Article:
+        """The article as stored (text and metadata), to index it again."""
+        res = self.articles.get(ids=[id_], include=["documents", "metadatas"])
+        if not res["ids"]:
+            raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
+        m = (res["metadatas"] or [{}])[0] or {}
+        return Article(
+            id=id_,
+            title=str(m.get("title", "")),
+            text=str((res["documents"] or [""])[0]),
+            source=_opt(m.get("source")),
+            url=_opt(m.get("url")),
+            published=_opt(m.get("published")),
+        )
