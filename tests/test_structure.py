@@ -94,3 +94,17 @@ def test_the_readme_fits_a_first_read_and_every_link_of_the_docs_leads_somewhere
             assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to {target}, which is missing"
     linked = set(re.findall(r"\(docs/([\w-]+\.md)\)", readme.read_text()))
     assert linked == {p.name for p in pages[1:]}, "every docs page is linked from the README"
+
+
+def test_modules_and_functions_stay_small_enough_to_read() -> None:
+    """A module of one job fits 450 lines, a function 80."""
+    too_long = []
+    for name, path in modules().items():
+        text = path.read_text()
+        if len(text.splitlines()) > 450:
+            too_long.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            length = (node.end_lineno or 0) - node.lineno + 1 if isinstance(node, ast.FunctionDef) else 0
+            if length > 80:
+                too_long.append(f"{name}.{getattr(node, 'name', '?')}: {length} lines")
+    assert too_long == []
