@@ -85,7 +85,7 @@ class NewsRAG:
     def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:
         embedder = Remembering(embedder or make_embedder(settings.embedder, settings.models_dir))
         place = StorePlace(settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection)
-        store = open_store(place, embedder.space, embedder.dim, client)
+        store = open_store(place, embedder.space, embedder.dim, client, settings.keyword_index)
         answerer = make_answerer(settings.answerer, settings, embedder)
         return cls(settings, store, embedder, answerer)
 

@@ -46,6 +46,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     ),
     "base_url": ("NEWSRAG_BASE_URL", "Server URL for `openai` (e.g. `http://127.0.0.1:8080/v1`) or `ollama`."),
     "api_key": ("NEWSRAG_API_KEY", "API key for `openai`; never printed. Default: none (local servers)."),
+    "keyword_index": ("NEWSRAG_KEYWORD_INDEX", "The keyword index's backend: `fts5` (SQLite FTS5, the default)."),
     "stages": (
         "NEWSRAG_STAGES",
         "Ranking stages fused by reciprocal rank fusion: `dense`, `keyword` (BM25), `time` (the question's "
@@ -112,6 +113,7 @@ class Settings:
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    keyword_index: str = "fts5"
     stages: str = "dense,keyword,article,time"
     retrieve_k: int = 30
     context_k: int = 5
@@ -134,6 +136,9 @@ class Settings:
         from rag.stages import stage_names
 
         stage_names(self.stages)  # raises ConfigError naming the unknown ones
+        from vectorstore.store.chroma import keyword_backend
+
+        keyword_backend(self.keyword_index)  # likewise
         for f in fields(self):  # nan compares false with everything: it would switch a limit off
             value = getattr(self, f.name)
             if isinstance(value, float) and not math.isfinite(value):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -101,3 +102,49 @@ def test_retrieval_and_answers_run_on_any_store_that_keeps_the_protocol() -> Non
     chain = AnswerChain(retriever, ExtractiveAnswerer(HashEmbedder(), threshold=0.0), min_score=-1.0)
     answer = chain.ask("How many homes did the storm cut power to?", filters=as_of)
     assert "forty thousand homes" in answer.text and answer.citations[0].article_id == "storm"
+
+
+class WordList:
+    """A keyword index that knows one word: the ids it was told hold it."""
+
+    def __init__(self, word: str, ids: list[str]) -> None:
+        self.word, self.ids = word, ids
+
+    def search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
+        return self.ids[:k] if self.word in query.lower() else []
+
+    def days_of(self, ids: set[str]) -> dict[str, int]:
+        return {}
+
+    def dated_in(self, scope: Scope) -> int:
+        return 0
+
+    def invalidate(self) -> None: ...
+
+    def indexed_ids(self) -> set[str] | None:
+        return set(self.ids)
+
+    def rebuild(self) -> None: ...
+
+
+def test_the_store_takes_its_keyword_indexes_and_story_index_from_outside(tmp_path: Path) -> None:
+    from vectorstore.dedup import StoryIndex
+    from vectorstore.keyword import KeywordIndexes
+    from vectorstore.store import ChromaStore, open_client
+
+    made: list[str] = []
+
+    def backend(path: Path | None, passages: object, articles: object, changes: object) -> KeywordIndexes:
+        made.append(str(path))
+        return KeywordIndexes(WordList("quokka", ["p1:00000000:0"]), WordList("quokka", ["p1"]))
+
+    def stories(records: object, count: object) -> StoryIndex:
+        made.append("stories")
+        return StoryIndex(records, count)  # type: ignore[arg-type]
+
+    client = open_client(str(tmp_path / "chroma"))
+    store = ChromaStore(client, "hash", 64, keyword_db=tmp_path / "k.sqlite3", keyword_backend=backend,
+                        story_index=stories)  # fmt: skip
+    assert made == [str(tmp_path / "k.sqlite3"), "stories"]
+    assert store.keyword_search("Any quokka news?", 5) == ["p1:00000000:0"]
+    assert store.article_search("quokka", 5) == ["p1"] and store.keyword_search("ferry", 5) == []

@@ -58,6 +58,10 @@ def test_unknown_names_list_the_choices() -> None:
         make_answerer("gpt", Settings(), HashEmbedder())
     with pytest.raises(ConfigError, match="Choose one of: hash, minilm"):
         make_embedder("bert")
+    with pytest.raises(
+        ConfigError, match=r"Unknown keyword index 'bm25s'. Choose one of: fts5 \(NEWSRAG_KEYWORD_INDEX\)"
+    ):
+        Settings.from_env({"NEWSRAG_KEYWORD_INDEX": "bm25s"})
 
 
 def test_a_store_of_another_vector_space_names_the_settings_that_fit_it(tmp_path: Path) -> None:

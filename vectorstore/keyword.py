@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from .records import Scope
@@ -69,3 +70,15 @@ class KeywordIndex(Protocol):
     def rebuild(self) -> None:
         """Index the whole collection afresh (``check --repair``)."""
         ...
+
+
+class KeywordIndexes(NamedTuple):
+    """A store's two keyword indexes: over its passages and over its whole articles."""
+
+    passages: KeywordIndex
+    articles: KeywordIndex
+
+
+# A keyword-index backend: (its file, None for memory; the passages' and the articles' collections;
+# the store's change log) -> the two indexes.  The store picks one by name (vectorstore.store.chroma).
+KeywordBackend = Callable[[Path | None, Any, Any, Any], KeywordIndexes]

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from ..changelog import ChangeLog
 from ..chroma_config import ARTICLES_SYNC_EVERY, PASSAGES_SYNC_EVERY, sync_every
-from ..dedup import StoryIndex
-from ..errors import (
-    BackendUnavailable,
-    ConfigError,
-)
-from ..fts import FtsDatabase, FtsIndex
-from ..keyword import KeywordIndex, article_record
+from ..dedup import StoryIndex, StoryRecord
+from ..errors import BackendUnavailable, ConfigError
+from ..fts import fts5_indexes
+from ..keyword import KeywordBackend
 from .base import CHROMA_MAX_BATCH
 from .check import Checks
 from .client import StorePlace, open_client, prepare_data_dir
@@ -35,8 +32,12 @@ class ChromaStore(Checks):
         prefix: str = "newsrag",
         where: str = "Chroma store",
         keyword_db: Path | None = None,
+        keyword_backend: KeywordBackend = fts5_indexes,
+        story_index: StoryFactory = StoryIndex,
     ) -> None:
-        """``keyword_db``: the SQLite file of the keyword index (None: in memory, built on first use)."""
+        """``keyword_db``: the keyword indexes' file (None: in memory, built on first use);
+        ``keyword_backend``: what makes them (:data:`KEYWORD_INDEXES`); ``story_index``: what
+        finds the stored story a new article repeats, given the stored stories and their count."""
         self.client = client
         self.opened = 0  # how many times the client was opened again (see reopen)
         self._reopening = threading.Lock()
@@ -73,30 +74,34 @@ class ChromaStore(Checks):
                 f"This store's vectors are in the {stored!r} space, not {space!r} (the embedder set now). "
                 f"{choose}, or use another NEWSRAG_DATA_DIR."
             )
-        try:
-            db = FtsDatabase(keyword_db)
-        except sqlite3.Error as e:
-            raise ConfigError(
-                f"Cannot open the keyword index {keyword_db} ({e}). Delete that file: it is rebuilt from the store."
-            ) from e
-        self.keywords: KeywordIndex = FtsIndex(db, "chunks", self.chunks, self.changes)
-        # Whole articles vary in length far more than passages: BM25 with b 0.4 there (FTS5's b 0.75
-        # held long articles back: RealTimeQA MRR@10 0.904 against 0.923; k1 1.2 and b 0.4 were
-        # chosen on RealTimeQA's first 8 weeks of 2023 over (0.9, 0.4) and (0.9, 0.3)).  Counting
-        # the words of 100 candidate articles took 10 ms at 100k passages: 50 of them are scored.
-        self.article_keywords: KeywordIndex = FtsIndex(db, "articles", self.articles, self.changes,
-                                                       record=article_record, k1=1.2, b=0.4, pool=50)  # fmt: skip
-        self.stories = StoryIndex(self.story_records, count=self.count_articles)
+        self.keywords, self.article_keywords = keyword_backend(keyword_db, self.chunks, self.articles, self.changes)
+        self.stories = story_index(self.story_records, self.count_articles)
         try:
             self.max_batch = min(CHROMA_MAX_BATCH, int(client.get_max_batch_size()))
         except Exception:
             self.max_batch = CHROMA_MAX_BATCH
 
 
-def open_store(place: StorePlace, space: str, dim: int, client: Any = None) -> ChromaStore:
-    """The store at ``place`` for vectors of ``space`` (``client``: an open Chroma client to use)."""
+StoryFactory = Callable[[Callable[[], Iterable[StoryRecord]], Callable[[], int]], StoryIndex]
+KEYWORD_INDEXES: dict[str, KeywordBackend] = {"fts5": fts5_indexes}  # NEWSRAG_KEYWORD_INDEX
+
+
+def keyword_backend(name: str) -> KeywordBackend:
+    try:
+        return KEYWORD_INDEXES[name]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown keyword index {name!r}. Choose one of: {', '.join(KEYWORD_INDEXES)} (NEWSRAG_KEYWORD_INDEX)."
+        ) from None
+
+
+def open_store(place: StorePlace, space: str, dim: int, client: Any = None, keywords: str = "fts5") -> ChromaStore:
+    """The store at ``place`` for vectors of ``space`` (``client``: an open Chroma client to use;
+    ``keywords``: the keyword-index backend's name)."""
+    backend = keyword_backend(keywords)
     if client is None:
         if not place.host:
             prepare_data_dir(place.data_dir)
         client = open_client(str(place.data_dir / "chroma"), place.host, place.port)
-    return ChromaStore(client, space, dim, prefix=place.collection, where=place.where, keyword_db=place.keyword_db)
+    return ChromaStore(client, space, dim, prefix=place.collection, where=place.where, keyword_db=place.keyword_db,
+                       keyword_backend=backend)  # fmt: skip
