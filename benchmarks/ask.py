@@ -36,7 +36,7 @@ from rag.settings import Settings
 from rag.stages import make_stages
 from ui.offline import apply_offline_defaults
 from vectorstore.article import Article, Chunk
-from vectorstore.embedder import make_embedder
+from vectorstore.embedders import make_embedder
 
 
 def real_passages() -> list[str]:

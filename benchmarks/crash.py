@@ -29,9 +29,9 @@ from common import EVAL, ROOT, report
 WORKER = """
 import sys
 from pathlib import Path
-from vectorstore.chunker import Chunker
-from vectorstore.embedder import HashEmbedder
-from vectorstore.ingest import Ingestor
+from vectorstore.ingest.chunker import Chunker
+from vectorstore.embedders import HashEmbedder
+from vectorstore.ingest.ingestor import Ingestor
 from vectorstore.store import ChromaStore, open_client
 emb = HashEmbedder()
 store = ChromaStore(open_client(str(Path(sys.argv[1]) / "chroma")), emb.space, emb.dim)

@@ -44,7 +44,7 @@ from rag.metrics import contains_gold
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import EMBEDDERS, Embedder, Remembering, make_embedder
+from vectorstore.embedders import EMBEDDERS, Embedder, Remembering, make_embedder
 
 OUT = ROOT / "rag" / "answerers" / "sentence_weights.py"
 

@@ -25,8 +25,8 @@ from benchmarks.common import EVAL, NEWSRAG, report
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import HashEmbedder, make_embedder
-from vectorstore.loaders import load_file
+from vectorstore.embedders import HashEmbedder, make_embedder
+from vectorstore.ingest.loaders import load_file
 
 QUESTIONS = [
     "Where might Trump and Putin meet?",

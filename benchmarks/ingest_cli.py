@@ -52,7 +52,7 @@ def main() -> None:
             cmd = [sys.executable, "-m", "ui.cli", "-q"]
             if embedder.startswith("minilm-") and embedder != "minilm-torch":  # export once, off the clock
                 warm = (
-                    "from pathlib import Path; from vectorstore.embedder import make_embedder; "
+                    "from pathlib import Path; from vectorstore.embedders import make_embedder; "
                     f"make_embedder({embedder!r}, Path({cache!r})).embed(['x'])"
                 )
                 subprocess.run([sys.executable, "-c", warm], cwd=code_dir, env=run_env, check=True, capture_output=True)

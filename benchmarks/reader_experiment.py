@@ -44,7 +44,7 @@ from rag.answerers import sentence_weights as shipped
 from rag.answerers.sentences import FEATURES, answerable, probabilities, question_features
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.minilm import minilm_path
+from vectorstore.embedders.minilm import minilm_path
 
 EMBEDDED = FEATURES.index("embedded")
 Pair = tuple[int, int, str, str, float]  # case, candidate, question, sentence, label

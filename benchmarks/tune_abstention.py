@@ -25,7 +25,7 @@ import numpy as np
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import MiniLMEmbedder
+from vectorstore.embedders import MiniLMEmbedder
 
 
 def load(path: Path) -> list[dict]:  # type: ignore[type-arg]

@@ -22,7 +22,7 @@ from rag.evaluate import EvalInputs
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import make_embedder
+from vectorstore.embedders import make_embedder
 
 GRID = ["0.9,0.4", "1.2,0.75", "1.5,0.75", "1.2,0.5", "1.5,0.5", "2.0,0.75"]
 

@@ -24,7 +24,7 @@ from rag.service import NewsRAG
 from rag.settings import Settings
 from rag.stages import make_stages, retrieved_articles
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import MiniLMEmbedder
+from vectorstore.embedders import MiniLMEmbedder
 
 
 def measure(svc: NewsRAG, inputs: EvalInputs) -> dict[str, float]:

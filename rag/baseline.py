@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from vectorstore.article import Article
-from vectorstore.embedder import Embedder
+from vectorstore.embedders import Embedder
 
 TOP_K = 4
 

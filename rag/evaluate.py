@@ -19,8 +19,8 @@ from typing import Any
 
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import ConfigError
-from vectorstore.ingest import Progress
-from vectorstore.loaders import load_file
+from vectorstore.ingest.ingestor import Progress
+from vectorstore.ingest.loaders import load_file
 
 from .answer import Answer
 from .filters import Filters

@@ -11,7 +11,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from vectorstore.embedder import Embedder
+from vectorstore.embedders import Embedder
 from vectorstore.errors import InputError
 from vectorstore.records import Hit, Scope
 

@@ -12,13 +12,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from vectorstore.article import Article
-from vectorstore.chunker import Chunker
-from vectorstore.embedder import Embedder, Remembering, make_embedder
-from vectorstore.feeds import Feed, FeedList, Poller, PollResult, follow, poll
-from vectorstore.feeds import Store as FeedStore
-from vectorstore.fetch import FetchPolicy
-from vectorstore.ingest import ArticleWriter, Ingestor, IngestReport, Outcome, Progress
-from vectorstore.loaders import Overrides, expand_paths
+from vectorstore.embedders import Embedder, Remembering, make_embedder
+from vectorstore.ingest.chunker import Chunker
+from vectorstore.ingest.feeds import Feed, FeedList, Poller, PollResult, follow, poll
+from vectorstore.ingest.feeds import Store as FeedStore
+from vectorstore.ingest.fetch import FetchPolicy
+from vectorstore.ingest.ingestor import ArticleWriter, Ingestor, IngestReport, Outcome, Progress
+from vectorstore.ingest.loaders import Overrides, expand_paths
 from vectorstore.records import StoredArticle
 from vectorstore.store import CheckReport, StorePlace, open_store
 

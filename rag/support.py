@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vectorstore.chunker import sentence_spans
+from vectorstore.ingest.chunker import sentence_spans
 
 from .answerers.sentences import content_words
 

@@ -22,7 +22,7 @@ import pytest
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedder import Embedder, HashEmbedder, MiniLMEmbedder, make_embedder
+from vectorstore.embedders import Embedder, HashEmbedder, MiniLMEmbedder, make_embedder
 from vectorstore.store import open_client
 
 ROOT = Path(__file__).resolve().parent.parent

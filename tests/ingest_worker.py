@@ -8,9 +8,9 @@ It searches its keyword file after every article, so a kill can land inside an u
 import sys
 from pathlib import Path
 
-from vectorstore.chunker import Chunker
-from vectorstore.embedder import HashEmbedder
-from vectorstore.ingest import Ingestor
+from vectorstore.embedders import HashEmbedder
+from vectorstore.ingest.chunker import Chunker
+from vectorstore.ingest.ingestor import Ingestor
 from vectorstore.store import ChromaStore, open_client
 
 

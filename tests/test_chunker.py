@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vectorstore.article import Article
-from vectorstore.chunker import Chunker, sentence_spans
+from vectorstore.ingest.chunker import Chunker, sentence_spans
 
 TEXT = (
     "Moscow, Russia – The Kremlin views the call as a turning point. Mr. Peskov said so on Tuesday. "

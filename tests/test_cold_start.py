@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+import vectorstore.embedders.openvino as openvino_encoder
 from tests import children
 from tests.conftest import ROOT
-from vectorstore import openvino_encoder
-from vectorstore.embedder import make_embedder
-from vectorstore.onnx_encoder import cache_entry
+from vectorstore.embedders import make_embedder
+from vectorstore.embedders.onnx import cache_entry
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +28,8 @@ CHILD = """
 import sys, threading
 from pathlib import Path
 import numpy as np
-from vectorstore import openvino_encoder
-from vectorstore.onnx_encoder import cache_entry
+import vectorstore.embedders.openvino as openvino_encoder
+from vectorstore.embedders.onnx import cache_entry
 
 workers = 8
 infer = openvino_encoder.load(Path(sys.argv[1]), workers)

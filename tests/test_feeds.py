@@ -14,7 +14,7 @@ from tests.conftest import BIN, PAGES, REQUESTS, make_service
 
 
 def feeds_module():  # type: ignore[no-untyped-def]
-    from vectorstore import feeds
+    import vectorstore.ingest.feeds as feeds
 
     return feeds
 
@@ -76,7 +76,7 @@ def test_follow_adds_the_items_with_date_and_outlet_and_a_poll_fetches_only_new_
 def test_an_item_stored_already_is_not_fetched_and_a_failing_item_is_retried_after_a_pause(
     site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vectorstore import feeds
+    import vectorstore.ingest.feeds as feeds
 
     svc = make_service(tmp_path, min_score=-1.0)
     url = site_feed(site, "beta", 2)

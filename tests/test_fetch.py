@@ -64,7 +64,7 @@ def test_urls_of_this_machine_are_refused_and_the_local_server_is_never_hit(site
 def public_redirector(site_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A server on 127.0.0.3 that the fetch treats as a public host (the sandbox has no other),
     whose every page redirects to the local site."""
-    from vectorstore import fetch
+    import vectorstore.ingest.fetch as fetch
 
     real = fetch.refused_kind
     monkeypatch.setattr(fetch, "refused_kind", lambda ip: None if str(ip) == "127.0.0.3" else real(ip))

@@ -19,9 +19,9 @@ from tests import children
 from tests.conftest import BIN, ROOT, free_port, make_service
 from tests.pdfmaker import make_pdf
 from vectorstore.article import Article, parse_date
-from vectorstore.embedder import HashEmbedder
+from vectorstore.embedders import HashEmbedder
 from vectorstore.errors import ConfigError
-from vectorstore.loaders import load_file
+from vectorstore.ingest.loaders import load_file
 
 NEWSRAG = str(BIN / "newsrag")
 GOOD_PDF = make_pdf(["Harbour reopens", "The harbour of Bergen reopened on Monday after two years of repairs."])

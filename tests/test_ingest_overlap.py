@@ -17,9 +17,9 @@ from rag.service import NewsRAG
 from tests.conftest import make_service
 from tests.test_stories import COPIES
 from vectorstore.article import Article
-from vectorstore.chunker import Chunker
 from vectorstore.errors import IngestError
-from vectorstore.ingest import Ingestor, Outcome
+from vectorstore.ingest.chunker import Chunker
+from vectorstore.ingest.ingestor import Ingestor, Outcome
 
 
 def story(i: int) -> Article:

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
+import vectorstore.keyword.fts as fts
 from rag.filters import Filters
 from tests import children
 from tests.conftest import BIN, ROOT, SEEDS, chroma_run, free_port, keyword_clock, make_service, wait_for
-from vectorstore import fts
 from vectorstore.article import Article
-from vectorstore.fts import RECHECK_S, FtsDatabase, FtsIndex
 from vectorstore.keyword import article_record, doc_terms, query_terms
+from vectorstore.keyword.fts import RECHECK_S, FtsDatabase, FtsIndex
 from vectorstore.store import ChromaStore
 
 QUERIES = ["harbour strike pay", "storm power homes", "ferry Zanzibar", "council budget vote", "May reopened pier"]

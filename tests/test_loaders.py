@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from vectorstore.article import Article
-from vectorstore.loaders import Overrides, load_file
+from vectorstore.ingest.loaders import Overrides, load_file
 
 ARTICLE_HTML = """<html><head><title>Storm hits coast</title>
 <meta property="og:site_name" content="Coastal Times"></head>
@@ -124,7 +124,7 @@ def test_a_jsonl_id_of_spaces_is_no_id(tmp_path: Path) -> None:
 def test_a_file_type_is_one_registry_entry_that_files_folders_and_pages_all_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vectorstore import loaders
+    import vectorstore.ingest.loaders as loaders
 
     def news(path: Path, data: bytes) -> list[Article]:
         title, _, text = data.decode().partition("\n")

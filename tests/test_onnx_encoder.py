@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+import vectorstore.embedders.onnx as onnx_encoder
 from tests import children
 from tests.conftest import ROOT, SEEDS
-from vectorstore import onnx_encoder
-from vectorstore.embedder import make_embedder
-from vectorstore.onnx_encoder import OnnxMiniLMEmbedder, cache_entry
+from vectorstore.embedders import make_embedder
+from vectorstore.embedders.onnx import OnnxMiniLMEmbedder, cache_entry
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def test_the_export_works_offline_and_privately_from_the_packaged_weights(tmp_pa
     cache, home = tmp_path / "models", tmp_path / "home"
     home.mkdir()
     script = (
-        "import sys; from pathlib import Path; from vectorstore.onnx_encoder import OnnxMiniLMEmbedder;"
+        "import sys; from pathlib import Path; from vectorstore.embedders.onnx import OnnxMiniLMEmbedder;"
         "v = OnnxMiniLMEmbedder(Path(sys.argv[1]), model='openvino').embed(['hello world']);"
         "print(v.shape, 'torch' in sys.modules, 'nncf' in sys.modules)"
     )

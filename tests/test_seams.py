@@ -14,7 +14,7 @@ from rag.chain import AnswerChain
 from rag.filters import Filters
 from rag.retriever import NewsRetriever
 from rag.stages import PassageSearch
-from vectorstore.embedder import HashEmbedder
+from vectorstore.embedders import HashEmbedder
 from vectorstore.records import Hit, Scope, StoredArticle, day_of
 
 ARTICLES = {
@@ -128,7 +128,7 @@ class WordList:
 
 
 def test_the_store_takes_its_keyword_indexes_and_story_index_from_outside(tmp_path: Path) -> None:
-    from vectorstore.dedup import StoryIndex
+    from vectorstore.ingest.dedup import StoryIndex
     from vectorstore.keyword import KeywordIndexes
     from vectorstore.store import ChromaStore, open_client
 

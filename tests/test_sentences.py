@@ -9,7 +9,7 @@ import pytest
 
 from rag.answerers.extractive import ExtractiveAnswerer
 from rag.answerers.sentences import answer_kind, quotable, typed_tokens
-from vectorstore.embedder import Embedder
+from vectorstore.embedders import Embedder
 from vectorstore.records import Hit
 
 TRAM = (

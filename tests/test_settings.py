@@ -8,7 +8,7 @@ from rag.answerers import make_answerer
 from rag.prompts import ANSWER_USER, Template
 from rag.settings import SETTINGS_DOC, Settings
 from ui.cli import main
-from vectorstore.embedder import HashEmbedder, make_embedder
+from vectorstore.embedders import HashEmbedder, make_embedder
 from vectorstore.errors import ConfigError
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()

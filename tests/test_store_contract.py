@@ -15,7 +15,7 @@ from rag.stages import make_stages
 from tests.conftest import keyword_clock, make_service
 from vectorstore.article import Article
 from vectorstore.errors import NotFound
-from vectorstore.fts import RECHECK_S
+from vectorstore.keyword.fts import RECHECK_S
 
 A = Article(id="a1", title="Harbour strike ends", text="Dock workers returned on Friday. The deal raises pay by 5%.")
 B = Article(title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday.")

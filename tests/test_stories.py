@@ -13,7 +13,7 @@ from tests.conftest import make_service
 from ui.format import answer_markdown
 from ui.render import answer_text
 from vectorstore.article import Article
-from vectorstore.dedup import THRESHOLD, signature
+from vectorstore.ingest.dedup import THRESHOLD, signature
 
 WIRE = (
     "Flooding closed the main rail line between Lyon and Geneva on Tuesday after the Rhone burst its banks "

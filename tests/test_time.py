@@ -137,7 +137,7 @@ def test_eval_asks_each_question_as_of_its_date(tmp_path: Path, minilm: Any) -> 
 
 # ---- dates for every article -------------------------------------------------------------
 def test_dates_from_text_headers_html_and_urls(tmp_path: Path) -> None:
-    from vectorstore.loaders import Overrides, load_file
+    from vectorstore.ingest.loaders import Overrides, load_file
 
     (tmp_path / "a.txt").write_text("Port strike ends\nDate: 14 March 2023\nSource: Harbour News\nThe strike ended.\n")
     (art,) = load_file(tmp_path / "a.txt").articles

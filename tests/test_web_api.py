@@ -11,7 +11,7 @@ from rag.service import NewsRAG
 from rag.settings import Settings
 from tests.conftest import free_port, running_app
 from vectorstore.article import Article
-from vectorstore.embedder import HashEmbedder
+from vectorstore.embedders import HashEmbedder
 from vectorstore.errors import InputError
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from vectorstore.loaders import supported_text
+from vectorstore.ingest.loaders import supported_text
 
 from .offline import apply_offline_defaults
 
@@ -122,7 +122,7 @@ def ingest(obj: Context, paths: tuple[str, ...], source: str | None, published: 
     def go() -> None:
         from vectorstore.article import parse_date
         from vectorstore.errors import InputError
-        from vectorstore.loaders import Overrides
+        from vectorstore.ingest.loaders import Overrides
 
         try:
             date = parse_date(published)
@@ -131,7 +131,7 @@ def ingest(obj: Context, paths: tuple[str, ...], source: str | None, published: 
         overrides = Overrides(title=title, source=source, published=date, url=url, id=article_id)
         service = obj.service()
         with progress_bar(obj.quiet, "Ingesting") as tick:
-            from vectorstore.fetch import is_url
+            from vectorstore.ingest.fetch import is_url
 
             files = [Path(p) for p in paths if not is_url(p)]
             report = service.ingest_paths(files, overrides, on_progress=tick, urls=[p for p in paths if is_url(p)])
@@ -368,7 +368,7 @@ def eval_(obj: Context, folder: Path | None, corpus: Path | None, questions: Pat
 
     def go() -> None:
         from rag.evaluate import EvalInputs, EvalRun, default_store_dir, format_table
-        from vectorstore.embedder import make_embedder
+        from vectorstore.embedders import make_embedder
 
         if eval_answerer:
             obj.overrides["answerer"] = eval_answerer

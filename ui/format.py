@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rag.answer import Answer
-from vectorstore.feeds import FeedList
+from vectorstore.ingest.feeds import FeedList
 
 # Every character Markdown, HTML, autolinks (``http:``, ``www.``, e-mail) or LaTeX ($) could act on.
 _MD_SPECIAL = re.compile(r"""[\\`*_{}\[\]()#+\-.!|~<>&:@$"'=]""")

@@ -7,8 +7,8 @@ import textwrap
 from collections import Counter
 
 from rag.answer import Answer
-from vectorstore.feeds import PollResult
-from vectorstore.ingest import IngestReport
+from vectorstore.ingest.feeds import PollResult
+from vectorstore.ingest.ingestor import IngestReport
 from vectorstore.store import CheckReport
 
 from .format import NOT_FOUND, also_line, as_of_line, source_label

@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .chroma_config import LOG_SYNC_EVERY, sync_every
-from .errors import is_damaged_index
+from vectorstore.chroma_config import LOG_SYNC_EVERY, sync_every
+from vectorstore.errors import is_damaged_index
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ class StoredArticle:
     content_hash: str
     n_chunks: int
     story: str = ""  # the story this article is a copy of (its own id when it repeats no other)
-    signature: str = field(default="", repr=False)  # its MinHash, encoded (vectorstore.dedup)
+    signature: str = field(default="", repr=False)  # its MinHash, encoded (vectorstore.ingest.dedup)
 
     def listing(self) -> dict[str, Any]:
         """What a listing shows of it (the CLI's and the API's): not its hash or MinHash."""

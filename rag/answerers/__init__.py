@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from vectorstore.embedder import Embedder
+from vectorstore.embedders import Embedder
 from vectorstore.errors import ConfigError
 from vectorstore.records import Hit
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from vectorstore.embedder import Embedder
+from vectorstore.embedders import Embedder
 from vectorstore.records import Hit
 
 from ..prompts import ABSTAIN

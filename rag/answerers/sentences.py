@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorstore.chunker import sentence_spans
+from vectorstore.ingest.chunker import sentence_spans
 from vectorstore.records import Hit
 
 _STOP = frozenset(

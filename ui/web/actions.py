@@ -20,9 +20,9 @@ from rag.filters import Filters
 from rag.settings import Settings
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
-from vectorstore.feeds import Feed, FeedList, PollResult
-from vectorstore.ingest import STATUSES, IngestReport, Outcome
-from vectorstore.loaders import Overrides, supported_text
+from vectorstore.ingest.feeds import Feed, FeedList, PollResult
+from vectorstore.ingest.ingestor import STATUSES, IngestReport, Outcome
+from vectorstore.ingest.loaders import Overrides, supported_text
 from vectorstore.records import StoredArticle
 
 from ..format import answer_markdown, cited_source, md_escape
@@ -145,7 +145,7 @@ class WebActions:
 
     def add_url(self, url: str) -> dict[str, Any]:
         """Fetch a web page (on the user's request) and add its article: status, article_id, title."""
-        from vectorstore.fetch import is_url
+        from vectorstore.ingest.fetch import is_url
 
         expect_text("url", url)
         url = (url or "").strip()

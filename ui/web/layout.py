@@ -14,7 +14,7 @@ import gradio as gr
 from rag.answer import Citation
 from rag.settings import Settings
 from vectorstore.errors import NewsragError
-from vectorstore.loaders import supported_text
+from vectorstore.ingest.loaders import supported_text
 
 from ..format import FEED_COLUMNS, feed_rows
 from .actions import Service, WebActions

@@ -14,10 +14,10 @@ the store does, one job each; ``chroma.py`` puts them together as :class:`Chroma
 It may import the package's records, errors, change log, keyword index and story index.
 """
 
-from .base import CHROMA_MAX_BATCH
-from .check import CheckReport
-from .chroma import ChromaStore, open_store
-from .client import StorePlace, open_client, prepare_data_dir
+from vectorstore.store.base import CHROMA_MAX_BATCH
+from vectorstore.store.check import CheckReport
+from vectorstore.store.chroma import ChromaStore, open_store
+from vectorstore.store.client import StorePlace, open_client, prepare_data_dir
 
 __all__ = [
     "CHROMA_MAX_BATCH",

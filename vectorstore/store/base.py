@@ -8,9 +8,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from ..changelog import ChangeLog
-from ..dedup import StoryIndex
-from ..errors import (
+from vectorstore.changelog import ChangeLog
+from vectorstore.errors import (
     BackendUnavailable,
     NewsragError,
     StoreDamaged,
@@ -18,8 +17,9 @@ from ..errors import (
     is_damaged_index,
     is_stale_reader,
 )
-from ..keyword import KeywordIndex
-from .client import open_client
+from vectorstore.ingest.dedup import StoryIndex
+from vectorstore.keyword import KeywordIndex
+from vectorstore.store.client import open_client
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,13 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import chroma_repair
-from ..errors import (
+import vectorstore.chroma_repair as chroma_repair
+from vectorstore.errors import (
     StoreDamaged,
     is_damaged_index,
 )
-from .base import _guarded
-from .writes import Writes
+from vectorstore.store.base import _guarded
+from vectorstore.store.writes import Writes
 
 log = logging.getLogger(__name__)
 

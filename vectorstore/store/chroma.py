@@ -8,15 +8,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ..changelog import ChangeLog
-from ..chroma_config import ARTICLES_SYNC_EVERY, PASSAGES_SYNC_EVERY, sync_every
-from ..dedup import StoryIndex, StoryRecord
-from ..errors import BackendUnavailable, ConfigError
-from ..fts import fts5_indexes
-from ..keyword import KeywordBackend
-from .base import CHROMA_MAX_BATCH
-from .check import Checks
-from .client import StorePlace, open_client, prepare_data_dir
+from vectorstore.changelog import ChangeLog
+from vectorstore.chroma_config import ARTICLES_SYNC_EVERY, PASSAGES_SYNC_EVERY, sync_every
+from vectorstore.errors import BackendUnavailable, ConfigError
+from vectorstore.ingest.dedup import StoryIndex, StoryRecord
+from vectorstore.keyword import KeywordBackend
+from vectorstore.keyword.fts import fts5_indexes
+from vectorstore.store.base import CHROMA_MAX_BATCH
+from vectorstore.store.check import Checks
+from vectorstore.store.client import StorePlace, open_client, prepare_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class ChromaStore(Checks):
         self.is_new = self._seeded_name not in names
         stored = (self.chunks.metadata or {}).get("embedder")
         if stored and stored != space:
-            from ..embedder import embedders_of
+            from vectorstore.embedders import embedders_of
 
             fits = embedders_of(stored)
             choose = f"Set NEWSRAG_EMBEDDER={' or '.join(fits)}" if fits else "Use the embedder that built it"

@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from ..article import Article
-from ..dedup import StoryRecord
-from ..errors import (
+from vectorstore.article import Article
+from vectorstore.errors import (
     NotFound,
 )
-from ..records import Hit, Scope, StoredArticle, day_of, passage_id
-from .base import StoreBase, _guarded, _opt
+from vectorstore.ingest.dedup import StoryRecord
+from vectorstore.records import Hit, Scope, StoredArticle, day_of, passage_id
+from vectorstore.store.base import StoreBase, _guarded, _opt
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from ..article import Article, Chunk
-from ..dedup import StoryRecord, decode
-from ..errors import (
+from vectorstore.article import Article, Chunk
+from vectorstore.errors import (
     NotFound,
 )
-from ..records import StoredArticle, day_of, passage_id
-from .base import _guarded
-from .reads import Reads
+from vectorstore.ingest.dedup import StoryRecord, decode
+from vectorstore.records import StoredArticle, day_of, passage_id
+from vectorstore.store.base import _guarded
+from vectorstore.store.reads import Reads
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class Writes(Reads):
     ) -> None:
         """Store several articles: all their chunks, then their records (the commit),
         then delete the passages their records superseded.  ``stories`` gives an article's
-        story and signature (vectorstore.dedup); without one it is a story of its own."""
+        story and signature (vectorstore.ingest.dedup); without one it is a story of its own."""
         stories = stories or {}
         ids: list[str] = []
         vecs: list[np.ndarray] = []

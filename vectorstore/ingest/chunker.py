@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .article import Article, Chunk
+from vectorstore.article import Article, Chunk
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets)
 # followed by white space, or at a line break.  Abbreviations like "U.S." are

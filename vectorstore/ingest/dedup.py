@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .article import normalize_text
+from vectorstore.article import normalize_text
 
 NUM_PERM = 64
 SHINGLE_WORDS = 3

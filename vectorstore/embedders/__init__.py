@@ -1,4 +1,9 @@
-"""Embedders: the seam, the real MiniLM model, and a registry by name."""
+"""Embedders: the seam, the real MiniLM model, and a registry by name.
+
+The room: this module (the ``Embedder`` Protocol, the registry, PyTorch's and the hash
+embedders), ``minilm.py`` (the packaged weights, the runtimes' call), ``onnx.py`` (ONNX Runtime,
+fp32 and int8) and ``openvino.py`` (static int8, the default).  It imports only the errors.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .errors import ConfigError
-from .minilm import minilm_path
+from vectorstore.embedders.minilm import minilm_path
+from vectorstore.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +138,7 @@ class HashEmbedder:
 
 
 def _onnx_minilm(cache_dir: Path, model: str = "fp32") -> Embedder:
-    from .onnx_encoder import OnnxMiniLMEmbedder
+    from vectorstore.embedders.onnx import OnnxMiniLMEmbedder
 
     return OnnxMiniLMEmbedder(cache_dir, model=model)
 

@@ -1,6 +1,6 @@
 """all-MiniLM-L6-v2 in static int8 on OpenVINO: the default embedder's model, made and run.
 
-Made once from the fp32 ONNX export (:mod:`vectorstore.onnx_encoder`) by NNCF's post-training
+Made once from the fp32 ONNX export (:mod:`vectorstore.embedders.onnx`) by NNCF's post-training
 quantisation, calibrated on 300 shipped passages (``data/calibration.jsonl``, from
 squad2-dev-rest, the set kept for fitting): activation ranges are fixed there, so unlike ONNX
 Runtime's dynamic int8 no per-call scaling is computed, and a text's vector does not depend on
@@ -33,11 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from .minilm import Infer
+from vectorstore.embedders.minilm import Infer
 
 log = logging.getLogger(__name__)
 
-CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
+CALIBRATION = Path(__file__).parent.parent / "data" / "calibration.jsonl"
 FOLDER = "openvino-int8"  # inside the ONNX cache entry, next to the model it is made from
 MODEL = "model.xml"  # with model.bin beside it
 BUCKET = 16  # inputs are padded to a multiple of this many tokens (see load)

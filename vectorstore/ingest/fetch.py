@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .errors import IngestError, is_connection_error
-from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, file_type, load_bytes, suffix_for, with_url_date
+from vectorstore.errors import IngestError, is_connection_error
+from vectorstore.ingest.loaders import (
+    DEFAULT_MAX_FILE_MB,
+    Loaded,
+    Overrides,
+    file_type,
+    load_bytes,
+    suffix_for,
+    with_url_date,
+)
 
 log = logging.getLogger(__name__)
 

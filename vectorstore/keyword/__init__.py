@@ -1,6 +1,6 @@
 """The keyword-index seam: what a store asks of a full-text index, and what it indexes.
 
-The implementation is :class:`vectorstore.fts.FtsIndex` (SQLite FTS5, persistent,
+The implementation is :class:`vectorstore.keyword.fts.FtsIndex` (SQLite FTS5, persistent,
 updated record by record through the store's change log).
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
-    from .records import Scope
+    from vectorstore.records import Scope
 
 # The English stop words of bm25s (the keyword index before this one), dropped from queries.
 STOPWORDS = frozenset(

@@ -1,7 +1,7 @@
 """Followed feeds: RSS/Atom subscriptions whose new items are ingested.
 
 A feed is parsed with feedparser; each item's link is fetched and loaded like any
-article by URL (vectorstore.fetch), with the item's date and the feed's title as
+article by URL (vectorstore.ingest.fetch), with the item's date and the feed's title as
 fallbacks for a page that names neither.  The list of feeds, what each has already
 seen and its last poll live in ``feeds.json`` in the data directory (written whole,
 atomically, under a lock: ``newsrag feed add`` may run while ``serve`` polls).
@@ -28,10 +28,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import IngestError, InputError, NotFound
-from .fetch import FetchPolicy, get, is_url, load_url
-from .ingest import Ingestor, Outcome
-from .loaders import Loaded
+from vectorstore.errors import IngestError, InputError, NotFound
+from vectorstore.ingest.fetch import FetchPolicy, get, is_url, load_url
+from vectorstore.ingest.ingestor import Ingestor, Outcome
+from vectorstore.ingest.loaders import Loaded
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
+from vectorstore.errors import ConfigError
 
 Infer = Callable[[dict[str, np.ndarray]], np.ndarray]  # the model's inputs -> its token vectors
 

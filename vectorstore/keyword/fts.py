@@ -36,12 +36,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .changelog import STALE_S, ChangeLog, Entry
-from .errors import ConfigError
-from .keyword import KeywordIndexes, Record, article_record, doc_terms, passage_record, query_terms
+from vectorstore.changelog import STALE_S, ChangeLog, Entry
+from vectorstore.errors import ConfigError
+from vectorstore.keyword import KeywordIndexes, Record, article_record, doc_terms, passage_record, query_terms
 
 if TYPE_CHECKING:
-    from .records import Scope
+    from vectorstore.records import Scope
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .article import Article
-from .chunker import Chunk, Chunker
-from .dedup import StoryIndex, StoryRecord, encode, signature
-from .embedder import Embedder
-from .errors import IngestError, NewsragError
-from .fetch import FetchPolicy, load_url
-from .loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
-from .records import StoredArticle
+from vectorstore.article import Article
+from vectorstore.embedders import Embedder
+from vectorstore.errors import IngestError, NewsragError
+from vectorstore.ingest.chunker import Chunk, Chunker
+from vectorstore.ingest.dedup import StoryIndex, StoryRecord, encode, signature
+from vectorstore.ingest.fetch import FetchPolicy, load_url
+from vectorstore.ingest.loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
+from vectorstore.records import StoredArticle
 
 log = logging.getLogger(__name__)
 
