@@ -102,8 +102,9 @@ def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model:
     for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     logging.getLogger("pypdf").setLevel(logging.ERROR if verbose < 2 else logging.DEBUG)  # a bad PDF logs thousands
-    overrides: dict[str, Any] = {"data_dir": data_dir, "answerer": answerer, "model": model, "base_url": base_url}
-    overrides["context_k"] = context_k
+    overrides = {
+        "data_dir": data_dir, "answerer": answerer, "model": model, "base_url": base_url, "context_k": context_k,
+    }  # fmt: skip
     ctx.obj = Context(overrides, quiet)
 
 

@@ -295,6 +295,16 @@ def file_type(suffix: str) -> FileType | None:
     return next((t for t in FILE_TYPES if suffix in t.suffixes), None)
 
 
+def known_type(suffix: str, name: str) -> FileType:
+    """The registered type of ``suffix``, or the error that lists the supported ones."""
+    kind = file_type(suffix)
+    if kind is None:
+        raise IngestError(
+            f"unsupported file type {suffix or '(none)'!r}. Supported: {', '.join(supported_suffixes())}.", path=name
+        )
+    return kind
+
+
 def supported_suffixes() -> list[str]:
     return sorted(s for t in FILE_TYPES for s in t.suffixes)
 
@@ -337,12 +347,7 @@ def load_file(path: Path, overrides: Overrides | None = None, max_mb: float = DE
     name = str(path)
     suffix = path.suffix.lower()
     try:
-        kind = file_type(suffix)
-        if kind is None:
-            raise IngestError(
-                f"unsupported file type {suffix or '(none)'!r}. Supported: {', '.join(supported_suffixes())}.",
-                path=name,
-            )
+        kind = known_type(suffix, name)
         if not path.is_file():
             raise IngestError("no such file. Check the path.", path=name)
         size = path.stat().st_size
@@ -376,9 +381,7 @@ def load_bytes(
     try:
         if not data:
             raise IngestError("it is empty. Add a file with the article's text.", path=name)
-        kind = file_type(suffix)
-        if kind is None:
-            raise IngestError(f"unsupported file type {suffix!r}. Supported: {', '.join(supported_suffixes())}.")
+        kind = known_type(suffix, name)
         if kind.load is None:
             loaded = load_jsonl_text(name, _read_text(path, data), max_mb)
         else:

@@ -26,11 +26,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 CHROMA_MAX_BATCH = 5000  # Chroma rejects larger adds (its limit is 5,461)
 
 
-def _opt(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def _guarded(fn: F) -> F:
+def guarded(fn: F) -> F:
     """A store call whose server went away raises BackendUnavailable that says so."""
 
     @wraps(fn)
@@ -107,17 +107,17 @@ class StoreBase:
             self.opened += 1
         return True
 
-    @_guarded
+    @guarded
     def mark_seeded(self) -> None:
         """Record that the seed articles were indexed (``is_new`` is then false for good)."""
         self.client.get_or_create_collection(self._seeded_name, embedding_function=None)
         self.is_new = False
 
     # ---- reading -------------------------------------------------------
-    @_guarded
+    @guarded
     def count_articles(self) -> int:
         return int(self.articles.count())
 
-    @_guarded
+    @guarded
     def count_chunks(self) -> int:
         return int(self.chunks.count())

@@ -11,11 +11,8 @@ from typing import Any
 import numpy as np
 
 import vectorstore.chroma_repair as chroma_repair
-from vectorstore.errors import (
-    StoreDamaged,
-    is_damaged_index,
-)
-from vectorstore.store.base import _guarded
+from vectorstore.errors import StoreDamaged, is_damaged_index
+from vectorstore.store.base import guarded
 from vectorstore.store.writes import Writes
 
 log = logging.getLogger(__name__)
@@ -120,7 +117,7 @@ class Checks(Writes):
                 sums[key] = sums.get(key, 0.0) + np.asarray(vec, dtype=np.float64)
         return {k: (v / (np.linalg.norm(v) or 1.0)).astype(np.float32) for k, v in sums.items()}
 
-    @_guarded
+    @guarded
     def check(self) -> CheckReport:
         """Compare passages with their article records and with the keyword index."""
         torn = self.torn_indexes()
@@ -148,7 +145,7 @@ class Checks(Writes):
             report.keyword_extra = len(indexed - live_ids)
         return report
 
-    @_guarded
+    @guarded
     def rebuild_keywords(self) -> None:
         """Index every passage and article afresh (``check --repair`` after drift)."""
         self.keywords.rebuild()

@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vectorstore.errors import (
-    BackendUnavailable,
-    ConfigError,
-)
+from vectorstore.errors import BackendUnavailable, ConfigError
 
 log = logging.getLogger(__name__)
 

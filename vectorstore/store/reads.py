@@ -10,12 +10,10 @@ from typing import Any
 import numpy as np
 
 from vectorstore.article import Article
-from vectorstore.errors import (
-    NotFound,
-)
+from vectorstore.errors import NotFound
 from vectorstore.ingest.dedup import StoryRecord
 from vectorstore.records import Hit, Scope, StoredArticle, day_of, passage_id
-from vectorstore.store.base import StoreBase, _guarded, _opt
+from vectorstore.store.base import StoreBase, guarded, text_or_none
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +24,16 @@ class Reads(StoreBase):
         return StoredArticle(
             id=id_,
             title=str(m.get("title", "")),
-            source=_opt(m.get("source")),
-            url=_opt(m.get("url")),
-            published=_opt(m.get("published")),
+            source=text_or_none(m.get("source")),
+            url=text_or_none(m.get("url")),
+            published=text_or_none(m.get("published")),
             content_hash=str(m.get("content_hash", "")),
             n_chunks=int(m.get("n_chunks", 0)),
             story=str(m.get("story") or id_),
             signature=str(m.get("minhash") or ""),
         )
 
-    @_guarded
+    @guarded
     def get_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
         if not ids:
             return {}
@@ -45,14 +43,14 @@ class Reads(StoreBase):
     def get_article(self, id_: str) -> StoredArticle | None:
         return self.get_articles([id_]).get(id_)
 
-    @_guarded
+    @guarded
     def article_text(self, id_: str) -> str:
         res = self.articles.get(ids=[id_], include=["documents"])
         if not res["ids"]:
             raise NotFound(f"No article with id {id_!r}. `newsrag list` shows the ids.")
         return str((res["documents"] or [""])[0])
 
-    @_guarded
+    @guarded
     def list_articles(self) -> list[StoredArticle]:
         out: list[StoredArticle] = []
         offset = 0
@@ -65,7 +63,7 @@ class Reads(StoreBase):
         out.sort(key=lambda a: (a.published or "", a.title), reverse=True)
         return out
 
-    @_guarded
+    @guarded
     def story_records(self) -> list[StoryRecord]:
         """Every stored article's story and signature (to build the near-duplicate index)."""
         ids, metas = self._all(self.articles, ["metadatas"])
@@ -74,7 +72,7 @@ class Reads(StoreBase):
             for i, m in zip(ids, metas, strict=True)
         ]
 
-    @_guarded
+    @guarded
     def stored_urls(self, urls: Sequence[str]) -> dict[str, str]:
         """Of these URLs, the ones an article is stored under, with its id."""
         if not urls:
@@ -82,7 +80,7 @@ class Reads(StoreBase):
         res = self.articles.get(where={"url": {"$in": sorted(set(urls))}}, include=["metadatas"])
         return {str((m or {}).get("url")): i for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)}
 
-    @_guarded
+    @guarded
     def copies(self, stories: Sequence[str]) -> dict[str, list[StoredArticle]]:
         """The stored articles of each of these stories (stories with one article included)."""
         out: dict[str, list[StoredArticle]] = {}
@@ -94,7 +92,7 @@ class Reads(StoreBase):
             out.setdefault(a.story, []).append(a)
         return out
 
-    @_guarded
+    @guarded
     def query(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]:
         """The ``k`` passages closest to ``vector`` within ``scope``, best first, committed articles only.
 
@@ -156,7 +154,7 @@ class Reads(StoreBase):
         scores = [1.0 - float(d) for d in (res["distances"] or [[]])[0]]
         return self._live_hits(res["ids"][0], metas, docs, scores)
 
-    @_guarded
+    @guarded
     def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
         """The passages ``ids`` (committed ones only), scored by cosine similarity to ``vector``."""
         if not ids:
@@ -170,22 +168,22 @@ class Reads(StoreBase):
         docs = [(res["documents"] or [])[order[c]] for c in keep]
         return self._live_hits(keep, metas, docs, scores)
 
-    @_guarded
+    @guarded
     def keyword_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         """Ids of the passages within ``scope`` whose words match ``query`` best (BM25), best first."""
         return self.keywords.search(query, k, scope)
 
-    @_guarded
+    @guarded
     def article_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
         """Ids of the articles within ``scope`` whose title and text match ``query`` best (BM25), best first."""
         return self.article_keywords.search(query, k, scope)
 
-    @_guarded
+    @guarded
     def dated_articles_in(self, scope: Scope) -> int:
         """How many articles carry a date within ``scope`` (from the in-memory article index)."""
         return self.article_keywords.dated_in(scope)
 
-    @_guarded
+    @guarded
     def best_passages(
         self, article_ids: Sequence[str], vector: np.ndarray, records: dict[str, StoredArticle] | None = None
     ) -> list[Hit]:
@@ -210,7 +208,7 @@ class Reads(StoreBase):
                 winners[art] = (s, cid)
         return self.hits_by_ids([cid for _, cid in winners.values()], vector)
 
-    @_guarded
+    @guarded
     def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]:
         """The ids of the articles from these outlets (case-insensitive)."""
         wanted = {s.strip().lower() for s in sources if s.strip()}
@@ -245,7 +243,7 @@ class Reads(StoreBase):
             )
         return hits
 
-    @_guarded
+    @guarded
     def nearest_articles(
         self, vector: np.ndarray, k: int, scope: Scope | None = None
     ) -> list[tuple[StoredArticle, float]]:
@@ -291,7 +289,7 @@ class Reads(StoreBase):
             metas += res["metadatas"] or [{}] * len(res["ids"])
         return ids, metas
 
-    @_guarded
+    @guarded
     def stored_article(self, id_: str) -> Article:
         """The article as stored (text and metadata), to index it again."""
         res = self.articles.get(ids=[id_], include=["documents", "metadatas"])
@@ -302,7 +300,7 @@ class Reads(StoreBase):
             id=id_,
             title=str(m.get("title", "")),
             text=str((res["documents"] or [""])[0]),
-            source=_opt(m.get("source")),
-            url=_opt(m.get("url")),
-            published=_opt(m.get("published")),
+            source=text_or_none(m.get("source")),
+            url=text_or_none(m.get("url")),
+            published=text_or_none(m.get("published")),
         )

@@ -9,12 +9,10 @@ from typing import Any
 import numpy as np
 
 from vectorstore.article import Article, Chunk
-from vectorstore.errors import (
-    NotFound,
-)
+from vectorstore.errors import NotFound
 from vectorstore.ingest.dedup import StoryRecord, decode
 from vectorstore.records import StoredArticle, day_of, passage_id
-from vectorstore.store.base import _guarded
+from vectorstore.store.base import guarded
 from vectorstore.store.reads import Reads
 
 log = logging.getLogger(__name__)
@@ -22,7 +20,7 @@ log = logging.getLogger(__name__)
 
 class Writes(Reads):
     # ---- writing -------------------------------------------------------
-    @_guarded
+    @guarded
     def write_articles(
         self,
         items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]],
@@ -104,7 +102,7 @@ class Writes(Reads):
             ]
         )
 
-    @_guarded
+    @guarded
     def drop_superseded(self, current: Sequence[tuple[str, str]]) -> None:
         """Delete the passages of these articles that belong to another version than
         ``(article_id, content_hash)``: what a crash after a commit may have left.
@@ -121,7 +119,7 @@ class Writes(Reads):
         self.keywords.invalidate()
         self.article_keywords.invalidate()
 
-    @_guarded
+    @guarded
     def story_for(self, article_id: str, m: Any) -> str:
         """The stored story an article of MinHash ``m`` repeats, else its own id (:class:`StoryIndex`)."""
         return self.stories.story_for(article_id, m)
@@ -143,7 +141,7 @@ class Writes(Reads):
             if sig is not None:
                 self.stories.add(i, stories[i].story, sig)
 
-    @_guarded
+    @guarded
     def update_metadata(self, articles: Sequence[Article]) -> None:
         """Apply new source/url/date to stored articles whose text is unchanged."""
         if not articles:
@@ -189,7 +187,7 @@ class Writes(Reads):
             with self.changes.change("chunks", part):
                 self.chunks.delete(ids=part)
 
-    @_guarded
+    @guarded
     def delete_chunks(self, ids: Sequence[str]) -> None:
         self._delete_ids(ids)
         self.keywords.invalidate()
@@ -198,7 +196,7 @@ class Writes(Reads):
     def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         self.write_articles([(article, chunks, vectors)])
 
-    @_guarded
+    @guarded
     def delete_article(self, id_: str) -> StoredArticle:
         art = self.get_article(id_)
         if art is None:
