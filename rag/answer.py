@@ -26,6 +26,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortSource:
+    """Where the short answer is copied from: source ``n``'s article, characters ``start:end``."""
+
+    n: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     standalone_question: str
@@ -42,6 +51,8 @@ class Answer:
     time_scope: str = ""  # "since..until" when the question named a period, "recent" for a recency preference
     checks: list[dict[str, Any]] = field(default_factory=list)  # per sentence: start, end, cited, supported, missing
     unsupported: int = 0  # sentences no cited passage supports (rag.support)
+    short: str | None = None  # the short answer, shown first in bold: a span of a cited sentence
+    short_source: ShortSource | None = None
 
     @property
     def as_of_matters(self) -> bool:

@@ -7,6 +7,7 @@ structured :class:`Answer`.  ``stream``/``ask`` are thin helpers over it.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -17,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from vectorstore.errors import InputError
 from vectorstore.records import Hit
 
-from .answer import Answer, Citation
+from .answer import Answer, Citation, ShortSource
 from .answerers import Answerer
 from .citations import parse_citations
 from .condense import Message, condense
@@ -69,6 +70,23 @@ def validate_history(history: Any) -> list[Message]:
             f"history must be a list of messages ({{'role': 'user', 'content': '…'}}), not {type(history).__name__}."
         )
     return list(history)
+
+
+SHORT = re.compile(r"^\*\*(?P<short>[^*\n]{1,200})\*\*\s*[—-]\s")
+
+
+def short_answer(text: str, citations: Sequence[Citation]) -> tuple[str | None, ShortSource | None]:
+    """The bold short answer an answer opens with, and where it is in the first cited
+    sentence; none unless it is copied from that sentence (nothing invented is shown as one)."""
+    m = SHORT.match(text)
+    if not m or not citations:
+        return None, None
+    short, c = m.group("short").strip(), citations[0]
+    lo, hi = c.sentence_start - c.start, c.sentence_end - c.start
+    at = c.passage.find(short, max(0, lo), hi if hi > lo else len(c.passage))
+    if at < 0:
+        return None, None
+    return short, ShortSource(n=c.n, start=c.start + at, end=c.start + at + len(short))
 
 
 class AnswerChain:
@@ -181,9 +199,10 @@ class AnswerChain:
                     sentence_start=h.start + s, sentence_end=h.start + e,
                 )
             )  # fmt: skip
+        short, source = short_answer(parsed.text, citations)
         return self._finish(
             state, text=parsed.text, citations=citations, uncited=not citations, checks=[asdict(c) for c in checks],
-            unsupported=sum(not c.supported for c in checks),
+            unsupported=sum(not c.supported for c in checks), short=short, short_source=source,
         )  # fmt: skip
 
     # ---- entry points ----------------------------------------------------

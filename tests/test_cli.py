@@ -90,6 +90,7 @@ def test_ingest_report_list_ask_delete(tmp_path: Path) -> None:
     answer = json.loads(p.stdout)
     assert "Grindavik" in answer["text"]
     assert answer["citations"][0]["article_id"] == volcano["id"] and answer["citations"][0]["source"] == "RUV"
+    assert answer["short"] == "Grindavik" and answer["short_source"]["n"] == answer["citations"][0]["n"]
 
     p = run("delete", volcano["id"], data=data, check=True)
     assert "Deleted" in p.stdout

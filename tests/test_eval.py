@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.evaluate import EvalInputs, EvalRun, format_table
-from rag.metrics import contains_gold, normalize_answer, ranking, token_f1
+from rag.metrics import contains_gold, exact_match, normalize_answer, ranking, token_f1
 from rag.settings import Settings
 from tests import children
 from tests.conftest import BIN
@@ -84,12 +84,21 @@ def test_eval_on_a_tiny_set_matches_the_hand_worked_figures(tmp_path: Path) -> N
     assert ours["retrieval"] == pytest.approx(
         {"hits@1": 2 / 3, "hits@5": 1.0, "hits@10": 1.0, "mrr@10": (1 + 0.5 + 1) / 3, "recall@10": 1.0}
     )
-    # answers: q1 "Lava from the volcano reached the harbour. [1]" (F1 2/7), q2 quotes the budget
-    # sentence (no gold, F1 0), q3 "Kiptum set the marathon record. [1]" (F1 1/3)
-    assert ours["answers"] == pytest.approx({"contains_gold": 2 / 3, "f1": (2 / 7 + 0 + 1 / 3) / 3})
+    # answers: q1 "**the harbour** — Lava from the volcano reached the harbour. [1]" (7 tokens with
+    # "[1]"'s 1, one gold: F1 1/4), q2 quotes the budget sentence (no gold, F1 0), q3 "**Kiptum** —
+    # Kiptum set the marathon record. [1]" (6 tokens: F1 2/7)
+    answers = {k: ours["answers"][k] for k in ("contains_gold", "f1")}
+    assert answers == pytest.approx({"contains_gold": 2 / 3, "f1": (1 / 4 + 0 + 2 / 7) / 3})
+    # the short answers: one row a question, and the figures are those rows' (answerable questions)
+    rows = {r["id"]: r for r in report["questions"]}
+    assert set(rows) == {q.id for q in inputs.items} and rows["q4"]["abstained"]
+    shorts = [(rows[q.id]["short"], q.answers) for q in inputs.items if q.answerable]
+    assert ours["answers"]["short_em"] == pytest.approx(sum(exact_match(s, g) for s, g in shorts) / 3)
+    assert ours["answers"]["short_given"] == pytest.approx(sum(s is not None for s, _ in shorts) / 3)
     # citations: q1 cites d1 (evidence), q2 cites d2 (neither evidence nor gold), q3 cites d3
     assert ours["citations"] == pytest.approx({"precision": 2 / 3, "support": 2 / 3})
-    assert ours["abstention"] == {"unanswerable_abstained": 1.0, "answerable_abstained": 0.0}
+    assert ours["abstention"] == {"unanswerable_abstained": 1.0, "answerable_abstained": 0.0,
+                                  "no_evidence_abstained": 1.0, "evidence_abstained": 0.0}  # fmt: skip
     assert 0 < ours["latency_ms"]["p50"] <= ours["latency_ms"]["p95"]
     assert set(ours["latency_ms"]["stages"]) >= {"total", "embed", "search", "answer"}
     # the baseline: the same three documents, one chunk each, top 4 chunks
@@ -178,3 +187,28 @@ def test_a_set_labelled_in_part_also_reports_answers_on_its_labelled_questions()
     got = score_ours(items, answers)["answers"]
     assert got["contains_gold"] == 0.75 and got["contains_gold_with_evidence"] == 0.5
     assert "contains_gold_with_evidence" not in score_ours(items[:2], answers[:2])["answers"]
+
+
+def test_eval_scores_the_short_answer_and_abstention_with_and_without_evidence() -> None:
+    """short_em/short_f1 (SQuAD normalisation, answerable questions), abstention apart for the
+    questions whose answer the store holds (evidence) and the others, and one row a question."""
+    from rag.answer import Answer
+    from rag.evaluate import Question, question_rows, score_ours
+
+    def q(i: int, evidence: list[str]) -> Question:
+        return Question(id=str(i), question=f"q{i}", answers=["the Buffalo Bills"], evidence_ids=evidence)
+
+    def a(short: str | None, abstained: bool = False) -> Answer:
+        return Answer(question="q", standalone_question="q", text="…", citations=[], timings={"total_ms": 1.0},
+                      short=short, abstained=abstained)  # fmt: skip
+
+    items = [q(1, ["d1"]), q(2, ["d2"]), q(3, []), q(4, [])]
+    answers = [a("Buffalo Bills"), a("the Bills"), a(None, abstained=True), a("Jets")]
+    got = score_ours(items, answers)
+    assert got["answers"]["short_em"] == 0.25  # "Buffalo Bills" = "the Buffalo Bills" once normalised
+    assert got["answers"]["short_f1"] == pytest.approx((1 + 2 / 3) / 4)  # "bills" against "buffalo bills": p 1, r 1/2
+    assert got["abstention"]["no_evidence_abstained"] == 0.5 and got["abstention"]["evidence_abstained"] == 0.0
+    rows = question_rows(items, answers)
+    assert [r["short"] for r in rows] == ["Buffalo Bills", "the Bills", None, "Jets"] and rows[2]["abstained"]
+    # a set whose questions all carry evidence has no such split
+    assert "evidence_abstained" not in score_ours(items[:2], answers[:2])["abstention"]

@@ -34,8 +34,9 @@ def ask(svc: NewsRAG, q: Question) -> Answer:
     return svc.ask(q.question, filters=Filters.parse(as_of=q.question_date))
 
 
-# What retrieval gets right and the extractive reader and the abstention threshold do not yet (the reader's
-# issue): strict, so a fix that makes one pass must move it out of here.
+# What retrieval gets right and the sentence model (which still chooses the quoted sentences; the trained
+# reader gives the short answer inside them) and the cosine floor do not yet: strict, so a fix that makes
+# one pass must move it out of here.
 READER = {
     "old-myanmar": "the reader quotes the passage's first sentence, not the death toll's",
     "latest-toll": "the reader quotes the older toll (312) from the second passage",

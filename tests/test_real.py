@@ -49,8 +49,29 @@ def test_answers_hold_the_fact_and_cite_the_passage_holding_it(seeded: NewsRAG, 
     assert cited.title == "Kremlin Sees Trump-Putin Call as Turning Point in Ukraine War"
 
 
-def test_question_not_covered_abstains(seeded: NewsRAG) -> None:
-    answer = seeded.ask("What is the capital of Peru?")
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("Who is Putin's spokesman?", "Dmitry Peskov"),
+        ("When did Russia invade Ukraine?", "February 2022"),
+        ("Which agreements froze fighting in Ukraine in 2014-2015?", "Minsk agreements"),
+    ],
+)
+def test_the_shipped_reader_answers_short_from_the_cited_sentence(seeded: NewsRAG, question: str, short: str) -> None:
+    answer = seeded.ask(question)
+    assert answer.short == short, answer.text
+    assert answer.text.startswith(f"**{short}** — ")
+    src = answer.short_source
+    assert src is not None
+    cited = next(c for c in answer.citations if c.n == src.n)
+    article = seeded.article_text(cited.article_id)
+    assert article[src.start : src.end] == short
+    assert cited.sentence_start <= src.start < src.end <= cited.sentence_end  # inside the cited sentence
+
+
+@pytest.mark.parametrize("question", ["What is the capital of Peru?", "Who won the 2024 Champions League final?"])
+def test_question_not_covered_abstains(seeded: NewsRAG, question: str) -> None:
+    answer = seeded.ask(question)
     assert answer.abstained and answer.citations == []
     assert "found nothing about that" in answer.text
     assert answer.closest[0]["title"].startswith("Kremlin Sees")

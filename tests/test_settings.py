@@ -86,8 +86,17 @@ def test_the_extractive_answerer_takes_its_fitted_weights_only_in_their_space() 
     class MiniLMSpace(HashEmbedder):
         space = "minilm"
 
-    assert make_answerer("extractive", Settings(), MiniLMSpace()).threshold == sentence_weights.THRESHOLD  # type: ignore[attr-defined]
-    assert make_answerer("extractive", Settings(), HashEmbedder()).threshold == 0.0  # type: ignore[attr-defined]
+    from rag.answerers.reading import Calibration
+    from rag.readers.span import MODEL_DIR
+
+    fitted = Calibration.load(MODEL_DIR / "calibration.json")
+    assert fitted.threshold > 0.0
+    assert make_answerer("extractive", Settings(), MiniLMSpace()).calibration == fitted  # type: ignore[attr-defined]
+    assert make_answerer("extractive", Settings(), HashEmbedder()).calibration.threshold == 0.0  # type: ignore[attr-defined]
+    # the sentence model, as before
+    old = Settings(reader="sentences")
+    assert make_answerer("extractive", old, MiniLMSpace()).threshold == sentence_weights.THRESHOLD  # type: ignore[attr-defined]
+    assert make_answerer("extractive", old, HashEmbedder()).threshold == 0.0  # type: ignore[attr-defined]
 
 
 def test_openai_answerer_without_url_or_key_says_what_to_set() -> None:

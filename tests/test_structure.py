@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("rag", "vectorstore", "ui")
+PACKAGES = ("rag", "vectorstore", "ui", "training")
 
 
 def modules() -> dict[str, Path]:

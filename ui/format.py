@@ -98,10 +98,21 @@ def url_link(url: str | None, text: str = "") -> str:
     return f' · <a href="{href}" target="_blank" rel="noopener noreferrer">{shown}</a>'
 
 
+def short_first(answer: Answer, body: str) -> str:
+    """The answer's opening ``**short**`` (escaped like the rest) shown bold, as the short answer."""
+    if not answer.short:
+        return body
+    opening = md_escape(f"**{answer.short}**")
+    if not body.startswith(opening):
+        return body
+    return f'<strong class="short-answer">{md_escape(answer.short)}</strong>' + body[len(opening) :]
+
+
 def answer_markdown(answer: Answer, key: int = 0) -> str:
     """The answer for the chat: [n] markers link to source n (``key`` tells the answers of a
     conversation apart); each source card shows the cited sentence, the passage on demand."""
-    parts = [marked_text(answer, lambda t: linked(t, key), lambda m: f" <sup>{html.escape(m)}</sup>")]
+    body = marked_text(answer, lambda t: linked(t, key), lambda m: f" <sup>{html.escape(m)}</sup>")
+    parts = [short_first(answer, body)]
     if answer.as_of_matters:
         parts.append(f"<sub>{md_escape(as_of_line(answer))}</sub>")
     if answer.standalone_question != answer.question:

@@ -35,6 +35,18 @@ def _extractive(settings: Settings, embedder: Embedder) -> Answerer:
     from . import sentence_weights
     from .extractive import ExtractiveAnswerer
 
+    if settings.reader != "sentences":
+        from ..readers import make_reader
+        from ..readers.span import MODEL_DIR
+        from .reading import Calibration, ReadingAnswerer
+
+        calibration = Calibration.load(MODEL_DIR / "calibration.json")
+        if embedder.space != sentence_weights.SPACE:
+            # Its abstention model was fitted on one space's cosines; in another (a test's)
+            # only the relevance floor, NEWSRAG_MIN_SCORE, decides.
+            calibration = Calibration(threshold=0.0, short_margin=calibration.short_margin)
+        reader = make_reader(settings.reader, embedder, settings.context_k)
+        return ReadingAnswerer(reader, calibration, settings.context_k)
     if embedder.space == sentence_weights.SPACE:
         return ExtractiveAnswerer(embedder, passages=settings.context_k)
     # Its abstention model was fitted on one space's similarities; in another (a test's)

@@ -1,0 +1,138 @@
+"""The extractive answerer: a reader finds the answer; this writes it down, cited.
+
+The answer is the short answer in bold, copied from the passage, then the sentence that
+holds it, quoted whole with its ``[n]``: "**Saudi Arabia** — Saudi Arabia will host …
+[1]".  When the reader's best span is not sure enough (its margin over "no answer"
+under ``Calibration.short_margin``) the sentence comes alone; a reader of whole sentences
+(``sentences``) gives sentences only, as before; when a sentence chooser picked the
+sentences (``minilm``), they are quoted, the one holding the short answer first.
+
+Whether to answer at all is one fitted logistic model of the reader's margin and the
+retrieval's best cosine (``Calibration``; fitted by ``benchmarks/calibrate_reader.py`` on
+data the reader was not trained on); under its threshold the answerer abstains.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vectorstore.ingest.chunker import sentence_spans
+from vectorstore.records import Hit
+
+from ..prompts import ABSTAIN
+from ..readers.base import Reader, Reading, Span
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """p(the passages answer) = sigmoid(bias + margin_weight·margin + first_weight·first passage's
+    margin + cosine_weight·best cosine); a margin is a span's score over "no answer"."""
+
+    bias: float = 0.0
+    margin_weight: float = 1.0
+    first_weight: float = 0.0
+    cosine_weight: float = 0.0
+    threshold: float = 0.5  # under it: abstain
+    short_margin: float = 0.0  # a short answer needs at least this margin
+
+    def answerable(self, reading: Reading, hits: Sequence[Hit]) -> float:
+        if not reading.spans:
+            return 0.0
+        x = signals(reading, hits)
+        z = self.bias + self.margin_weight * x[0] + self.first_weight * x[1] + self.cosine_weight * x[2]
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    @classmethod
+    def load(cls, path: Path) -> Calibration:
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text())
+        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+FLOOR = -20.0  # the margin of a passage with no span at all
+
+
+def signals(reading: Reading, hits: Sequence[Hit]) -> tuple[float, float, float]:
+    """What the abstention is decided on: the reader's best margin, its margin in the first
+    (best ranked) passage, and the retrieval's best cosine."""
+    best = max(FLOOR, -reading.no_answer) if reading.spans else FLOOR
+    first = max((s.score for s in reading.spans if s.passage == 0), default=FLOOR)
+    return best, max(FLOOR, first), max((h.score for h in hits), default=0.0)
+
+
+def short_span(reading: Reading) -> Span | None:
+    """The short answer's span: the best inside the first chosen sentence, when sentences were
+    chosen; else the reader's best."""
+    if not reading.sentences:
+        return reading.spans[0] if reading.spans else None
+    first = reading.sentences[0]
+    inside = (
+        sp for sp in reading.spans if sp.passage == first.passage and first.start <= sp.start < sp.end <= first.end
+    )
+    return next(inside, None)
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) of ``text`` that hold ``start:end``."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    first = next((s for s in spans if s[0] <= start < s[1]), spans[0])
+    last = next((s for s in spans if s[0] < end <= s[1]), first)
+    return first[0], max(first[1], last[1])
+
+
+class ReadingAnswerer:
+    name = "extractive"
+
+    def __init__(self, reader: Reader, calibration: Calibration, passages: int = 5) -> None:
+        self.reader = reader
+        self.calibration = calibration
+        self.passages = passages
+        self.model = f"none (extractive, reader {reader.name})"
+
+    def compose(self, question: str, hits: Sequence[Hit]) -> str:
+        """The answer text, or ABSTAIN."""
+        hits = hits[: self.passages]
+        reading = self.reader.read(question, hits)
+        if not reading.spans or self.calibration.answerable(reading, hits) < self.calibration.threshold:
+            return ABSTAIN
+        if reading.sentences:
+            return self._quoted(reading, hits)
+        if reading.spans[0].sentence:
+            chosen = sorted(reading.spans, key=lambda s: (s.passage, s.start))
+            return " ".join(f"{hits[s.passage].text[s.start : s.end]} [{s.passage + 1}]" for s in chosen)
+        best = reading.spans[0]
+        return self._short(best, hits[best.passage].text)
+
+    def _quoted(self, reading: Reading, hits: Sequence[Hit]) -> str:
+        """The chosen sentences, the first holding the short answer (the best span inside them)."""
+        first = reading.sentences[0]
+        rest = sorted(reading.sentences[1:], key=lambda s: (s.passage, s.start))
+        quoted = [f"{hits[s.passage].text[s.start : s.end].strip()} [{s.passage + 1}]" for s in (first, *rest)]
+        short = next(
+            (
+                sp
+                for sp in reading.spans
+                if sp.passage == first.passage and first.start <= sp.start and sp.end <= first.end
+            ),
+            None,
+        )
+        text = " ".join(quoted)
+        if short is None or short.score < self.calibration.short_margin:
+            return text
+        words = hits[short.passage].text[short.start : short.end].strip()
+        return text if not words or words == quoted[0].rsplit(" [", 1)[0] else f"**{words}** — {text}"
+
+    def _short(self, best: Span, text: str) -> str:
+        s, e = _sentence(text, best.start, best.end)
+        sentence, short = text[s:e].strip(), text[best.start : best.end].strip()
+        if not short or best.score < self.calibration.short_margin or short == sentence:
+            return f"{sentence} [{best.passage + 1}]"
+        return f"**{short}** — {sentence} [{best.passage + 1}]"
+
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+        yield self.compose(question, passages)

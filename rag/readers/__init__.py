@@ -1,0 +1,60 @@
+"""Readers: the seam between the retrieved passages and the words that answer.
+
+A reader is given a question and the retrieved passages and says where in them the
+answer is (spans, best first, each with a score) and how strongly it finds none
+(``no_answer``).  The extractive answerer (:mod:`rag.answerers.reading`) turns that
+into the short answer, the sentence that holds it and the decision to abstain.
+Pick one by name with :func:`make_reader`:
+
+- ``minilm`` (the default, :mod:`.hybrid`): the sentence model chooses the sentences, the
+  trained reader the short answer inside them and the evidence for abstaining;
+- ``minilm-span``: all-MiniLM-L6-v2 fine-tuned here as an extractive reader, alone, shipped
+  as int8 ONNX (:mod:`.span`; how it was made: ``model/CARD.md``);
+- ``sentences``: the fitted logistic sentence model that answered before it
+  (:mod:`.sentences`): whole sentences, no short answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vectorstore.embedders import Embedder
+from vectorstore.errors import ConfigError
+
+from .base import Reader, Reading, Span
+
+__all__ = ["READERS", "Reader", "Reading", "Span", "make_reader"]
+
+ReaderFactory = Callable[[Embedder, int], Reader]  # (the embedder, how many passages are read)
+
+
+def _span(embedder: Embedder, passages: int) -> Reader:
+    from .span import SpanReader
+
+    return SpanReader()
+
+
+def _hybrid(embedder: Embedder, passages: int) -> Reader:
+    from .hybrid import HybridReader
+    from .sentences import SentenceReader
+    from .span import SpanReader
+
+    # the sentence model never abstains here: the calibrated span evidence decides
+    return HybridReader(SpanReader(), SentenceReader(embedder, passages=passages, threshold=0.0))
+
+
+def _sentences(embedder: Embedder, passages: int) -> Reader:
+    from .sentences import SentenceReader
+
+    return SentenceReader(embedder, passages=passages)
+
+
+READERS: dict[str, ReaderFactory] = {"minilm": _hybrid, "minilm-span": _span, "sentences": _sentences}
+
+
+def make_reader(name: str, embedder: Embedder, passages: int = 5) -> Reader:
+    try:
+        factory = READERS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown reader {name!r}. Choose one of: {', '.join(READERS)} (NEWSRAG_READER).") from None
+    return factory(embedder, passages)

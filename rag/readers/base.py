@@ -1,0 +1,39 @@
+"""What a reader says: spans of the passages, best first, and how strongly it finds no answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from vectorstore.records import Hit
+
+
+@dataclass(frozen=True)
+class Span:
+    """An answer in passage ``passage`` (0-based, in the given order): characters
+    ``start:end`` of its text.  ``sentence`` says the span is a whole sentence (a reader
+    that finds sentences, not short answers)."""
+
+    passage: int
+    start: int
+    end: int
+    score: float  # the reader's own scale; higher is surer
+    sentence: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    spans: tuple[Span, ...]  # best first
+    no_answer: float  # how strongly the reader finds no answer (its own scale; higher: surer)
+    # The sentences to quote, when a sentence chooser picked them (best first): the short
+    # answer is then the best of ``spans`` inside them.
+    sentences: tuple[Span, ...] = ()
+
+
+class Reader(Protocol):
+    name: str
+
+    def read(self, question: str, passages: Sequence[Hit]) -> Reading:
+        """Where in the passages' texts the answer to ``question`` is, best first."""
+        ...

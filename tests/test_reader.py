@@ -1,0 +1,121 @@
+"""The reader seam: a short answer copied from a cited sentence, shown first; the
+sentence that holds it, cited; abstention when the reader's calibrated evidence says
+the passages don't answer.  Fakes here; the shipped model in test_reader_model.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from rag.answer import Citation
+from rag.answerers.reading import Calibration, ReadingAnswerer
+from rag.chain import AnswerChain, short_answer
+from rag.prompts import ABSTAIN
+from rag.readers import READERS, Reading, Span, make_reader
+from rag.retriever import NewsRetriever
+from rag.settings import Settings
+from tests.test_seams import DictStore
+from vectorstore.embedders import HashEmbedder
+from vectorstore.errors import ConfigError
+from vectorstore.records import Hit
+
+
+class FixedReader:
+    """Finds ``answer`` in the first passage that holds it, with margin ``margin``."""
+
+    name = "fixed"
+
+    def __init__(self, answer: str, margin: float = 3.0) -> None:
+        self.answer, self.margin = answer, margin
+
+    def read(self, question: str, passages: Sequence[Hit]) -> Reading:
+        for k, h in enumerate(passages):
+            at = h.text.find(self.answer)
+            if at >= 0:
+                return Reading(spans=(Span(k, at, at + len(self.answer), self.margin),), no_answer=-self.margin)
+        return Reading(spans=(), no_answer=5.0)
+
+
+def hit(i: int, text: str) -> Hit:
+    return Hit(f"c{i}", f"a{i}", f"Title {i}", None, None, None, text, 100, 100 + len(text), 0.6)
+
+
+PASSAGES = [
+    hit(1, "The council met on Monday. It chose a new mayor."),
+    hit(2, "Rain fell all week. Lena Ruiz was elected mayor on Tuesday, with 61 percent. Turnout was low."),
+]
+
+
+def test_the_short_answer_comes_first_in_bold_then_the_sentence_that_holds_it() -> None:
+    answerer = ReadingAnswerer(FixedReader("Lena Ruiz"), Calibration(threshold=0.5))
+    text = answerer.compose("Who was elected mayor?", PASSAGES)
+    assert text == "**Lena Ruiz** — Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2]"
+
+
+def test_a_span_the_reader_is_unsure_of_gives_the_sentence_alone() -> None:
+    answerer = ReadingAnswerer(FixedReader("Lena Ruiz", margin=0.4), Calibration(threshold=0.5, short_margin=1.0))
+    text = answerer.compose("Who was elected mayor?", PASSAGES)
+    assert text == "Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2]"
+
+
+def test_it_abstains_when_the_calibrated_chance_of_an_answer_is_under_the_threshold() -> None:
+    unsure = ReadingAnswerer(FixedReader("Lena Ruiz", margin=-1.0), Calibration(threshold=0.5))
+    assert unsure.compose("Who was elected mayor?", PASSAGES) == ABSTAIN
+    nothing = ReadingAnswerer(FixedReader("Oslo"), Calibration(threshold=0.0))
+    assert nothing.compose("Where?", PASSAGES) == ABSTAIN  # no span at all
+
+
+def test_a_reader_of_whole_sentences_quotes_them_in_article_order_without_a_short_answer() -> None:
+    class Sentences:
+        name = "s"
+
+        def read(self, question: str, passages: Sequence[Hit]) -> Reading:
+            low, won = "Turnout was low.", "Lena Ruiz was elected mayor on Tuesday, with 61 percent."
+            a, b = (PASSAGES[1].text.find(s) for s in (low, won))
+            spans = (Span(1, a, a + len(low), 1.0, True), Span(1, b, b + len(won), 0.5, True))
+            return Reading(spans=spans, no_answer=-1.0)
+
+    text = ReadingAnswerer(Sentences(), Calibration(threshold=0.5)).compose("Who?", PASSAGES)
+    assert text == "Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2] Turnout was low. [2]"
+
+
+def citation(passage: str, start: int = 100) -> Citation:
+    s = passage.find("Lena")
+    e = passage.find(".", s) + 1
+    return Citation(1, "a2", "T", None, None, None, passage, start, start + len(passage), 0.6,
+                    sentence_start=start + s, sentence_end=start + e)  # fmt: skip
+
+
+def test_the_chain_takes_the_short_answer_only_from_the_cited_sentence() -> None:
+    c = citation(PASSAGES[1].text)
+    short, source = short_answer("**Lena Ruiz** — Lena Ruiz was elected mayor on Tuesday. [1]", [c])
+    assert short == "Lena Ruiz" and source is not None
+    assert c.passage[source.start - c.start : source.end - c.start] == "Lena Ruiz" and source.n == 1
+    # a bold phrase that the cited sentence does not hold is no short answer (nothing invented is shown as one)
+    assert short_answer("**Mayor Ortiz** — Lena Ruiz was elected mayor on Tuesday. [1]", [c]) == (None, None)
+    assert short_answer("**low** — Lena Ruiz was elected mayor. [1]", [c]) == (None, None)  # elsewhere in the passage
+    assert short_answer("Lena Ruiz was elected mayor on Tuesday. [1]", [c]) == (None, None)
+
+
+def test_the_answer_json_carries_the_short_answer_and_where_it_is_in_the_article() -> None:
+    store = DictStore()
+    retriever = NewsRetriever.create(store, HashEmbedder(), k=2, fetch_k=3, stages="dense,keyword")
+    answerer = ReadingAnswerer(FixedReader("forty thousand homes"), Calibration(threshold=0.5))
+    answer = AnswerChain(retriever, answerer, min_score=-1.0).ask("How many homes lost power in the storm?")
+    data = answer.to_dict()
+    assert data["short"] == "forty thousand homes"
+    src = data["short_source"]
+    cited = next(c for c in answer.citations if c.n == src["n"])
+    article = cited.passage  # the store's passages are whole articles starting at 0
+    assert article[src["start"] : src["end"]] == "forty thousand homes"
+    assert cited.sentence_start <= src["start"] < src["end"] <= cited.sentence_end
+    assert answer.text.startswith("**forty thousand homes** — ")
+
+
+def test_an_unknown_reader_is_refused_with_the_choices() -> None:
+    with pytest.raises(ConfigError, match=r"Unknown reader 'bert'.*minilm, minilm-span, sentences"):
+        make_reader("bert", HashEmbedder())
+    with pytest.raises(ConfigError, match="NEWSRAG_READER"):
+        Settings.from_env({"NEWSRAG_READER": "bert"})
+    assert set(READERS) == {"minilm", "minilm-span", "sentences"}
