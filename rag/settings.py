@@ -146,10 +146,9 @@ class Settings:
         from vectorstore.store.chroma import keyword_backend
 
         keyword_backend(self.keyword_index)  # likewise
-        from rag.readers import READERS
+        from rag.readers import reader_factory
 
-        if self.reader not in READERS:
-            raise ConfigError(f"Unknown reader {self.reader!r}. Choose one of: {', '.join(READERS)} (NEWSRAG_READER).")
+        reader_factory(self.reader)  # likewise
         for f in fields(self):  # nan compares false with everything: it would switch a limit off
             value = getattr(self, f.name)
             if isinstance(value, float) and not math.isfinite(value):

@@ -70,11 +70,7 @@ def short_span(reading: Reading) -> Span | None:
     chosen; else the reader's best."""
     if not reading.sentences:
         return reading.spans[0] if reading.spans else None
-    first = reading.sentences[0]
-    inside = (
-        sp for sp in reading.spans if sp.passage == first.passage and first.start <= sp.start < sp.end <= first.end
-    )
-    return next(inside, None)
+    return next((sp for sp in reading.spans if reading.sentences[0].holds(sp)), None)
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -113,14 +109,7 @@ class ReadingAnswerer:
         first = reading.sentences[0]
         rest = sorted(reading.sentences[1:], key=lambda s: (s.passage, s.start))
         quoted = [f"{hits[s.passage].text[s.start : s.end].strip()} [{s.passage + 1}]" for s in (first, *rest)]
-        short = next(
-            (
-                sp
-                for sp in reading.spans
-                if sp.passage == first.passage and first.start <= sp.start and sp.end <= first.end
-            ),
-            None,
-        )
+        short = short_span(reading)
         text = " ".join(quoted)
         if short is None or short.score < self.calibration.short_margin:
             return text

@@ -23,7 +23,7 @@ from vectorstore.errors import ConfigError
 
 from .base import Reader, Reading, Span
 
-__all__ = ["READERS", "Reader", "Reading", "Span", "make_reader"]
+__all__ = ["READERS", "Reader", "Reading", "Span", "make_reader", "reader_factory"]
 
 ReaderFactory = Callable[[Embedder, int], Reader]  # (the embedder, how many passages are read)
 
@@ -52,9 +52,13 @@ def _sentences(embedder: Embedder, passages: int) -> Reader:
 READERS: dict[str, ReaderFactory] = {"minilm": _hybrid, "minilm-span": _span, "sentences": _sentences}
 
 
-def make_reader(name: str, embedder: Embedder, passages: int = 5) -> Reader:
+def reader_factory(name: str) -> ReaderFactory:
+    """The registry's entry for ``name``; an unknown name is refused with the choices."""
     try:
-        factory = READERS[name]
+        return READERS[name]
     except KeyError:
         raise ConfigError(f"Unknown reader {name!r}. Choose one of: {', '.join(READERS)} (NEWSRAG_READER).") from None
-    return factory(embedder, passages)
+
+
+def make_reader(name: str, embedder: Embedder, passages: int = 5) -> Reader:
+    return reader_factory(name)(embedder, passages)

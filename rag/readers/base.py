@@ -21,6 +21,10 @@ class Span:
     score: float  # the reader's own scale; higher is surer
     sentence: bool = False
 
+    def holds(self, other: Span) -> bool:
+        """Whether ``other`` lies inside this span (a short answer inside a sentence)."""
+        return other.passage == self.passage and self.start <= other.start < other.end <= self.end
+
 
 @dataclass(frozen=True)
 class Reading:

@@ -26,11 +26,8 @@ class HybridReader:
     def read(self, question: str, passages: Sequence[Hit]) -> Reading:
         found = self.spans.read(question, passages)
         chosen = self.sentences.read(question, passages).spans
-        inside = [
-            sp for sp in found.spans
-            if any(s.passage == sp.passage and s.start <= sp.start and sp.end <= s.end for s in chosen)
-        ]  # fmt: skip
-        if inside:  # the sentence holding the short answer first: it is the one the answer cites first
-            home = next(s for s in chosen if s.passage == inside[0].passage and s.start <= inside[0].start < s.end)
+        best = next((sp for sp in found.spans if any(s.holds(sp) for s in chosen)), None)
+        if best is not None:  # the sentence holding the short answer first: it is the one the answer cites first
+            home = next(s for s in chosen if s.holds(best))
             chosen = (home, *(s for s in chosen if s != home))
         return Reading(spans=found.spans, no_answer=found.no_answer, sentences=tuple(chosen))

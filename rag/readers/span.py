@@ -29,7 +29,7 @@ from .base import Reading, Span
 
 MODEL_DIR = Path(__file__).parent / "model"
 MODEL = "reader-int8.onnx"
-MAX_TOKENS = 256  # as trained (training/train.py)
+MAX_TOKENS = 256  # question + passage; the product's 120-word passages fit (training/train.py uses it too)
 MAX_ANSWER_TOKENS = 24
 TOP = 12  # start and end candidates per passage
 
