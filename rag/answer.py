@@ -5,24 +5,46 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from vectorstore.records import ArticleRef, Hit
 
-@dataclass(frozen=True)
-class Citation:
-    """Source ``n`` of an answer: the passage an [n] marker points at."""
+
+@dataclass(frozen=True, kw_only=True)
+class Citation(ArticleRef):
+    """Source ``n`` of an answer: the passage an [n] marker points at, with its article."""
 
     n: int
-    article_id: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
     passage: str
     start: int  # character span of the passage in the article's text
     end: int
     score: float
-    also: list[dict[str, Any]] = field(default_factory=list)  # other outlets' copies of the story ("also reported by")
+    also: tuple[ArticleRef, ...] = ()  # other outlets' copies of the story ("also reported by")
     sentence_start: int = -1  # character span, in the article's text, of the passage's sentence the answer cites
     sentence_end: int = -1
+
+    @classmethod
+    def of(cls, n: int, hit: Hit, sentence: tuple[int, int]) -> Citation:
+        """Source ``n``: the passage ``hit``, citing its characters ``sentence`` (offsets in the passage)."""
+        lo, hi = hit.start + sentence[0], hit.start + sentence[1]
+        return cls(**hit.ref_fields(), n=n, passage=hit.text, start=hit.start, end=hit.end, score=hit.score,
+                   also=hit.also, sentence_start=lo, sentence_end=hi)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Closest(ArticleRef):
+    """An article listed when the answer abstains: the nearest to the question, with its similarity."""
+
+    score: float
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """One sentence of the answer, checked against the passages it cites (rag.support)."""
+
+    start: int  # span of the sentence in the answer text
+    end: int
+    cited: list[int]  # the citation numbers its markers give
+    supported: bool
+    missing: list[str] = field(default_factory=list)  # what no cited passage holds
 
 
 @dataclass(frozen=True)
@@ -42,14 +64,14 @@ class Answer:
     citations: list[Citation]
     abstained: bool = False
     uncited: bool = False  # an LLM answer with no valid marker
-    closest: list[dict[str, Any]] = field(default_factory=list)  # closest articles when abstaining
+    closest: list[Closest] = field(default_factory=list)  # closest articles when abstaining
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     answerer: str = ""
     retrieved: list[str] = field(default_factory=list)  # article ids, best first, as retrieval ranked them
     as_of: str = ""  # YYYY-MM-DD: the moment the question was asked as of
     as_of_given: bool = False  # the user chose it (else: today)
     time_scope: str = ""  # "since..until" when the question named a period, "recent" for a recency preference
-    checks: list[dict[str, Any]] = field(default_factory=list)  # per sentence: start, end, cited, supported, missing
+    checks: list[SentenceCheck] = field(default_factory=list)  # each sentence, checked against what it cites
     unsupported: int = 0  # sentences no cited passage supports (rag.support)
     short: str | None = None  # the short answer, shown first in bold: a span of a cited sentence
     short_source: ShortSource | None = None

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from vectorstore.errors import InputError
 from vectorstore.records import Hit
 
-from .answer import Answer, Citation, ShortSource
+from .answer import Answer, Citation, Closest, ShortSource
 from .answerers import Answerer
 from .citations import parse_citations
 from .condense import Message, condense
@@ -129,11 +129,11 @@ class AnswerChain:
         state.timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
         return state
 
-    def _closest(self, state: _State) -> list[dict[str, Any]]:
+    def _closest(self, state: _State) -> list[Closest]:
         if state.vector is None:
             return []
         return [
-            {"article_id": a.id, "title": a.title, "source": a.source, "published": a.published, "score": s}
+            Closest(**a.ref().ref_fields(), score=s)
             for a, s in self.retriever.store.nearest_articles(
                 state.vector, self.closest_k, self.retriever.scope(state.filters)
             )  # what the question may use: nothing after its as-of date, its filters
@@ -191,17 +191,10 @@ class AnswerChain:
         citations = []
         for n, h in used.items():
             claim = next((parsed.text[c.start : c.end] for c in checks if n in c.cited), parsed.text)
-            s, e = cited_sentence(claim, h.text)
-            citations.append(
-                Citation(
-                    n=n, article_id=h.article_id, title=h.title, source=h.source, published=h.published, url=h.url,
-                    passage=h.text, start=h.start, end=h.end, score=h.score, also=[asdict(c) for c in h.also],
-                    sentence_start=h.start + s, sentence_end=h.start + e,
-                )
-            )  # fmt: skip
+            citations.append(Citation.of(n, h, cited_sentence(claim, h.text)))
         short, source = short_answer(parsed.text, citations)
         return self._finish(
-            state, text=parsed.text, citations=citations, uncited=not citations, checks=[asdict(c) for c in checks],
+            state, text=parsed.text, citations=citations, uncited=not citations, checks=checks,
             unsupported=sum(not c.supported for c in checks), short=short, short_source=source,
         )  # fmt: skip
 

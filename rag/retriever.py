@@ -27,11 +27,7 @@ def hit_to_document(hit: Hit) -> Document:
         id=hit.chunk_id,
         page_content=hit.text,
         metadata={
-            "article_id": hit.article_id,
-            "title": hit.title,
-            "source": hit.source,
-            "published": hit.published,
-            "url": hit.url,
+            **hit.ref_fields(),
             "start": hit.start,
             "end": hit.end,
             "score": hit.score,

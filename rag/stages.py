@@ -28,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from vectorstore.errors import ConfigError
-from vectorstore.records import Copy, Hit, Scope, StoredArticle
+from vectorstore.records import Hit, Scope, StoredArticle
 
 from .timeexpr import TimeScope, shift
 
@@ -325,7 +325,7 @@ def one_per_story(hits: Sequence[Hit], store: PassageSearch, scope: Scope) -> li
     for h in kept:
         others = [a for a in members.get(h.story, []) if a.id != h.article_id and scope.admits(a.id, a.published)]
         others.sort(key=lambda a: (a.published or "", a.source or ""))
-        also = tuple(Copy(a.id, a.title, a.source, a.published, a.url) for a in others)
+        also = tuple(a.ref() for a in others)
         out.append(replace(h, also=also) if also else h)
     return out
 

@@ -12,25 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from vectorstore.ingest.chunker import sentence_spans
 
+from .answer import SentenceCheck
 from .answerers.sentences import content_words
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _LEADING_MARKERS = re.compile(r"(\s*\[\d+\])+\s*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]*")
-
-
-@dataclass(frozen=True)
-class SentenceCheck:
-    start: int  # span of the sentence in the answer text
-    end: int
-    cited: list[int]  # the citation numbers its markers give
-    supported: bool
-    missing: list[str] = field(default_factory=list)  # what no cited passage holds
 
 
 def _numbers(text: str) -> set[str]:

@@ -1,6 +1,7 @@
 """The answer chain's logic with fakes: a hash embedder and a fake chat model."""
 
 import datetime as dt
+import json
 import threading
 from pathlib import Path
 
@@ -58,15 +59,17 @@ def test_llm_answer_without_markers_is_marked_uncited(svc: NewsRAG) -> None:
 def test_llm_abstention_lists_the_closest_articles(svc: NewsRAG) -> None:
     answer = fake_llm(svc, ABSTAIN).ask("What is the capital of Peru?")
     assert answer.abstained and answer.citations == []
-    assert {c["article_id"] for c in answer.closest} == {"storm", "strike"}
+    assert {c.article_id for c in answer.closest} == {"storm", "strike"}
     assert "found nothing about that" in answer.text
+    sent = json.loads(json.dumps(answer.to_dict()))["closest"]  # what `ask --json` and /ask send
+    assert [set(a) for a in sent] == [{"article_id", "title", "source", "published", "url", "score"}] * 2
 
 
 def test_low_similarity_abstains_without_calling_the_answerer(svc: NewsRAG) -> None:
     chain = fake_llm(svc, "should never be used [1]", min_score=0.99)
     answer = chain.ask("What is the capital of Peru?")
     assert answer.abstained and "should never" not in answer.text
-    assert answer.closest and answer.closest[0]["title"] in {"Storm hits coast", "Harbour strike ends"}
+    assert answer.closest and answer.closest[0].title in {"Storm hits coast", "Harbour strike ends"}
 
 
 def test_extractive_answer_is_verbatim_from_the_cited_passage(svc: NewsRAG) -> None:
@@ -154,10 +157,10 @@ def test_generated_sentences_are_checked_against_the_passages_they_cite(svc: New
         "Crews were out all night."  # no citation at all
     )
     answer = fake_llm(svc, reply).ask(question)
-    assert [c["supported"] for c in answer.checks] == [True, False, False, False]
+    assert [c.supported for c in answer.checks] == [True, False, False, False]
     assert answer.unsupported == 3
-    assert {"90", "Bergen"} <= set(answer.checks[1]["missing"])
-    assert answer.checks[3]["missing"] == ["(no citation)"]
+    assert {"90", "Bergen"} <= set(answer.checks[1].missing)
+    assert answer.checks[3].missing == ["(no citation)"]
     assert answer_markdown(answer).count(NOT_FOUND) == 3
     assert answer_text(answer).count(NOT_FOUND) == 3
     assert answer.to_dict()["unsupported"] == 3

@@ -71,13 +71,13 @@ def test_answer_streams_and_its_markers_resolve_to_real_passages(svc: NewsRAG) -
         assert answer.text.count("[") == len(markers)
     assert answer.uncited == (not answer.citations)
     # every sentence the model wrote is checked against what it cites, and the count says so
-    assert answer.checks and answer.unsupported == sum(not c["supported"] for c in answer.checks)
+    assert answer.checks and answer.unsupported == sum(not c.supported for c in answer.checks)
     by_n = {c.n: c.passage for c in answer.citations}
     for c in answer.checks:
-        assert set(c["cited"]) <= set(by_n) | set(invalid)
-        if c["supported"]:  # its numbers are in a passage it cites
-            said = re.findall(r"\d+", re.sub(r"\[\d+\]", "", answer.text[c["start"] : c["end"]]))
-            assert all(any(d in by_n[k] for k in c["cited"] if k in by_n) for d in said)
+        assert set(c.cited) <= set(by_n) | set(invalid)
+        if c.supported:  # its numbers are in a passage it cites
+            said = re.findall(r"\d+", re.sub(r"\[\d+\]", "", answer.text[c.start : c.end]))
+            assert all(any(d in by_n[k] for k in c.cited if k in by_n) for d in said)
 
 
 def test_invalid_markers_from_the_server_are_dropped(svc: NewsRAG) -> None:

@@ -83,7 +83,7 @@ def test_nothing_shown_is_later_than_the_as_of_date(mixed: NewsRAG) -> None:
     as_of = dt.date(2026, 11, 25)
     answer = mixed.ask("When will astronauts land on Mars?", filters=Filters(as_of=as_of))
     assert answer.abstained and answer.closest
-    assert all(c["published"] <= as_of.isoformat() for c in answer.closest), answer.closest
+    assert all((c.published or "") <= as_of.isoformat() for c in answer.closest), answer.closest
     assert all(mixed.store.get_articles([a]) for a in answer.retrieved)
     published = [r.published or "" for r in mixed.store.get_articles(answer.retrieved).values()]
     assert all(p <= as_of.isoformat() for p in published), published
@@ -92,7 +92,7 @@ def test_nothing_shown_is_later_than_the_as_of_date(mixed: NewsRAG) -> None:
 def test_closest_articles_keep_to_the_outlet_filter(mixed: NewsRAG) -> None:
     answer = mixed.ask("When will astronauts land on Mars?", filters=Filters(sources=("Sports Daily",)))
     assert answer.abstained
-    assert {c["source"] for c in answer.closest} == {"Sports Daily"}, answer.closest
+    assert {c.source for c in answer.closest} == {"Sports Daily"}, answer.closest
 
 
 def test_a_question_with_no_answer_in_the_articles_abstains(mixed: NewsRAG) -> None:

@@ -18,7 +18,7 @@ from rag.settings import Settings
 from tests.test_seams import DictStore
 from vectorstore.embedders import HashEmbedder
 from vectorstore.errors import ConfigError
-from vectorstore.records import Hit
+from vectorstore.records import ArticleRef, Hit
 
 
 class FixedReader:
@@ -38,7 +38,8 @@ class FixedReader:
 
 
 def hit(i: int, text: str) -> Hit:
-    return Hit(f"c{i}", f"a{i}", f"Title {i}", None, None, None, text, 100, 100 + len(text), 0.6)
+    ref = ArticleRef(f"a{i}", f"Title {i}", None, None, None)
+    return Hit(**ref.ref_fields(), chunk_id=f"c{i}", text=text, start=100, end=100 + len(text), score=0.6)
 
 
 PASSAGES = [
@@ -80,11 +81,9 @@ def test_a_reader_of_whole_sentences_quotes_them_in_article_order_without_a_shor
     assert text == "Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2] Turnout was low. [2]"
 
 
-def citation(passage: str, start: int = 100) -> Citation:
+def citation(passage: str) -> Citation:
     s = passage.find("Lena")
-    e = passage.find(".", s) + 1
-    return Citation(1, "a2", "T", None, None, None, passage, start, start + len(passage), 0.6,
-                    sentence_start=start + s, sentence_end=start + e)  # fmt: skip
+    return Citation.of(1, hit(2, passage), (s, passage.find(".", s) + 1))
 
 
 def test_the_chain_takes_the_short_answer_only_from_the_cited_sentence() -> None:

@@ -74,7 +74,7 @@ def test_question_not_covered_abstains(seeded: NewsRAG, question: str) -> None:
     answer = seeded.ask(question)
     assert answer.abstained and answer.citations == []
     assert "found nothing about that" in answer.text
-    assert answer.closest[0]["title"].startswith("Kremlin Sees")
+    assert answer.closest[0].title.startswith("Kremlin Sees")
 
 
 def test_follow_up_retrieves_as_if_standalone(seeded: NewsRAG) -> None:

@@ -15,7 +15,7 @@ from rag.filters import Filters
 from rag.retriever import NewsRetriever
 from rag.stages import PassageSearch
 from vectorstore.embedders import HashEmbedder
-from vectorstore.records import Hit, Scope, StoredArticle, day_of
+from vectorstore.records import ArticleRef, Hit, Scope, StoredArticle, day_of
 
 ARTICLES = {
     "ferry": (
@@ -46,9 +46,9 @@ class DictStore:
     def _hit(self, article_id: str, vector: np.ndarray) -> Hit:
         title, day, text = ARTICLES[article_id]
         score = float(self.vectors[article_id] @ vector)
-        return Hit(
-            f"{article_id}:00000000:0", article_id, title, None, day, None, text, 0, len(text), score, article_id
-        )
+        ref = ArticleRef(article_id, title, None, day, None)
+        return Hit(**ref.ref_fields(), chunk_id=f"{article_id}:00000000:0", text=text, start=0, end=len(text),
+                   score=score, story=article_id)  # fmt: skip
 
     def _in(self, scope: Scope | None) -> list[str]:
         return [i for i, (_, day, _) in ARTICLES.items() if scope is None or scope.admits(i, day)]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -126,8 +127,11 @@ def test_answer_text_shows_the_other_outlets(svc: NewsRAG) -> None:
     assert wire, "the wire story's passage should be cited"
     text = answer_text(answer)
     for other in wire[0].also:
-        assert other["source"] in text
+        assert other.source and other.source in text
     assert "Also reported by" in answer_markdown(answer)
+    sent = json.loads(json.dumps(answer.to_dict()))  # what `ask --json` and /ask send
+    also = next(c["also"] for c in sent["citations"] if c["also"])
+    assert {tuple(sorted(a)) for a in also} == {("article_id", "published", "source", "title", "url")}
 
 
 def test_articles_stored_before_stories_get_one_when_ingested_again(svc: NewsRAG) -> None:

@@ -12,11 +12,12 @@ import datetime as dt
 import html
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rag.answer import Answer
 from vectorstore.ingest.feeds import FeedList
+from vectorstore.records import ArticleRef
 
 # Every character Markdown, HTML, autolinks (``http:``, ``www.``, e-mail) or LaTeX ($) could act on.
 _MD_SPECIAL = re.compile(r"""[\\`*_{}\[\]()#+\-.!|~<>&:@$"'=]""")
@@ -31,18 +32,18 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", text)
 
 
-def source_label(title: str, source: str | None, published: str | None) -> str:
-    return f"{title} — {outlet_date(source, published)}"
+def source_label(ref: ArticleRef) -> str:
+    return f"{ref.title} — {outlet_date(ref.source, ref.published)}"
 
 
 def outlet_date(source: str | None, published: str | None) -> str:
     return f"{source or 'unknown source'}, {published or 'undated'}"
 
 
-def also_line(also: list[dict[str, str | None]]) -> str:
+def also_line(also: Sequence[ArticleRef]) -> str:
     """ "Also reported by Reuters (2023-01-05), AP (undated)": a story's other copies."""
     return "Also reported by " + ", ".join(
-        f"{a.get('source') or a.get('title') or 'unknown source'} ({a.get('published') or 'undated'})" for a in also
+        f"{a.source or a.title or 'unknown source'} ({a.published or 'undated'})" for a in also
     )
 
 
@@ -64,9 +65,9 @@ NOT_FOUND = "⚠ not found in the cited source"
 def marked_text(answer: Answer, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:
     """The answer's text, escaped, with ``mark(NOT_FOUND)`` after each sentence no cited passage supports."""
     out, pos = [], 0
-    for c in sorted((c for c in answer.checks if not c["supported"]), key=lambda c: c["start"]):
-        out += [escape(answer.text[pos : c["end"]]), mark(NOT_FOUND)]
-        pos = c["end"]
+    for c in sorted((c for c in answer.checks if not c.supported), key=lambda c: c.start):
+        out += [escape(answer.text[pos : c.end]), mark(NOT_FOUND)]
+        pos = c.end
     out.append(escape(answer.text[pos:]))
     return "".join(out)
 
@@ -122,7 +123,7 @@ def answer_markdown(answer: Answer, key: int = 0) -> str:
     if answer.citations:
         lines = ["**Sources**", ""]
         for c in answer.citations:
-            label = md_escape(source_label(c.title, c.source, c.published))
+            label = md_escape(source_label(c))
             lines.append(f"{cite_link(key, c.n)} {label}{url_link(c.url, 'link')}  ")
             if c.also:
                 lines.append(f"<sub>{md_escape(also_line(c.also))}</sub>  ")
@@ -136,7 +137,7 @@ def answer_markdown(answer: Answer, key: int = 0) -> str:
         parts.append("\n".join(lines))
     elif answer.closest:
         lines = ["**Closest articles**", ""]
-        lines += [f"- {md_escape(source_label(a['title'], a['source'], a['published']))}" for a in answer.closest]
+        lines += [f"- {md_escape(source_label(a))}" for a in answer.closest]
         parts.append("\n".join(lines))
     t = answer.timings
     stages = [f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in t.items() if k.endswith("_ms")]

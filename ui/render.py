@@ -31,8 +31,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
 def _answer_text(answer: Answer, width: int) -> str:
     lines = [textwrap.fill(answer.text, width)]
     for check in answer.checks:
-        if not check["supported"]:
-            lines.append(f"({NOT_FOUND}: “{answer.text[check['start'] : check['end']]}”)")
+        if not check.supported:
+            lines.append(f"({NOT_FOUND}: “{answer.text[check.start : check.end]}”)")
     if answer.as_of_matters:
         lines.append(f"({as_of_line(answer)})")
     if answer.standalone_question != answer.question:
@@ -43,9 +43,7 @@ def _answer_text(answer: Answer, width: int) -> str:
         lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            lines.append(
-                f"[{c.n}] {source_label(c.title, c.source, c.published)}  (id {c.article_id}, chars {c.start}–{c.end})"
-            )
+            lines.append(f"[{c.n}] {source_label(c)}  (id {c.article_id}, chars {c.start}–{c.end})")
             if c.also:
                 lines.append(f"    {also_line(c.also)}")
             lines.append(textwrap.indent(textwrap.fill(f"“{c.passage}”", width - 4), "    "))
@@ -53,7 +51,7 @@ def _answer_text(answer: Answer, width: int) -> str:
         lines.append("")
         lines.append("Closest articles:")
         for a in answer.closest:
-            lines.append(f"  - {source_label(a['title'], a['source'], a['published'])}  (id {a['article_id']})")
+            lines.append(f"  - {source_label(a)}  (id {a.article_id})")
     return "\n".join(lines)
 
 

@@ -1,12 +1,33 @@
-"""The records every room passes around: a stored article, a retrieved passage (a hit) and
-its story's other copies, and the scope a search keeps to.  Plain frozen data, importing
-nothing of the package, so that any module may use them."""
+"""The records every room passes around: a reference to an article (what every passage,
+citation, copy and closest article shows of its article), a stored article, a retrieved
+passage (a hit), and the scope a search keeps to.  Plain frozen data, importing nothing of
+the package, so that any module may use them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """An article as a reader sees it next to a passage: its id, title, outlet, date and link.
+    Hits and citations extend it; a story's other copies and the closest articles are one."""
+
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+    def ref(self) -> ArticleRef:
+        """Just the reference, whatever record it is part of."""
+        return ArticleRef(**self.ref_fields())
+
+    def ref_fields(self) -> dict[str, Any]:
+        """The reference's fields by name, to build a larger record from it."""
+        return {f.name: getattr(self, f.name) for f in fields(ArticleRef)}
 
 
 @dataclass(frozen=True)
@@ -21,39 +42,26 @@ class StoredArticle:
     story: str = ""  # the story this article is a copy of (its own id when it repeats no other)
     signature: str = field(default="", repr=False)  # its MinHash, encoded (vectorstore.ingest.dedup)
 
+    def ref(self) -> ArticleRef:
+        return ArticleRef(self.id, self.title, self.source, self.published, self.url)
+
     def listing(self) -> dict[str, Any]:
         """What a listing shows of it (the CLI's and the API's): not its hash or MinHash."""
         return {"id": self.id, "title": self.title, "source": self.source, "url": self.url,
                 "published": self.published, "n_chunks": self.n_chunks, "story": self.story}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Copy:
-    """Another outlet's copy of a passage's story."""
-
-    article_id: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved passage with its article's metadata and a cosine similarity."""
+@dataclass(frozen=True, kw_only=True)
+class Hit(ArticleRef):
+    """A retrieved passage with its article's reference and a cosine similarity."""
 
     chunk_id: str
-    article_id: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
     text: str
     start: int
     end: int
     score: float
     story: str = ""
-    also: tuple[Copy, ...] = ()  # the story's other copies in the store ("also reported by")
+    also: tuple[ArticleRef, ...] = ()  # the story's other copies in the store ("also reported by")
 
 
 @dataclass(frozen=True)

@@ -228,12 +228,8 @@ class Reads(StoreBase):
                 continue  # an uncommitted or superseded passage
             hits.append(
                 Hit(
+                    **art.ref().ref_fields(),
                     chunk_id=cid,
-                    article_id=art.id,
-                    title=art.title,
-                    source=art.source,
-                    published=art.published,
-                    url=art.url,
                     text=str(doc),
                     start=int(m["start"]),
                     end=int(m["end"]),
