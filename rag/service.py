@@ -26,6 +26,9 @@ from .answer import Answer
 from .answerers import ANSWERERS, Answerer, make_answerer
 from .chain import AnswerChain
 from .condense import Message
+from .feedback.export import Exported, export
+from .feedback.log import FeedbackLog
+from .feedback.record import Feedback
 from .filters import Filters
 from .foreground import Foreground
 from .retriever import NewsRetriever
@@ -176,6 +179,19 @@ class NewsRAG:
     @property
     def feeds(self) -> FeedList:
         return FeedList(self.settings.data_dir / "feeds.json")
+
+    # ---- feedback --------------------------------------------------------
+    @property
+    def feedback(self) -> FeedbackLog:
+        """Users' ratings of answers (rag.feedback), beside the feeds in the data directory."""
+        return FeedbackLog(self.settings.data_dir / "feedback.sqlite3")
+
+    def rate(self, fb: Feedback) -> Feedback:
+        return self.feedback.add(fb)
+
+    def export_feedback(self, folder: Path) -> Exported:
+        """The ratings as an evaluation set (``newsrag eval FOLDER``) over the stored articles."""
+        return export(self.feedback.all(), self, folder)
 
     def follow_feed(self, url: str) -> tuple[Feed, PollResult]:
         """Follow the feed at ``url`` (checked now) and ingest its current items."""

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import running_app
+from rag.feedback.log import FeedbackLog
+from tests.conftest import running_app, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -36,8 +37,14 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> Iterator[str]:
-    with running_app(tmp_path_factory.mktemp("browser") / "data", minilm, allow_private_urls=True) as url:
+def app_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of the app the browser tests drive."""
+    return tmp_path_factory.mktemp("browser") / "data"
+
+
+@pytest.fixture(scope="module")
+def app_url(app_data: Path, minilm: Any) -> Iterator[str]:
+    with running_app(app_data, minilm, allow_private_urls=True) as url:
         yield url
 
 
@@ -124,6 +131,37 @@ def test_the_short_answer_is_bold_and_its_citation_opens_the_sentence_that_holds
     page.locator(f"#chat a.cite[href='#source-1-{said.group(1)}']").first.click()
     expect(page.locator("#source-panel mark#cited-sentence")).to_contain_text("Dmitry Peskov", timeout=15_000)
     shot(page, tmp_path, "short-answer")
+
+
+def test_a_thumbs_down_keeps_the_rating_with_the_right_answer(page: Any, app_data: Path, tmp_path: Path) -> None:
+    ask(page, "Who is Putin's spokesman?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    expect(page.locator("#feedback-more:visible")).to_have_count(0)  # nothing asked of the user before a thumbs
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    expect(page.locator("#feedback-said")).to_contain_text("What would have been right?", timeout=15_000)
+    page.locator("#feedback-correction textarea").fill("Dmitry Peskov")
+    page.locator("#feedback-comment textarea").fill("<b>not</b> what I asked")
+    shot(page, tmp_path, "thumbs-down")
+    page.locator("#feedback-send").click()
+    expect(page.locator("#feedback-said")).to_contain_text("kept with your rating", timeout=15_000)
+    assert page.locator("#feedback-said b").count() == 0
+
+    def kept() -> list[Any]:
+        return [f for f in FeedbackLog(app_data / "feedback.sqlite3").all() if f.correction]
+
+    wait_for(lambda: kept(), 15, "the rating in the feedback log")
+    [fb] = kept()
+    assert (fb.rating, fb.question, fb.correction, fb.comment) == (
+        "down",
+        "Who is Putin's spokesman?",
+        "Dmitry Peskov",
+        "<b>not</b> what I asked",
+    )
+    assert fb.cited and "Peskov" in fb.cited[0].sentence
+    shot(page, tmp_path, "thumbs-down-sent")
+    expect(page.locator("#feedback-more:visible")).not_to_have_count(0)
+    ask(page, "When did Russia invade Ukraine?")  # a new question closes the box
+    expect(page.locator("#feedback-more:visible")).to_have_count(0, timeout=15_000)
 
 
 def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:

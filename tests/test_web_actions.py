@@ -59,20 +59,20 @@ def test_a_bad_article_is_refused_with_what_to_do(actions: WebActions, fields: t
 def test_the_chat_streams_an_answer_and_opens_its_sources(actions: WebActions) -> None:
     actions.add_article("Storm hits coast", "A storm cut power to forty thousand homes on Monday.", "", "2025-03-01")
     steps = list(actions.chat("How many homes lost power?", [], {}, as_of="2025-03-02"))
-    turns, box, cited = steps[-1]
+    turns, box, asked = steps[-1]
     assert box == "" and [t["role"] for t in turns] == ["user", "assistant"]
     assert "forty thousand homes" in turns[-1]["content"] and 'href="#source-1-1"' in turns[-1]["content"]
-    assert cited[1][0].title == "Storm hits coast"
-    opened = actions.open_cited("source-1-1@1700000000", cited)
+    assert asked[1].answer.citations[0].title == "Storm hits coast"
+    opened = actions.open_cited("source-1-1@1700000000", asked)
     assert "forty thousand homes" in opened and "cited-sentence" in opened
-    assert "no longer available" in actions.open_cited("source-7-1", cited)
-    assert actions.open_cited("javascript:alert(1)", cited) == ""
+    assert "no longer available" in actions.open_cited("source-7-1", asked)
+    assert actions.open_cited("javascript:alert(1)", asked) == ""
 
 
 def test_a_refused_question_is_said_in_the_conversation_and_kept_in_the_box(actions: WebActions) -> None:
     warned: list[str] = []
-    turns, box, cited = list(actions.chat("Any news?", [], {}, as_of="2025-02-30", warn=warned.append))[-1]
-    assert box == "Any news?" and cited == {}
+    turns, box, asked = list(actions.chat("Any news?", [], {}, as_of="2025-02-30", warn=warned.append))[-1]
+    assert box == "Any news?" and asked == {}
     assert turns[-1]["content"].startswith("⚠ **Not answered:**") and warned and "as_of" in warned[0]
 
 

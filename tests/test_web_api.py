@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from rag.feedback.log import FeedbackLog
 from rag.service import NewsRAG
 from rag.settings import Settings
 from tests.conftest import free_port, running_app
@@ -18,10 +19,15 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> Iterator[Any]:
+def web_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("web") / "data"
+
+
+@pytest.fixture(scope="module")
+def client(web_data: Path, minilm: Any) -> Iterator[Any]:
     from gradio_client import Client
 
-    with running_app(tmp_path_factory.mktemp("web") / "data", minilm) as url:
+    with running_app(web_data, minilm) as url:
         yield Client(url, verbose=False)
 
 
@@ -54,6 +60,20 @@ def test_ask_returns_the_answer_with_structured_citations(client: Any) -> None:
     c = next(c for c in answer["citations"] if c["n"] == src["n"])
     assert c["passage"][src["start"] - c["start"] : src["end"] - c["start"]] == "February 2022"
     assert c["sentence_start"] <= src["start"] < src["end"] <= c["sentence_end"]
+
+
+def test_feedback_on_an_answer_is_kept_and_a_bad_rating_is_refused_clearly(client: Any, web_data: Path) -> None:
+    from gradio_client.exceptions import AppError
+
+    answer = client.predict("Who is Putin's spokesman?", None, api_name="/ask")
+    kept = client.predict(answer, "down", "too long", "Dmitry Peskov", api_name="/feedback")
+    assert kept["rating"] == "down" and kept["id"] >= 1
+    [fb] = [f for f in FeedbackLog(web_data / "feedback.sqlite3").all() if f.id == kept["id"]]
+    assert (fb.question, fb.correction, fb.comment) == ("Who is Putin's spokesman?", "Dmitry Peskov", "too long")
+    assert fb.cited and "Peskov" in fb.cited[0].sentence and fb.as_of == answer["as_of"]
+    with pytest.raises(AppError, match="The rating must be 'up' or 'down', not 'meh'") as refused:
+        client.predict(answer, "meh", api_name="/feedback")
+    assert "Traceback" not in str(refused.value)
 
 
 def test_the_article_list_shows_what_a_reader_needs_and_no_internals(client: Any) -> None:

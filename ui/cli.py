@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,74 +13,11 @@ import click
 
 from vectorstore.ingest.loaders import supported_text
 
+from .cli_context import Context, progress_bar, run_safely
+from .cli_groups import feed, feedback
 from .offline import apply_offline_defaults
 
 log = logging.getLogger("newsrag")
-PREPARING = "Preparing the embedding model (once, about a minute)…"
-
-
-class Context:
-    """What the group's options gave; the service is built on first use."""
-
-    def __init__(self, overrides: dict[str, Any], quiet: bool) -> None:
-        self.overrides = overrides
-        self.quiet = quiet
-        self._service: Any = None
-
-    def settings(self) -> Any:
-        from rag.settings import Settings
-
-        return Settings.from_env(**self.overrides)
-
-    def say_preparing(self) -> None:
-        if not self.quiet and not getattr(self._service.embedder, "prepared", True):
-            click.echo(f"newsrag: {PREPARING}", err=True)
-
-    def service(self, seed: bool = True) -> Any:
-        if self._service is None:
-            from rag.service import NewsRAG
-
-            self._service = NewsRAG.build(self.settings())
-            if seed and self._service.store.is_new:
-                self.say_preparing()  # seeding embeds: the first start's long step, said before it starts
-                with progress_bar(self.quiet, "Indexing seed articles") as tick:
-                    report = self._service.ensure_seeded(on_progress=tick)
-                if report is not None and not self.quiet:
-                    click.echo(f"First start: seed articles indexed ({report.summary()}).", err=True)
-        return self._service
-
-
-@contextmanager
-def progress_bar(quiet: bool, desc: str, unit: str = " articles") -> Iterator[Callable[[Any], None]]:
-    """A tqdm bar on stderr, advanced once per item; silent when ``quiet``."""
-    if quiet:
-        yield lambda _o: None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
-    try:
-        yield lambda _o: bar.update(1)
-    finally:
-        bar.close()
-
-
-def run_safely(fn: Callable[[], None]) -> None:
-    from vectorstore.errors import NewsragError
-
-    try:
-        fn()
-    except NewsragError as e:
-        from .render import term_safe
-
-        click.echo(term_safe(f"Error: {e}"), err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo(
-            "Interrupted. Articles already reported as added are stored; run the same command again to finish.",
-            err=True,
-        )
-        sys.exit(130)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -266,88 +202,19 @@ def check(obj: Context, repair: bool) -> None:
     def go() -> None:
         from .render import check_text
 
-        before, after = obj.service(seed=False).check(repair=repair)
+        service = obj.service(seed=False)
+        before, after = service.check(repair=repair)
         click.echo(check_text(before, after))
-        if not (after or before).ok:
+        damaged = service.feedback.check()  # a damaged log is never repaired by deleting what users said
+        click.echo(damaged or f"Feedback log: {len(service.feedback.all())} ratings, readable.")
+        if not (after or before).ok or damaged:
             sys.exit(1)
 
     run_safely(go)
 
 
-@main.group()
-def feed() -> None:
-    """Follow RSS/Atom feeds: their new items are added while `serve` runs (or with `feed poll`)."""
-
-
-@feed.command(name="add")
-@click.argument("url")
-@click.pass_obj
-def feed_add(obj: Context, url: str) -> None:
-    """Follow the feed at URL and add its current items now."""
-
-    def go() -> None:
-        from .render import poll_text, term_safe
-
-        followed, result = obj.service().follow_feed(url)
-        click.echo(term_safe(f"Following {followed.title or followed.url} ({followed.url})."))
-        click.echo(poll_text(result))
-
-    run_safely(go)
-
-
-@feed.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def feed_list(obj: Context, as_json: bool) -> None:
-    """The feeds you follow: last poll, articles added, last error."""
-
-    def go() -> None:
-        from .render import list_line
-
-        feeds = obj.service(seed=False).feeds.all()
-        if as_json:
-            keys = ("url", "title", "followed", "last_poll", "last_added", "total_added", "last_error")
-            click.echo(json.dumps([{k: getattr(f, k) for k in keys} for f in feeds], indent=2))
-            return
-        if not feeds:
-            click.echo("You follow no feeds. Add one with `newsrag feed add URL`.")
-        for f in feeds:
-            click.echo(list_line(f.url, f.title or "(untitled)", f"last poll {f.last_poll or 'not yet'}",
-                                 f"added {f.last_added} (total {f.total_added})", f.last_error))  # fmt: skip
-
-    run_safely(go)
-
-
-@feed.command(name="remove")
-@click.argument("url")
-@click.pass_obj
-def feed_remove(obj: Context, url: str) -> None:
-    """Stop following the feed at URL (articles it added stay)."""
-
-    def go() -> None:
-        from .render import term_safe
-
-        f = obj.service(seed=False).unfollow_feed(url)
-        click.echo(term_safe(f"No longer following {f.url}; the {f.total_added} articles it added stay."))
-
-    run_safely(go)
-
-
-@feed.command(name="poll")
-@click.pass_obj
-def feed_poll(obj: Context) -> None:
-    """Poll every followed feed now and add its new items."""
-
-    def go() -> None:
-        from .render import poll_text
-
-        results = obj.service().poll_feeds()
-        if not results:
-            click.echo("You follow no feeds. Add one with `newsrag feed add URL`.")
-        for r in results:
-            click.echo(poll_text(r))
-
-    run_safely(go)
+main.add_command(feed)
+main.add_command(feedback)
 
 
 @main.command(name="eval")

@@ -7,6 +7,7 @@ import textwrap
 from collections import Counter
 
 from rag.answer import Answer
+from rag.feedback.record import Feedback
 from vectorstore.ingest.feeds import PollResult
 from vectorstore.ingest.ingestor import IngestReport
 from vectorstore.store import CheckReport
@@ -113,3 +114,14 @@ def poll_text(result: PollResult) -> str:
     if result.error:
         line += f"\n  {result.error}"
     return term_safe(line)
+
+
+def feedback_line(f: Feedback) -> str:
+    """One rating: "#3 down 2025-03-01 'Who won?' → right answer: Lena Ruiz (comment)"."""
+    said = [f"right answer: {f.correction}"] if f.correction else []
+    said += [f"comment: {f.comment}"] if f.comment else []
+    thumb = "up  " if f.rating == "up" else "down"
+    return term_safe(
+        f"#{f.id} {thumb} {f.as_of or 'undated'} “{f.question}”" + (" → " + "; ".join(said) if said else ""),
+        one_line=True,
+    )

@@ -9,13 +9,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import gradio as gr
 
-from rag.answer import Answer, Citation
+from rag.answer import Answer
 from rag.condense import Message
+from rag.feedback.log import FeedbackLog
+from rag.feedback.record import Feedback
 from rag.filters import Filters
 from rag.settings import Settings
 from vectorstore.article import Article, parse_date
@@ -73,6 +76,11 @@ class Service(Protocol):
 
     def answerer_names(self) -> list[str]: ...
 
+    @property
+    def feedback(self) -> FeedbackLog: ...
+
+    def rate(self, fb: Feedback) -> Feedback: ...
+
 
 def expect_text(name: str, value: Any) -> None:
     """API callers may send anything: a field meant as text must be text (or empty)."""
@@ -88,6 +96,28 @@ def as_typed(message: dict[str, Any]) -> dict[str, Any]:
     if message.get("role") == "user" and isinstance(content, str):
         return {**message, "content": html.unescape(content)}
     return message
+
+
+@dataclass
+class Asked:
+    """An answer in the conversation, the filters it was asked with, and its rating's id once rated."""
+
+    answer: Answer
+    filters: dict[str, str]
+    rated: int = 0
+
+
+@dataclass(frozen=True)
+class Rated:
+    """The rating just given (the "tell us more" box amends it)."""
+
+    id: int
+    rating: str
+
+
+def user_of(request: Any) -> str:
+    """The signed-in user (NEWSRAG_AUTH), else ""."""
+    return str(getattr(request, "username", None) or "")
 
 
 def status_order(status: str) -> int:
@@ -212,18 +242,18 @@ class WebActions:
         self,
         message: str,
         history: list[dict[str, Any]] | None,
-        cited: dict[int, list[Citation]] | None,
+        asked: dict[int, Asked] | None,
         as_of: str | None = None,
         since: str | None = None,
         until: str | None = None,
         outlet: str | None = None,
         request: Any = None,
         warn: Callable[[str], None] = lambda message: None,
-    ) -> Iterator[tuple[list[dict[str, Any]], str, dict[int, list[Citation]]]]:
-        """The conversation as it grows: (turns, what stays in the question box, every answer's
-        citations by its place).  A refused or failed question is said in the conversation
-        (and to ``warn``), the question kept in the box; what was written stays."""
-        cited = cited or {}
+    ) -> Iterator[tuple[list[dict[str, Any]], str, dict[int, Asked]]]:
+        """The conversation as it grows: (turns, what stays in the question box, every answer by
+        its place, with the filters it was asked with).  A refused or failed question is said in
+        the conversation (and to ``warn``), the question kept in the box; what was written stays."""
+        asked = asked or {}
         prior = [as_typed(m) for m in history or [] if isinstance(m, dict)]  # condensing reads what was typed
         turns = [*(history or []), {"role": "user", "content": md_escape(message or "")},
                  {"role": "assistant", "content": "…"}]  # fmt: skip
@@ -232,34 +262,72 @@ class WebActions:
         try:
             self.limit.check(client_of(request))
             filters = Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=outlet)
-            yield turns, "", cited
+            yield turns, "", asked
             for item in self.service.stream(message, prior, filters):
                 if isinstance(item, Answer):
                     final = item
                 else:
                     text += item
                     turns[-1] = {"role": "assistant", "content": md_escape(text)}
-                    yield turns, "", cited
+                    yield turns, "", asked
         except NewsragError as e:
             warn(html.escape(str(e), quote=False))
             shown = md_escape(text) + "\n\n" if text else ""
             turns[-1] = {"role": "assistant", "content": f"{shown}⚠ **Not answered:** {md_escape(str(e))}"}
-            yield turns, message, cited
+            yield turns, message, asked
             return
         assert final is not None
         turns[-1] = {"role": "assistant", "content": answer_markdown(final, key)}
-        yield turns, "", {**cited, key: final.citations}
+        kept = {"since": since or "", "until": until or "", "source": outlet or ""}
+        yield turns, "", {**asked, key: Asked(final, kept)}
 
-    def open_cited(self, request: str, cited: dict[int, list[Citation]] | None) -> str:
+    def open_cited(self, request: str, asked: dict[int, Asked] | None) -> str:
         """Source n of the answer a clicked [n] link names ("source-KEY-N@time"), inside its article."""
         m = re.fullmatch(r"source-(\d+)-(\d+)(@\d+)?", (request or "").strip())
         if not m:
             return ""
         key, n = int(m.group(1)), int(m.group(2))
-        found = next((c for c in (cited or {}).get(key, []) if c.n == n), None)
+        turn = (asked or {}).get(key)
+        found = next((c for c in turn.answer.citations if c.n == n), None) if turn else None
         if found is None:
             return "<p>That source is no longer available (the page was reloaded). Ask the question again.</p>"
         return cited_source(found, self.service.article_text(found.article_id))
+
+    # ---- feedback -------------------------------------------------------------
+    def rate_turn(self, asked: dict[int, Asked] | None, key: int, liked: bool, request: Any = None) -> Rated:
+        """A thumbs on the answer at ``key``: a new rating, or the same answer's rating changed."""
+        turn = (asked or {}).get(key)
+        if turn is None:
+            raise InputError("That answer is no longer available (the page was reloaded). Ask the question again.")
+        rating, user = ("up" if liked else "down"), user_of(request)
+        if turn.rated:
+            fb = self.service.feedback.amend(turn.rated, user, rating=rating)
+        else:
+            fb = self.service.rate(Feedback.of(turn.answer.to_dict(), rating, filters=turn.filters, user=user))
+            turn.rated = fb.id
+        return Rated(fb.id, rating)
+
+    def tell_more(self, rated: Rated | None, comment: str, correction: str, request: Any = None) -> str:
+        """The comment and right answer for the answer just rated; what the UI says back."""
+        expect_text("comment", comment)
+        expect_text("correction", correction)
+        if rated is None:
+            raise InputError("Rate an answer with 👍 or 👎 first, then say what was right.")
+        self.service.feedback.amend(rated.id, user_of(request), comment=comment or "", correction=correction or "")
+        return "Thank you: kept with your rating. `newsrag feedback export` turns ratings into an eval set."
+
+    def feedback(
+        self,
+        answer: dict[str, Any],
+        rating: str,
+        comment: str = "",
+        correction: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> dict[str, Any]:
+        """Rate an answer: the answer as /ask returned it, "up" or "down", and optionally a comment
+        and the right answer; returns the rating's id and time."""
+        fb = self.service.rate(Feedback.of(answer, rating, comment, correction, user=user_of(request)))
+        return {"id": fb.id, "at": fb.at, "rating": fb.rating}
 
     # ---- what the UI shows ------------------------------------------------------
     def settings_md(self) -> str:

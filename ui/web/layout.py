@@ -11,13 +11,12 @@ from typing import Any
 
 import gradio as gr
 
-from rag.answer import Citation
 from rag.settings import Settings
 from vectorstore.errors import NewsragError
 from vectorstore.ingest.loaders import supported_text
 
 from ..format import FEED_COLUMNS, feed_rows
-from .actions import Service, WebActions
+from .actions import Asked, Rated, Service, WebActions
 from .friendly import friendly
 from .page import SHOW_CITED_SENTENCE, SHOW_LAST_QUESTION, SOURCE_HINT
 
@@ -54,6 +53,12 @@ def chat_tab(actions: WebActions) -> SimpleNamespace:
         with gr.Column(scale=3):
             c.chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, elem_id="chat",
                                    autoscroll=False)  # fmt: skip
+            with gr.Group(visible=False, elem_id="feedback-more") as c.more:  # after a 👍 or 👎
+                c.thanks = gr.Markdown(elem_id="feedback-said")
+                with gr.Row():
+                    c.correction = gr.Textbox(label="The right answer (optional)", elem_id="feedback-correction")
+                    c.comment = gr.Textbox(label="Comment (optional)", elem_id="feedback-comment")
+                c.send_more = gr.Button("Send", elem_id="feedback-send", size="sm")
             c.question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
             with gr.Row():
                 c.as_of = gr.DateTime(label="As of", include_time=False, type="string",
@@ -68,7 +73,8 @@ def chat_tab(actions: WebActions) -> SimpleNamespace:
             c.source_view = gr.HTML(SOURCE_HINT, elem_id="source-panel", label="Source")
         # a clicked [n] link writes "source-KEY-N@time" here (page script, see page.CITE_SCRIPT)
         c.cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
-        c.cited = gr.State({})  # every answer's citations in this conversation, by its place in it
+        c.asked = gr.State({})  # every answer in this conversation, by its place in it (actions.Asked)
+        c.rated = gr.State(None)  # the rating just given (actions.Rated)
     return c
 
 
@@ -136,17 +142,17 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
     def chat(
         message: str,
         history: list[dict[str, Any]],
-        cited: dict[int, list[Citation]],
+        asked: dict[int, Asked],
         as_of: str | None = None,
         since: str | None = None,
         until: str | None = None,
         outlet: str | None = None,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> Iterator[tuple[Any, ...]]:
-        yield from actions.chat(message, history, cited, as_of, since, until, outlet, request, warn=gr.Warning)
+        yield from actions.chat(message, history, asked, as_of, since, until, outlet, request, warn=gr.Warning)
 
-    inputs = [c.question, c.chatbot, c.cited, c.as_of, c.since, c.until, c.outlet]
-    c.question.submit(chat, inputs, [c.chatbot, c.question, c.cited], **PRIVATE).then(
+    inputs = [c.question, c.chatbot, c.asked, c.as_of, c.since, c.until, c.outlet]
+    c.question.submit(chat, inputs, [c.chatbot, c.question, c.asked], **PRIVATE).then(
         actions.settings_md, None, top.view, **PRIVATE
     )
     c.question.submit(None, None, None, js=SHOW_LAST_QUESTION)
@@ -156,7 +162,7 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
     app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=actions.outlets()), actions.settings_md()),
              None, [c.as_of, c.outlet, top.view], **PRIVATE)  # fmt: skip
     top.box.expand(actions.settings_md, None, top.view, **PRIVATE)
-    c.cite_request.change(friendly(actions.open_cited), [c.cite_request, c.cited], c.source_view, **PRIVATE).then(
+    c.cite_request.change(friendly(actions.open_cited), [c.cite_request, c.asked], c.source_view, **PRIVATE).then(
         None, None, None, js=SHOW_CITED_SENTENCE
     )
 
@@ -169,6 +175,29 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
         return actions.settings_md(), gr.update(value=actions.service.answerer.name)
 
     top.answerer.input(switch_answerer, top.answerer, [top.view, top.answerer], **PRIVATE)
+    wire_feedback(c, actions)
+
+
+def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:
+    """👍/👎 under each answer keep a rating; the box that opens takes the right answer and a comment."""
+
+    @friendly
+    def rate(asked: dict[int, Asked], evt: gr.LikeData, request: gr.Request) -> tuple[Any, ...]:
+        if not isinstance(evt.liked, bool) or not isinstance(evt.index, int):
+            return asked, gr.skip(), gr.skip(), gr.skip()  # a thumbs taken back: the rating stays as it was
+        rated = actions.rate_turn(asked, evt.index, evt.liked, request)
+        said = "Thank you (helpful)." if evt.liked else "Thank you (not helpful). What would have been right?"
+        return asked, rated, gr.update(visible=True), said
+
+    c.chatbot.like(rate, [c.asked], [c.asked, c.rated, c.more, c.thanks], **PRIVATE)
+    # a new question closes the box: what it asks is about the answer that was rated
+    c.question.submit(lambda: (gr.update(visible=False), None), None, [c.more, c.rated], **PRIVATE)
+
+    @friendly
+    def tell(rated: Rated | None, comment: str, correction: str, request: gr.Request) -> tuple[Any, ...]:
+        return actions.tell_more(rated, comment, correction, request), "", ""
+
+    c.send_more.click(tell, [c.rated, c.comment, c.correction], [c.thanks, c.comment, c.correction], **PRIVATE)
 
 
 def wire_add(app: gr.Blocks, actions: WebActions, a: SimpleNamespace, top: Any, library: SimpleNamespace) -> None:
@@ -256,3 +285,4 @@ def wire_api(actions: WebActions) -> None:
     gr.api(friendly(actions.list_feeds), api_name="list_feeds")
     gr.api(friendly(actions.unfollow_feed), api_name="unfollow_feed")
     gr.api(friendly(actions.poll_feeds), api_name="poll_feeds", **ADDS)
+    gr.api(friendly(actions.feedback), api_name="feedback")
