@@ -21,6 +21,13 @@ class Citation(ArticleRef):
     sentence_start: int = -1  # character span, in the article's text, of the passage's sentence the answer cites
     sentence_end: int = -1
 
+    @property
+    def sentence(self) -> str:
+        """The sentence of the passage the answer cites ("" when none was chosen)."""
+        if self.sentence_start < 0:
+            return ""
+        return self.passage[self.sentence_start - self.start : self.sentence_end - self.start]
+
     @classmethod
     def of(cls, n: int, hit: Hit, sentence: tuple[int, int]) -> Citation:
         """Source ``n``: the passage ``hit``, citing its characters ``sentence`` (offsets in the passage)."""
@@ -82,3 +89,13 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """The answer ``to_dict`` gave (a kept conversation reads its answers back with this)."""
+        refs = lambda items: tuple(ArticleRef(**a) for a in items)  # noqa: E731
+        citations = [Citation(**{**c, "also": refs(c.get("also", ()))}) for c in d.get("citations", [])]
+        short = d.get("short_source")
+        return cls(**{**d, "citations": citations, "closest": [Closest(**c) for c in d.get("closest", [])],
+                      "checks": [SentenceCheck(**c) for c in d.get("checks", [])],
+                      "short_source": ShortSource(**short) if short else None})  # fmt: skip

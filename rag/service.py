@@ -26,6 +26,7 @@ from .answer import Answer
 from .answerers import ANSWERERS, Answerer, make_answerer
 from .chain import AnswerChain
 from .condense import Message
+from .conversations import ConversationLog
 from .feedback.export import Exported, export
 from .feedback.log import FeedbackLog
 from .feedback.record import Feedback
@@ -180,7 +181,12 @@ class NewsRAG:
     def feeds(self) -> FeedList:
         return FeedList(self.settings.data_dir / "feeds.json")
 
-    # ---- feedback --------------------------------------------------------
+    # ---- what users keep ------------------------------------------------
+    @property
+    def conversations(self) -> ConversationLog:
+        """Kept conversations (rag.conversations), beside the feeds in the data directory."""
+        return ConversationLog(self.settings.data_dir / "conversations.sqlite3")
+
     @property
     def feedback(self) -> FeedbackLog:
         """Users' ratings of answers (rag.feedback), beside the feeds in the data directory."""

@@ -99,7 +99,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "NEWSRAG_QUESTIONS_PER_MINUTE",
         "Questions one client address may ask the UI and its API per minute. Default 0: no limit.",
     ),
-    "auth": ("NEWSRAG_AUTH", "`user:password` to require a login in the UI (use it with a public --host)."),
+    "auth": (
+        "NEWSRAG_AUTH",
+        "`user:password` (several: comma-separated) to require a login in the UI (use it with a public --host); "
+        "each user keeps their own conversations and ratings.",
+    ),
 }
 
 

@@ -164,6 +164,91 @@ def test_a_thumbs_down_keeps_the_rating_with_the_right_answer(page: Any, app_dat
     expect(page.locator("#feedback-more:visible")).to_have_count(0, timeout=15_000)
 
 
+def test_a_conversation_is_kept_across_a_reload_renamed_exported_reopened_and_deleted(
+    page: Any, tmp_path: Path
+) -> None:
+    ask(page, "Who is Putin's spokesman?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    conversations = page.locator("#conv-list")
+    expect(conversations).to_contain_text("Who is Putin's spokesman?", timeout=15_000)
+    page.reload()
+    expect(page.locator("#chat")).to_contain_text("Dmitry Peskov", timeout=30_000)  # the conversation is still there
+    expect(conversations).to_contain_text("Who is Putin's spokesman?")
+    page.locator("#chat a.cite[href^='#source-1-']").first.click()  # its sources still open
+    expect(page.locator("#source-panel mark#cited-sentence")).to_contain_text("Peskov", timeout=15_000)
+    shot(page, tmp_path, "reloaded")
+
+    page.locator("#conv-tools").get_by_text("This conversation").click()
+    page.locator("#conv-name textarea, #conv-name input").first.fill("Kremlin <b>voices</b>")
+    page.locator("#conv-rename").click()
+    expect(conversations).to_contain_text("Kremlin <b>voices</b>", timeout=15_000)  # shown as typed
+    with page.expect_download() as got:
+        page.locator("#conv-export-md").click()
+    md = Path(got.value.path()).read_text()
+    assert md.startswith("# Kremlin <b>voices</b>\n") and "## 1. Who is Putin's spokesman?" in md
+    assert "[1] Kremlin Sees Trump-Putin Call as Turning Point in Ukraine War — rigth.news, 2025-02-16" in md
+    assert "&#" not in md and "<a " not in md and "<sub>" not in md
+    shot(page, tmp_path, "renamed")
+
+    page.locator("#conv-new").click()
+    expect(page.locator("#chat")).not_to_contain_text("Dmitry Peskov", timeout=15_000)
+    conversations.get_by_text("Kremlin <b>voices</b>").click()
+    expect(page.locator("#chat")).to_contain_text("Dmitry Peskov", timeout=15_000)
+    page.locator("#conv-delete").click()
+    page.locator("#conv-cancel").click()  # changed their mind: nothing deleted
+    expect(page.locator("#conv-confirm")).to_be_hidden()
+    expect(conversations).to_contain_text("Kremlin <b>voices</b>")
+    page.locator("#conv-delete").click()
+    page.locator("#conv-confirm").click()
+    expect(page.locator("#conv-said")).to_contain_text("Deleted “Kremlin <b>voices</b>”.", timeout=15_000)
+    expect(conversations).not_to_contain_text("Kremlin")
+    expect(page.locator("#chat")).not_to_contain_text("Dmitry Peskov")
+    shot(page, tmp_path, "deleted")
+
+
+def login(pg: Any, user: str, password: str) -> int:
+    pg.get_by_label("username").fill(user)
+    pg.get_by_label("password").fill(password)
+    with pg.expect_response(lambda r: r.url.endswith("/login")) as sent:
+        pg.get_by_role("button", name="Login").click()
+    return int(sent.value.status)
+
+
+def test_a_conversation_survives_a_restart_and_another_user_never_sees_it(tmp_path: Path, minilm: Any) -> None:
+    from playwright.sync_api import sync_playwright
+
+    data, auth = tmp_path / "data", "ana:pw-ana,ben:pw-ben"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+
+        def signed_in(url: str, user: str) -> Any:
+            pg = browser.new_context(viewport={"width": 1280, "height": 1100}).new_page()
+            pg.goto(url)
+            assert login(pg, user, f"pw-{user}") == 200
+            pg.get_by_label("Question").wait_for(timeout=30_000)
+            return pg
+
+        with running_app(data, minilm, auth=auth) as url:
+            ana = signed_in(url, "ana")
+            ask(ana, "When did Russia invade Ukraine?")
+            expect(ana.locator("#conv-list")).to_contain_text("When did Russia invade Ukraine?", timeout=60_000)
+        with running_app(data, minilm, auth=auth) as url:  # the server restarted
+            ana = signed_in(url, "ana")
+            expect(ana.locator("#chat")).to_contain_text("February 2022", timeout=30_000)
+            expect(ana.locator("#conv-list")).to_contain_text("When did Russia invade Ukraine?")
+            shot(ana, tmp_path, "after-restart")
+            ben = signed_in(url, "ben")
+            ask(ben, "Who is Putin's spokesman?")  # ben's list, once his own question is kept in it
+            expect(ben.locator("#conv-list")).to_contain_text("Who is Putin's spokesman?", timeout=60_000)
+            assert "Russia" not in ben.locator("#conv-list").inner_text()
+            assert "February 2022" not in ben.locator("#chat").inner_text()
+            shot(ben, tmp_path, "other-user")
+            ana.reload()  # and ana's list has only hers
+            expect(ana.locator("#chat")).to_contain_text("February 2022", timeout=30_000)
+            assert "spokesman" not in ana.locator("#conv-list").inner_text()
+        browser.close()
+
+
 def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Add articles").click()
     page.get_by_label("Title (required)").fill("Tram line opens in Bergen")

@@ -82,7 +82,7 @@ def test_a_damaged_log_says_to_move_it_aside_and_check_fails(svc: NewsRAG, tmp_p
     assert p.returncode == 1 and "Move it aside" in p.stdout and "Traceback" not in p.stderr
     path.unlink()
     p = children.run([str(BIN / "newsrag"), "-q", "check"], env=env, timeout=300)
-    assert p.returncode == 0 and "Feedback log: 0 ratings, readable." in p.stdout
+    assert p.returncode == 0 and "Feedback log (0 ratings) and conversations: readable." in p.stdout
 
 
 def test_the_web_actions_rate_an_answer_and_take_the_right_answer(svc: NewsRAG) -> None:

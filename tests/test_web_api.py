@@ -146,7 +146,7 @@ def test_wrong_passwords_lock_the_login_for_a_while() -> None:
     from ui.web import LoginGuard
 
     now = [0.0]
-    guard = LoginGuard("editor", "s3cret", tries=5, window=60.0, clock=lambda: now[0])
+    guard = LoginGuard({"editor": "s3cret"}, tries=5, window=60.0, clock=lambda: now[0])
     assert guard("editor", "s3cret")
     assert not any(guard("editor", f"guess{i}") for i in range(5))
     assert not guard("editor", "s3cret")  # locked: the right password waits too

@@ -205,8 +205,10 @@ def check(obj: Context, repair: bool) -> None:
         service = obj.service(seed=False)
         before, after = service.check(repair=repair)
         click.echo(check_text(before, after))
-        damaged = service.feedback.check()  # a damaged log is never repaired by deleting what users said
-        click.echo(damaged or f"Feedback log: {len(service.feedback.all())} ratings, readable.")
+        # what users said and kept is never "repaired" by deleting it: a damaged file is named, to move aside
+        damaged = [m for m in (service.feedback.check(), service.conversations.check()) if m]
+        click.echo("\n".join(damaged) or f"Feedback log ({len(service.feedback.all())} ratings) and "
+                   "conversations: readable.")  # fmt: skip
         if not (after or before).ok or damaged:
             sys.exit(1)
 

@@ -127,7 +127,7 @@ def answer_markdown(answer: Answer, key: int = 0) -> str:
             lines.append(f"{cite_link(key, c.n)} {label}{url_link(c.url, 'link')}  ")
             if c.also:
                 lines.append(f"<sub>{md_escape(also_line(c.also))}</sub>  ")
-            sentence = c.passage[c.sentence_start - c.start : c.sentence_end - c.start] if c.sentence_start >= 0 else ""
+            sentence = c.sentence
             lines.append(f"> {md_escape((sentence or c.passage).replace(chr(10), ' '))}")
             lines.append("")
             if sentence and sentence.strip() != c.passage.strip():

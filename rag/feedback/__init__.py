@@ -4,4 +4,4 @@
 question, its as-of date and filters, the answer, the cited sentences, the retrieved ids);
 ``log`` keeps them in SQLite in the data directory; ``export`` turns them into an
 evaluation set in ``../shared/eval``'s format, so ``newsrag eval`` reruns the users' own
-questions after any change.  May import ``rag.answer`` and ``vectorstore.errors`` only."""
+questions after any change.  May import ``rag.answer``, ``rag.sqlite_file`` and ``vectorstore``'s records and errors."""

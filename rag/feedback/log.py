@@ -4,16 +4,14 @@ call, so any thread (Gradio's workers) may write."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from vectorstore.errors import NotFound, StoreDamaged
+from rag.sqlite_file import SqliteFile, utc_now
+from vectorstore.errors import NotFound
 
 from .record import CitedSentence, Feedback, check_rating
 
@@ -21,26 +19,11 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL, record TEXT NOT NULL)"""
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 class FeedbackLog:
     def __init__(self, path: Path, clock: Callable[[], str] = utc_now) -> None:
         self.path, self.clock = path, clock
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with closing(sqlite3.connect(self.path, timeout=30)) as con, con:
-                con.execute(SCHEMA)
-                yield con
-        except sqlite3.DatabaseError as e:
-            raise StoreDamaged(
-                f"The feedback log {self.path} cannot be read ({e}). Move it aside to start a new one; "
-                "the articles are not affected."
-            ) from e
+        self.file = SqliteFile(path, SCHEMA, "feedback log")
+        self._db = self.file.db
 
     def add(self, fb: Feedback) -> Feedback:
         """Keep ``fb``; returns it with its id and time."""
@@ -86,14 +69,7 @@ class FeedbackLog:
 
     def check(self) -> str:
         """What is wrong with the log's file ("" when nothing is)."""
-        if not self.path.exists():
-            return ""
-        try:
-            with self._db() as con:
-                result = con.execute("PRAGMA integrity_check").fetchone()[0]
-        except StoreDamaged as e:
-            return str(e)
-        return "" if result == "ok" else f"The feedback log {self.path} is damaged: {result}. Move it aside."
+        return self.file.check()
 
 
 def _feedback(id_: int, d: dict[str, Any]) -> Feedback:

@@ -13,7 +13,7 @@ Nothing is built at import.
 """
 
 from .actions import WebActions, expect_text
-from .guards import LOGIN_MESSAGE, LoginGuard, QuestionLimit, auth_pair, check_port_free, exposure_warning
+from .guards import LOGIN_MESSAGE, LoginGuard, QuestionLimit, auth_accounts, check_port_free, exposure_warning
 from .layout import build_app
 from .server import serve
 
@@ -22,7 +22,7 @@ __all__ = [
     "LoginGuard",
     "QuestionLimit",
     "WebActions",
-    "auth_pair",
+    "auth_accounts",
     "build_app",
     "check_port_free",
     "expect_text",

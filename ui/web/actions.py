@@ -17,6 +17,7 @@ import gradio as gr
 
 from rag.answer import Answer
 from rag.condense import Message
+from rag.conversations import ConversationLog
 from rag.feedback.log import FeedbackLog
 from rag.feedback.record import Feedback
 from rag.filters import Filters
@@ -78,6 +79,9 @@ class Service(Protocol):
 
     @property
     def feedback(self) -> FeedbackLog: ...
+
+    @property
+    def conversations(self) -> ConversationLog: ...
 
     def rate(self, fb: Feedback) -> Feedback: ...
 

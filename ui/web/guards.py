@@ -26,9 +26,9 @@ class LoginGuard:
     so a password cannot be guessed at the speed of the network.  Gradio's check is not told who
     asks, so the limit is the account's; the log says when it holds."""
 
-    def __init__(self, user: str, password: str, tries: int = 5, window: float = 60.0,
+    def __init__(self, accounts: dict[str, str], tries: int = 5, window: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
-        self.user, self.password, self.tries, self.window, self.clock = user, password, tries, window, clock
+        self.accounts, self.tries, self.window, self.clock = dict(accounts), tries, window, clock
         self._wrong: list[float] = []
         self._lock = threading.Lock()
 
@@ -39,9 +39,11 @@ class LoginGuard:
             if len(self._wrong) >= self.tries:
                 log.warning("login refused: %d wrong passwords in the last %g s", len(self._wrong), self.window)
                 return False
-            right = hmac.compare_digest(user.encode(), self.user.encode()) & hmac.compare_digest(
-                password.encode(), self.password.encode()
-            )
+            right = False
+            for name, secret in self.accounts.items():  # every account compared, in constant time each
+                right |= hmac.compare_digest(user.encode(), name.encode()) & hmac.compare_digest(
+                    password.encode(), secret.encode()
+                )
             if not right:
                 self._wrong.append(now)
             return right
@@ -81,13 +83,19 @@ def client_of(request: Any) -> str:
     return str(getattr(getattr(request, "client", None), "host", "") or "local")
 
 
-def auth_pair(auth: str | None) -> tuple[str, str] | None:
+def auth_accounts(auth: str | None) -> dict[str, str] | None:
+    """NEWSRAG_AUTH's accounts: ``user:password``, or several separated by commas."""
     if not auth:
         return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise InputError("NEWSRAG_AUTH must look like user:password.")
-    return user, password
+    accounts: dict[str, str] = {}
+    for entry in auth.split(","):
+        user, sep, password = entry.strip().partition(":")
+        if not sep or not user or not password:
+            raise InputError("NEWSRAG_AUTH must look like user:password (several: user:password,user2:password2).")
+        if user in accounts:
+            raise InputError(f"NEWSRAG_AUTH names the user {user!r} twice; give each user once.")
+        accounts[user] = password
+    return accounts
 
 
 def exposure_warning(settings: Any) -> str | None:

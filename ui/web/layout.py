@@ -17,7 +17,9 @@ from vectorstore.ingest.loaders import supported_text
 
 from ..format import FEED_COLUMNS, feed_rows
 from .actions import Asked, Rated, Service, WebActions
+from .chats import conversations_panel, wire_conversations
 from .friendly import friendly
+from .kept import KeptActions
 from .page import SHOW_CITED_SENTENCE, SHOW_LAST_QUESTION, SOURCE_HINT
 
 LIBRARY_COLUMNS = ["id", "title", "outlet", "date", "url", "passages"]
@@ -39,7 +41,8 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
         add = add_tab()
         feeds = feeds_tab(actions, settings)
         library = library_tab(actions)
-        wire_chat(app, actions, chat, top)
+        answered = wire_chat(app, actions, chat, top)
+        wire_conversations(app, KeptActions(service), chat.kept, chat, answered)
         wire_add(app, actions, add, top, library)
         wire_feeds(app, actions, feeds, top, library)
         wire_library(app, actions, library, top)
@@ -50,6 +53,7 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
 def chat_tab(actions: WebActions) -> SimpleNamespace:
     c = SimpleNamespace()
     with gr.Tab("Chat"), gr.Row():
+        c.kept = conversations_panel()
         with gr.Column(scale=3):
             c.chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, elem_id="chat",
                                    autoscroll=False)  # fmt: skip
@@ -137,7 +141,9 @@ def library_tab(actions: WebActions) -> SimpleNamespace:
     return b
 
 
-def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: SimpleNamespace) -> None:
+def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: SimpleNamespace) -> Any:
+    """Wires the chat; returns the event of a question answered (the conversation is kept after it)."""
+
     @friendly
     def chat(
         message: str,
@@ -152,9 +158,8 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
         yield from actions.chat(message, history, asked, as_of, since, until, outlet, request, warn=gr.Warning)
 
     inputs = [c.question, c.chatbot, c.asked, c.as_of, c.since, c.until, c.outlet]
-    c.question.submit(chat, inputs, [c.chatbot, c.question, c.asked], **PRIVATE).then(
-        actions.settings_md, None, top.view, **PRIVATE
-    )
+    answered = c.question.submit(chat, inputs, [c.chatbot, c.question, c.asked], **PRIVATE)
+    answered.then(actions.settings_md, None, top.view, **PRIVATE)
     c.question.submit(None, None, None, js=SHOW_LAST_QUESTION)
     # the as-of date is today's for each visitor, when the page loads (a server may run for days)
     # ... and the counts are the store's now, not the server's start's (another process, a feed poll or
@@ -176,6 +181,7 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
 
     top.answerer.input(switch_answerer, top.answerer, [top.view, top.answerer], **PRIVATE)
     wire_feedback(c, actions)
+    return answered
 
 
 def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from rag.settings import Settings
 
 from .actions import Service
-from .guards import LOGIN_MESSAGE, LoginGuard, auth_pair, check_port_free
+from .guards import LOGIN_MESSAGE, LoginGuard, auth_accounts, check_port_free
 from .layout import build_app
 from .page import CITE_SCRIPT, CSS
 
@@ -25,7 +25,7 @@ def serve(service: Service, settings: Settings, block: bool = True) -> Any:
         server_name=settings.host,
         server_port=settings.port,
         share=False,
-        auth=LoginGuard(*pair) if (pair := auth_pair(settings.auth)) else None,
+        auth=LoginGuard(accounts) if (accounts := auth_accounts(settings.auth)) else None,
         auth_message=LOGIN_MESSAGE,
         show_error=True,
         head=CITE_SCRIPT,

@@ -1,0 +1,120 @@
+"""Kept conversations: the store (per owner, crash-safe SQLite), what the web UI does with
+them (keep after each answer, reopen with clickable sources, rename, delete, export), and
+the login with several users.  Real store with the hash embedder; in Chromium, across a
+reload, a restart and two users: test_browser.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.answer import Answer
+from rag.conversations import ConversationLog, Turn
+from rag.service import NewsRAG
+from tests.conftest import make_service
+from ui.web import WebActions
+from ui.web.guards import LoginGuard, auth_accounts
+from ui.web.kept import KeptActions, browser_id, owner_of
+from vectorstore.article import Article
+from vectorstore.errors import InputError, NotFound, StoreDamaged
+
+STORM = Article(id="storm", title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday. "
+                "Crews worked through the night.", source="Coast Times", published="2025-03-01",
+                url="https://coast.example/storm")  # fmt: skip
+STRIKE = Article(id="strike", title="Harbour strike ends", text="The harbour strike ended after nine days, the "
+                 "union said on Friday.", source="Harbour News", published="2025-03-02")  # fmt: skip
+
+
+@pytest.fixture
+def svc(tmp_path: Path) -> NewsRAG:
+    s = make_service(tmp_path, min_score=-1.0)
+    s.ingestor.ingest([("t", STORM), ("t", STRIKE)])
+    return s
+
+
+def test_an_answer_read_back_is_the_answer_that_was_kept(svc: NewsRAG) -> None:
+    answer = svc.ask("How many homes lost power?")
+    assert answer.citations and Answer.from_dict(json.loads(json.dumps(answer.to_dict()))) == answer
+
+
+def test_conversations_are_kept_per_owner_and_another_owner_never_finds_them(svc: NewsRAG, tmp_path: Path) -> None:
+    log = svc.conversations
+    question = "How many homes lost power after the storm on the coast this Monday, and who restored it?"
+    first = svc.ask(question)
+    kept = log.save("user:ana", "", [Turn(first, {"source": "Coast Times"})])
+    assert len(kept.title) == 80 and kept.title.endswith("…") and question.startswith(kept.title[:-1])
+    second = svc.ask("When did the strike end?")
+    again = log.save("user:ana", kept.id, [Turn(first, {"source": "Coast Times"}), Turn(second)])
+    assert again.id == kept.id and again.title == kept.title  # the same conversation, grown
+    reopened = ConversationLog(tmp_path / "data" / "conversations.sqlite3").get("user:ana", kept.id)  # another process
+    assert [t.answer for t in reopened.turns] == [first, second] and reopened.turns[0].filters == {
+        "source": "Coast Times"
+    }
+    assert [c.id for c in log.list("user:ana")] == [kept.id] and log.list("user:ben") == []
+    for other in (lambda: log.get("user:ben", kept.id), lambda: log.rename("user:ben", kept.id, "mine"),
+                  lambda: log.delete("user:ben", kept.id)):  # fmt: skip
+        with pytest.raises(NotFound, match="another user's"):
+            other()
+    assert log.save("user:ben", kept.id, [Turn(second)]).id != kept.id  # ben's save is ben's own conversation
+    assert log.get("user:ana", kept.id).turns == reopened.turns
+    assert log.rename("user:ana", kept.id, "  Storm   and strike ").title == "Storm and strike"
+    with pytest.raises(InputError, match="1 to 200 characters"):
+        log.rename("user:ana", kept.id, "   ")
+    assert log.delete("user:ana", kept.id).title == "Storm and strike" and log.list("user:ana") == []
+
+
+def test_a_damaged_conversation_store_says_to_move_it_aside(svc: NewsRAG, tmp_path: Path) -> None:
+    (tmp_path / "data" / "conversations.sqlite3").write_bytes(b"not a database" * 200)
+    with pytest.raises(StoreDamaged, match="Move it aside"):
+        svc.conversations.list("user:ana")
+    assert "Move it aside" in svc.conversations.check()
+
+
+def test_the_web_keeps_reopens_and_exports_a_conversation(svc: NewsRAG, tmp_path: Path) -> None:
+    actions, kept = WebActions(svc, svc.settings), KeptActions(svc, tmp_path / "exports")
+    owner = owner_of(None, browser_id(None))
+    history, _, asked = list(actions.chat("How many homes lost power?", [], {}, as_of="2025-03-05"))[-1]
+    history, _, asked = list(actions.chat("When did the strike end?", history, asked, as_of="2025-03-05"))[-1]
+    conv_id = kept.keep(asked, "", owner)
+    day = svc.conversations.get(owner, conv_id).updated[:10]
+    assert kept.choices(owner) == [(f"How many homes lost power? · {day}", conv_id)]
+    messages, reopened = kept.open(owner, conv_id)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert 'href="#source-3-1"' in messages[3]["content"]  # the second answer's [1] names its place
+    assert "forty thousand homes" in actions.open_cited("source-1-1", reopened)  # its sources still open
+    md_path, json_path = kept.export(owner, conv_id) or (None, None)
+    assert md_path and json_path and md_path.name == "conversation-how-many-homes-lost-power.md"
+    md = md_path.read_text()
+    assert "## 1. How many homes lost power?" in md and "## 2. When did the strike end?" in md
+    assert "[1] Storm hits coast — Coast Times, 2025-03-01 <https://coast.example/storm>" in md
+    assert "> A storm cut power to forty thousand homes on Monday." in md and "As of 5 March 2025" in md
+    assert not any(junk in md for junk in ("&#", "<a ", "<sub>", "<details>", "cite"))  # clean, not the chat's markup
+    turns = json.loads(json_path.read_text())["turns"]
+    assert [t["question"] for t in turns] == ["How many homes lost power?", "When did the strike end?"]
+    assert turns[0]["answer"]["citations"][0]["article_id"] == "storm"
+    with pytest.raises(NotFound):
+        kept.open(owner_of(None, browser_id(None)), conv_id)  # another browser
+
+
+def test_owners_are_the_signed_in_user_or_this_browser() -> None:
+    class Request:
+        username = "ana"
+
+    assert owner_of(Request(), "") == "user:ana"
+    bid = browser_id("")
+    assert browser_id(bid) == bid and browser_id("<script>") != "<script>"
+    assert owner_of(None, bid) == f"browser:{bid}"
+    with pytest.raises(InputError, match="reload the page"):
+        owner_of(None, "not-an-id")
+
+
+def test_several_users_can_log_in_each_with_their_own_password() -> None:
+    accounts = auth_accounts("ana:pw1, ben:pw2")
+    assert accounts == {"ana": "pw1", "ben": "pw2"}
+    guard = LoginGuard(accounts)
+    assert guard("ana", "pw1") and guard("ben", "pw2") and not guard("ana", "pw2")
+    for bad, says in (("ana", "must look like user:password"), ("ana:1,ana:2", "names the user 'ana' twice")):
+        with pytest.raises(InputError, match=says):
+            auth_accounts(bad)

@@ -1,0 +1,104 @@
+"""The conversations panel beside the chat: the list of kept conversations (a reload or a
+restart reopens the last one), a new one, and for the open one its name, its export as
+Markdown or JSON, and deleting it (asked to confirm).  Layout and wiring only: what each
+step does is :class:`KeptActions`'."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from ..format import md_escape
+from .friendly import friendly
+from .kept import KeptActions, browser_id, owner_of
+from .page import SOURCE_HINT
+
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+
+
+def conversations_panel() -> SimpleNamespace:
+    """Built inside the chat tab's row, before the chat's column."""
+    k = SimpleNamespace()
+    with gr.Column(scale=1, min_width=220, elem_id="conversations"):
+        k.new = gr.Button("New conversation", elem_id="conv-new", size="sm")
+        k.list = gr.Radio([], label="Conversations", elem_id="conv-list", info="Kept on this server")
+        with gr.Accordion("This conversation", open=False, elem_id="conv-tools"):
+            k.name = gr.Textbox(label="Name", elem_id="conv-name")
+            k.rename = gr.Button("Rename", elem_id="conv-rename", size="sm")
+            with gr.Row():
+                k.export_md = gr.DownloadButton("Markdown", elem_id="conv-export-md", size="sm", value=None)
+                k.export_json = gr.DownloadButton("JSON", elem_id="conv-export-json", size="sm", value=None)
+            k.delete = gr.Button("Delete", elem_id="conv-delete", size="sm", variant="stop")
+            with gr.Row(visible=False) as k.confirm_row:
+                k.confirm = gr.Button("Delete for good", elem_id="conv-confirm", size="sm", variant="stop")
+                k.cancel = gr.Button("Cancel", elem_id="conv-cancel", size="sm")
+        k.said = gr.Markdown(elem_id="conv-said")
+    k.browser = gr.BrowserState("", storage_key="newsrag-browser")  # this browser's id (no login)
+    k.conv_id = gr.State("")  # the open conversation ("" until its first answer)
+    return k
+
+
+def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c: SimpleNamespace, asked: Any) -> None:
+    """``c``: the chat's components; ``asked``: the event of an answered question (kept after it)."""
+
+    def shown(owner: str, conv_id: str) -> tuple[Any, ...]:
+        """The list, this conversation's name and its two downloads."""
+        files = kept.export(owner, conv_id)
+        title = kept.title(owner, conv_id)
+        return (gr.update(choices=kept.choices(owner), value=conv_id or None), title,
+                str(files[0]) if files else None, str(files[1]) if files else None)  # fmt: skip
+
+    listing = [k.list, k.name, k.export_md, k.export_json]
+
+    @friendly
+    def on_load(browser: Any, request: gr.Request) -> tuple[Any, ...]:
+        bid = browser_id(browser)
+        owner = owner_of(request, bid)
+        conv_id = kept.latest(owner)
+        messages, answers = kept.open(owner, conv_id) if conv_id else ([], {})
+        return bid, conv_id, messages, answers, *shown(owner, conv_id)
+
+    app.load(on_load, [k.browser], [k.browser, k.conv_id, c.chatbot, c.asked, *listing], **PRIVATE)
+
+    @friendly
+    def keep(answers: Any, conv_id: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
+        owner = owner_of(request, browser)
+        conv_id = kept.keep(answers, conv_id, owner)
+        return conv_id, *shown(owner, conv_id)
+
+    asked.then(keep, [c.asked, k.conv_id, k.browser], [k.conv_id, *listing], **PRIVATE)
+
+    @friendly
+    def open_one(conv_id: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
+        owner = owner_of(request, browser)
+        messages, answers = kept.open(owner, conv_id)
+        return conv_id, messages, answers, SOURCE_HINT, "", *shown(owner, conv_id)
+
+    opened = [k.conv_id, c.chatbot, c.asked, c.source_view, k.said, *listing]
+    k.list.input(open_one, [k.list, k.browser], opened, **PRIVATE)
+
+    @friendly
+    def new(browser: Any, request: gr.Request) -> tuple[Any, ...]:
+        return "", [], {}, SOURCE_HINT, "", *shown(owner_of(request, browser), "")
+
+    k.new.click(new, [k.browser], opened, **PRIVATE)
+
+    @friendly
+    def rename(conv_id: str, name: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
+        owner = owner_of(request, browser)
+        kept.rename(owner, conv_id, name)
+        return "Renamed.", *shown(owner, conv_id)
+
+    k.rename.click(rename, [k.conv_id, k.name, k.browser], [k.said, *listing], **PRIVATE)
+    k.delete.click(lambda: gr.update(visible=True), None, k.confirm_row, **PRIVATE)
+    k.cancel.click(lambda: gr.update(visible=False), None, k.confirm_row, **PRIVATE)
+
+    @friendly
+    def delete(conv_id: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
+        owner = owner_of(request, browser)
+        title = kept.delete(owner, conv_id)
+        return ("", [], {}, SOURCE_HINT, f"Deleted “{md_escape(title)}”.", *shown(owner, ""), gr.update(visible=False))
+
+    k.confirm.click(delete, [k.conv_id, k.browser], [*opened, k.confirm_row], **PRIVATE)

@@ -1,0 +1,106 @@
+"""What the web UI does with kept conversations, as plain methods (tested directly in
+tests/test_conversations.py): whose they are, keeping one after each answer, the list,
+reopening one with its sources still clickable, renaming, deleting, exporting."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, Protocol
+
+from rag.conversations import Conversation, ConversationLog, Turn
+from vectorstore.errors import InputError
+
+from ..format import answer_markdown, md_escape
+from ..transcript import conversation_json, conversation_markdown, file_stem
+from .actions import Asked, user_of
+
+BROWSER_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class Keeper(Protocol):
+    """What kept conversations ask of the service."""
+
+    @property
+    def conversations(self) -> ConversationLog: ...
+
+
+def browser_id(current: Any) -> str:
+    """This browser's id, kept in its local storage: the one it has, or a new one."""
+    return current if isinstance(current, str) and BROWSER_ID.fullmatch(current) else uuid.uuid4().hex
+
+
+def owner_of(request: Any, browser: Any) -> str:
+    """Whose conversations these are: the signed-in user's (NEWSRAG_AUTH), else this browser's."""
+    user = user_of(request)
+    if user:
+        return f"user:{user}"
+    if not (isinstance(browser, str) and BROWSER_ID.fullmatch(browser)):
+        raise InputError("This browser has no id yet: reload the page.")
+    return f"browser:{browser}"
+
+
+def chat_turns(conv: Conversation) -> tuple[list[dict[str, Any]], dict[int, Asked]]:
+    """A kept conversation as the chat shows it, and its answers by their place (for [n] links)."""
+    messages: list[dict[str, Any]] = []
+    asked: dict[int, Asked] = {}
+    for turn in conv.turns:
+        messages.append({"role": "user", "content": md_escape(turn.answer.question)})
+        key = len(messages)
+        messages.append({"role": "assistant", "content": answer_markdown(turn.answer, key)})
+        asked[key] = Asked(turn.answer, dict(turn.filters))
+    return messages, asked
+
+
+class KeptActions:
+    def __init__(self, service: Keeper, export_dir: Path | None = None) -> None:
+        self.service = service
+        self.export_dir = export_dir or Path(tempfile.mkdtemp(prefix="newsrag-export-"))
+
+    @property
+    def log(self) -> ConversationLog:
+        return self.service.conversations
+
+    def keep(self, asked: dict[int, Asked] | None, conv_id: str, owner: str) -> str:
+        """Keep the conversation after an answer; returns its id (a new one for a new conversation)."""
+        turns = [Turn(a.answer, a.filters) for _, a in sorted((asked or {}).items())]
+        return self.log.save(owner, conv_id, turns).id if turns else conv_id
+
+    def choices(self, owner: str) -> list[tuple[str, str]]:
+        """The owner's conversations for the list: ("title · day", id), the last used first."""
+        return [(f"{c.title} · {c.updated[:10]}", c.id) for c in self.log.list(owner)]
+
+    def open(self, owner: str, conv_id: str) -> tuple[list[dict[str, Any]], dict[int, Asked]]:
+        return chat_turns(self.log.get(owner, conv_id))
+
+    def latest(self, owner: str) -> str:
+        """The conversation a reload reopens: the one used last ("" when there is none)."""
+        listed = self.log.list(owner)
+        return listed[0].id if listed else ""
+
+    def title(self, owner: str, conv_id: str) -> str:
+        return self.log.get(owner, conv_id).title if conv_id else ""
+
+    def rename(self, owner: str, conv_id: str, title: str) -> str:
+        if not conv_id:
+            raise InputError("Ask a question first: a conversation is kept from its first answer.")
+        return self.log.rename(owner, conv_id, title).title
+
+    def delete(self, owner: str, conv_id: str) -> str:
+        if not conv_id:
+            raise InputError("Open a conversation first.")
+        return self.log.delete(owner, conv_id).title
+
+    def export(self, owner: str, conv_id: str) -> tuple[Path, Path] | None:
+        """The conversation as Markdown and JSON files to download (None before its first answer)."""
+        if not conv_id:
+            return None
+        conv = self.log.get(owner, conv_id)
+        folder = self.export_dir / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        md, js = folder / f"{file_stem(conv)}.md", folder / f"{file_stem(conv)}.json"
+        md.write_text(conversation_markdown(conv), encoding="utf-8")
+        js.write_text(conversation_json(conv), encoding="utf-8")
+        return md, js
