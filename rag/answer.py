@@ -38,9 +38,11 @@ class Citation(ArticleRef):
 
 @dataclass(frozen=True, kw_only=True)
 class Closest(ArticleRef):
-    """An article listed when the answer abstains: the nearest to the question, with its similarity."""
+    """A story listed when the answer abstains: its article nearest to the question, with its
+    similarity, and the story's other copies among the nearest ("also reported by")."""
 
     score: float
+    also: tuple[ArticleRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,12 @@ class Answer:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Answer:
         """The answer ``to_dict`` gave (a kept conversation reads its answers back with this)."""
-        refs = lambda items: tuple(ArticleRef(**a) for a in items)  # noqa: E731
-        citations = [Citation(**{**c, "also": refs(c.get("also", ()))}) for c in d.get("citations", [])]
+
+        def with_refs(record: dict[str, Any]) -> dict[str, Any]:
+            return {**record, "also": tuple(ArticleRef(**a) for a in record.get("also", ()))}
+
         short = d.get("short_source")
-        return cls(**{**d, "citations": citations, "closest": [Closest(**c) for c in d.get("closest", [])],
+        return cls(**{**d, "citations": [Citation(**with_refs(c)) for c in d.get("citations", [])],
+                      "closest": [Closest(**with_refs(c)) for c in d.get("closest", [])],
                       "checks": [SentenceCheck(**c) for c in d.get("checks", [])],
                       "short_source": ShortSource(**short) if short else None})  # fmt: skip

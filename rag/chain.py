@@ -16,7 +16,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from vectorstore.errors import InputError
-from vectorstore.records import Hit
+from vectorstore.records import Hit, StoredArticle
 
 from .answer import Answer, Citation, Closest, ShortSource
 from .answerers import Answerer
@@ -130,13 +130,17 @@ class AnswerChain:
         return state
 
     def _closest(self, state: _State) -> list[Closest]:
+        """The stories nearest the question, one line each: the nearest copy, the others as ``also``
+        (within what the question may use: nothing after its as-of date, its filters)."""
         if state.vector is None:
             return []
+        scope = self.retriever.scope(state.filters)
+        stories: dict[str, list[tuple[StoredArticle, float]]] = {}
+        for a, score in self.retriever.store.nearest_articles(state.vector, self.closest_k * 4, scope):
+            stories.setdefault(a.story or a.id, []).append((a, score))
         return [
-            Closest(**a.ref().ref_fields(), score=s)
-            for a, s in self.retriever.store.nearest_articles(
-                state.vector, self.closest_k, self.retriever.scope(state.filters)
-            )  # what the question may use: nothing after its as-of date, its filters
+            Closest(**first.ref().ref_fields(), score=score, also=tuple(a.ref() for a, _ in rest))
+            for (first, score), *rest in list(stories.values())[: self.closest_k]
         ]
 
     def _finish(self, state: _State, **kw: Any) -> Answer:

@@ -249,6 +249,51 @@ def test_a_conversation_survives_a_restart_and_another_user_never_sees_it(tmp_pa
         browser.close()
 
 
+def test_an_abstention_lists_the_closest_stories_and_each_opens_in_the_panel(page: Any, tmp_path: Path) -> None:
+    ask(page, "What is the capital of Peru?")
+    first = page.locator("#chat a.cite[href$='-c1']").last
+    expect(first).to_be_visible(timeout=60_000)
+    expect(page.locator("#chat").last).to_contain_text("found nothing about that")
+    title = first.inner_text().split(" — ")[0]
+    first.click()
+    expect(page.locator("#source-panel h3")).to_have_text(title, timeout=15_000)
+    assert page.locator("#source-panel .article").inner_text().strip()  # the whole article, to read
+    shot(page, tmp_path, "closest-open")
+    ask(page, "Who is Putin's spokesman?")  # a new question: the panel no longer shows the last answer's source
+    expect(page.locator("#source-panel")).to_contain_text("Click a [n] in an answer", timeout=15_000)
+
+
+def test_the_first_load_says_what_is_stored_and_offers_questions_to_try(page: Any, tmp_path: Path) -> None:
+    expect(page.locator("#welcome")).to_contain_text(re.compile(r"\d+ articles? from \d+ outlets?"), timeout=30_000)
+    example = page.locator("#examples button.example").first
+    expect(example).to_contain_text("What do the articles say about", timeout=15_000)
+    shot(page, tmp_path, "welcome")
+    example.click()
+    expect(page.get_by_label("Question", exact=True)).to_have_value(example.inner_text(), timeout=15_000)
+
+
+def test_a_quoted_sentence_drops_its_dateline_and_the_article_keeps_it(page: Any, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Title (required)").fill("Quake toll rises in eastern Turkey")
+    page.get_by_label("Text (required)").fill(
+        "MALATYA, Turkey - The death toll from the earthquake in eastern Turkey rose to 112 on Monday, "
+        "the provincial governor said. Rescue teams searched collapsed buildings through the night."
+    )
+    page.get_by_label("Source / outlet").fill("Anatolia Times")
+    page.get_by_label("Date (YYYY-MM-DD)").fill("2025-03-04")
+    page.get_by_role("button", name="Add article").click()
+    page.get_by_text("added: Quake toll rises").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "What was the death toll from the earthquake in eastern Turkey?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    answer = page.locator("#chat .message-row.bot-row").last
+    expect(answer).to_contain_text("The death toll from the earthquake in eastern Turkey rose to 112")
+    assert "MALATYA, Turkey -" not in answer.inner_text()  # not in the answer, not in its source card
+    answer.locator("a.cite").first.click()
+    expect(page.locator("#source-panel .article")).to_contain_text("MALATYA, Turkey - The death toll", timeout=15_000)
+    shot(page, tmp_path, "dateline")
+
+
 def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Add articles").click()
     page.get_by_label("Title (required)").fill("Tram line opens in Bergen")
@@ -265,16 +310,24 @@ def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, t
     rows = page.locator("#library").inner_text()
     assert rows.index("Tram line opens in Bergen") < rows.index("Kremlin Sees Trump-Putin Call")
     assert "NRK" in rows and "2025-03-03" in rows and "https://nrk.example/tram" in rows
-    page.get_by_label("Search titles").fill("no such title")
-    page.get_by_text("No article's title holds").wait_for(timeout=15_000)
-    page.get_by_label("Search titles").fill("Tram")
+    page.get_by_label("Search title, outlet and text").fill("no such title")
+    page.get_by_text("No article holds").wait_for(timeout=15_000)
+    page.get_by_label("Search title, outlet and text").fill("Tram")
     # "Delete" shows once an article is selected; read it, then delete it with a confirmation
     expect(page.get_by_role("button", name="Delete selected")).to_be_hidden()
     page.locator("text=Tram line opens in Bergen >> visible=true").first.click()
     expect(page.get_by_label("Article", exact=True)).to_have_value(
         re.compile("new tram line to the airport"), timeout=15_000
     )
+    expect(page.locator("#library-head")).to_contain_text("Tram line opens in Bergen")  # what is being read
+    expect(page.locator("#library-head")).to_contain_text("NRK, 2025-03-03")
+    assert not re.search(r"\b[0-9a-f]{16,}\b", page.locator("#library").inner_text())  # no hex ids to read
+    expect(page.locator("#library-said")).to_contain_text("1 article of")
     shot(page, tmp_path, "library")
+    page.get_by_role("button", name="Delete selected").click()
+    page.locator("#library-cancel").click()  # changed their mind: nothing deleted
+    expect(page.get_by_text("Not deleted.")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("button", name="Yes, delete it")).to_be_hidden()
     page.get_by_role("button", name="Delete selected").click()
     page.get_by_role("button", name="Yes, delete it").click()
     page.get_by_text("Deleted: Tram line opens in Bergen").wait_for(timeout=15_000)
@@ -295,7 +348,7 @@ def test_article_with_a_script_payload_shows_the_characters_and_runs_nothing(pag
     assert "<script>window.__xss = 1</script>" in text
     assert '<img src=x onerror="window.__xss = 4">Pier news' in text
     page.get_by_role("tab", name="Library").click()
-    page.get_by_label("Search titles").fill("Pier")
+    page.get_by_label("Search title, outlet and text").fill("Pier")
     page.wait_for_timeout(1500)
     shot(page, tmp_path, "xss")
     assert page.evaluate("window.__xss") is None, "a script from an article ran"
@@ -326,7 +379,7 @@ def test_payloads_in_every_field_create_no_element_and_no_request(page: Any, app
     body = page.locator("body").inner_text()
     assert "Quay ![t](http://127.0.0.1:9/md-image)" in body, body[body.find("added") :][:600]
     page.get_by_role("tab", name="Library").click()
-    page.get_by_label("Search titles").fill("Quay")
+    page.get_by_label("Search title, outlet and text").fill("Quay")
     page.wait_for_timeout(1500)  # the table is filtered before a row is clicked
     row = page.locator("text=/^Quay !\\[t\\]/ >> visible=true").first
     row.wait_for(timeout=15_000)
@@ -436,13 +489,13 @@ def test_add_an_article_by_url(page: Any, site: str, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Add articles").click()
     page.get_by_label("Article URL").fill(f"{site}/news/2023/03/14/strike.html")
     page.get_by_role("button", name="Fetch and add").click()
-    page.get_by_text("added: Port strike ends").wait_for(timeout=30_000)
+    expect(page.locator("#link-said")).to_contain_text("added: Port strike ends", timeout=30_000)
     page.get_by_label("Article URL").fill(f"{site}/missing.html")
     page.get_by_role("button", name="Fetch and add").click()
     page.get_by_text("the server answered HTTP 404").first.wait_for(timeout=30_000)
     shot(page, tmp_path, "url")
     page.get_by_role("tab", name="Library").click()
-    page.get_by_label("Search titles").fill("Port strike")
+    page.get_by_label("Search title, outlet and text").fill("Port strike")
     page.locator("text=Harbour News >> visible=true").first.wait_for(timeout=15_000)
     assert "2023-03-14" in page.locator("body").inner_text()
 
@@ -463,9 +516,11 @@ def test_follow_a_feed_and_see_what_it_added(page: Any, site: str, tmp_path: Pat
     shot(page, tmp_path, "feeds")
     page.get_by_label("Feed URL").fill(f"{site}/news/2023/03/14/strike.html")
     page.get_by_role("button", name="Follow feed").click()
-    page.get_by_text("does not serve an RSS or Atom feed").first.wait_for(timeout=30_000)
+    said = page.get_by_text("does not serve an RSS or Atom feed").first
+    said.wait_for(timeout=30_000)
+    assert "“Article URL” in the Add articles tab" in said.inner_text() and "newsrag" not in said.inner_text()
     page.get_by_role("tab", name="Library").click()
-    page.get_by_label("Search titles").fill("zeta story 3")
+    page.get_by_label("Search title, outlet and text").fill("zeta story 3")
     page.locator("text=The Zeta Gazette >> visible=true").first.wait_for(timeout=15_000)
 
 

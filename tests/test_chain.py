@@ -62,7 +62,7 @@ def test_llm_abstention_lists_the_closest_articles(svc: NewsRAG) -> None:
     assert {c.article_id for c in answer.closest} == {"storm", "strike"}
     assert "found nothing about that" in answer.text
     sent = json.loads(json.dumps(answer.to_dict()))["closest"]  # what `ask --json` and /ask send
-    assert [set(a) for a in sent] == [{"article_id", "title", "source", "published", "url", "score"}] * 2
+    assert [set(a) for a in sent] == [{"article_id", "title", "source", "published", "url", "score", "also"}] * 2
 
 
 def test_low_similarity_abstains_without_calling_the_answerer(svc: NewsRAG) -> None:

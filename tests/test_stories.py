@@ -142,3 +142,13 @@ def test_articles_stored_before_stories_get_one_when_ingested_again(svc: NewsRAG
     outcomes = svc.ingestor.ingest([("t", COPIES[3])])
     assert [o.status for o in outcomes] == ["unchanged"]
     assert svc.store.get_article(COPIES[3].id).story == COPIES[0].id  # type: ignore[union-attr]
+
+
+def test_the_closest_articles_of_an_abstention_show_a_story_once(svc: NewsRAG) -> None:
+    svc.chain.min_score = 2.0  # nothing is relevant enough: the answer abstains and lists the closest
+    answer = svc.ask(QUESTION)
+    assert answer.abstained
+    stories = [{c.article_id, *(a.article_id for a in c.also)} for c in answer.closest]
+    assert {a.id for a in COPIES} in stories  # the four copies are one line, with the others under it
+    assert {OTHER.id} in stories and len(answer.closest) == 2
+    assert "Also reported by" in answer_text(answer) and "Also reported by" in answer_markdown(answer)

@@ -31,13 +31,19 @@ def test_an_article_added_is_listed_found_read_and_deleted(actions: WebActions) 
         {"id": added["article_id"], "title": "Ferry *strike* ends", "source": "Harbour News",
          "url": "https://example.org/ferry", "published": "2025-03-03", "n_chunks": 1, "story": added["article_id"]}
     ]  # fmt: skip
-    assert actions.library_view("ferry")[0][0][:4] == [added["article_id"], "Ferry *strike* ends", "Harbour News",
-                                                       "2025-03-03"]  # fmt: skip
-    assert actions.library_view("volcano") == ([], "No article's title holds “volcano”.")
+    rows, ids, said = actions.library_view("ferry")
+    assert rows == [["Ferry *strike* ends", "Harbour News", "2025-03-03", 1, "https://example.org/ferry"]]
+    assert ids == [added["article_id"]] and said == "1 article of 1 holds “ferry”."
+    assert actions.library_view("harbour")[1] == ids  # the outlet
+    assert actions.library_view("Monday night")[1] == ids  # the text, every word
+    assert actions.library_view("Monday volcano")[1] == []
+    assert actions.library_view("volcano")[2] == "No article holds “volcano” in its title, outlet or text."
+    head, text = actions.library_reader(added["article_id"])
+    assert head.startswith("### Ferry &#42;strike&#42; ends\nHarbour News, 2025&#45;03&#45;03") and "ended" in text
     assert actions.outlets() == ["", "Harbour News"]
     assert "**Articles:** 1" in actions.settings_md()
     assert actions.delete_said(added["article_id"]) == r"Deleted: Ferry &#42;strike&#42; ends"
-    assert actions.library_view() == ([], "The library is empty: add articles in the *Add articles* tab.")
+    assert actions.library_view() == ([], [], "The library is empty: add articles in the *Add articles* tab.")
 
 
 @pytest.mark.parametrize(
@@ -92,3 +98,17 @@ def test_actions_read_the_settings_they_are_given(tmp_path: Path) -> None:
     actions.ask("Anything?")
     with pytest.raises(InputError, match="Too many questions: 1 a minute"):
         actions.ask("Anything else?")
+
+
+def test_the_chat_says_what_the_store_holds_and_suggests_questions_about_its_newest_stories(
+    actions: WebActions,
+) -> None:
+    said, asks = actions.welcome()
+    assert said.startswith("The store is empty") and asks == []
+    for i, (title, outlet) in enumerate([("Storm hits coast", "Coast Times"), ("Harbour strike ends", "Harbour News"),
+                                         ("Ferry resumes", "Coast Times"), ("Tram opens", None)]):  # fmt: skip
+        actions.add_article(title, f"{title} on the {i + 1}st day, officials said.", outlet or "", f"2025-03-0{i + 1}")
+    said, asks = actions.welcome()
+    assert said.startswith("**4 articles** from 2 outlets, 2025&#45;03&#45;01 to 2025&#45;03&#45;04. Ask a question")
+    newest = ("Tram opens", "Ferry resumes", "Harbour strike ends")
+    assert asks == [f"What do the articles say about “{t}”?" for t in newest]

@@ -62,6 +62,22 @@ def as_of_line(answer: Answer) -> str:
 NOT_FOUND = "⚠ not found in the cited source"
 
 
+# A news dateline at the start of a quoted sentence: "MALATYA, Turkey - ", "MOSCOW (AP) — ",
+# "Kyiv, Ukraine – " (a title-case place only with its region, so "Peskov – …" stays).
+_CAPS = r"[A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+)*"
+_NAME = r"[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*)*"
+_DATELINE = re.compile(
+    rf"(?:(?<=^)|(?<=— )|(?<=\] ))(?:{_CAPS}(?:,\s{_NAME})?|[A-Z][a-z.'’-]+(?:\s[A-Z][a-z.'’-]+)*,\s{_NAME})"
+    r"(?:\s\([A-Z][A-Za-z]+\))?\s[-—–]{1,2}\s(?=[A-Z\"“'‘])"
+)
+
+
+def without_datelines(text: str, keep: str | None = None) -> str:
+    """``text`` without the datelines its quoted sentences open with, unless one holds ``keep``
+    (the short answer: then the sentence is shown whole).  The article view keeps them."""
+    return _DATELINE.sub(lambda m: m.group(0) if keep and keep.lower() in m.group(0).lower() else "", text)
+
+
 def marked_text(answer: Answer, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:
     """The answer's text, escaped, with ``mark(NOT_FOUND)`` after each sentence no cited passage supports."""
     out, pos = [], 0
@@ -112,7 +128,8 @@ def short_first(answer: Answer, body: str) -> str:
 def answer_markdown(answer: Answer, key: int = 0) -> str:
     """The answer for the chat: [n] markers link to source n (``key`` tells the answers of a
     conversation apart); each source card shows the cited sentence, the passage on demand."""
-    body = marked_text(answer, lambda t: linked(t, key), lambda m: f" <sup>{html.escape(m)}</sup>")
+    shown = lambda t: linked(without_datelines(t, answer.short), key)  # noqa: E731
+    body = marked_text(answer, shown, lambda m: f" <sup>{html.escape(m)}</sup>")
     parts = [short_first(answer, body)]
     if answer.as_of_matters:
         parts.append(f"<sub>{md_escape(as_of_line(answer))}</sub>")
@@ -128,7 +145,8 @@ def answer_markdown(answer: Answer, key: int = 0) -> str:
             if c.also:
                 lines.append(f"<sub>{md_escape(also_line(c.also))}</sub>  ")
             sentence = c.sentence
-            lines.append(f"> {md_escape((sentence or c.passage).replace(chr(10), ' '))}")
+            quoted = without_datelines((sentence or c.passage).replace(chr(10), " "), answer.short)
+            lines.append(f"> {md_escape(quoted)}")
             lines.append("")
             if sentence and sentence.strip() != c.passage.strip():
                 passage = md_escape(c.passage.replace(chr(10), " "))
@@ -137,7 +155,11 @@ def answer_markdown(answer: Answer, key: int = 0) -> str:
         parts.append("\n".join(lines))
     elif answer.closest:
         lines = ["**Closest articles**", ""]
-        lines += [f"- {md_escape(source_label(a))}" for a in answer.closest]
+        for i, a in enumerate(answer.closest, 1):
+            link = (
+                f'<a href="#source-{key}-c{i}" class="cite" title="Open this article">{md_escape(source_label(a))}</a>'
+            )
+            lines.append(f"- {link}" + (f"  \n  <sub>{md_escape(also_line(a.also))}</sub>" if a.also else ""))
         parts.append("\n".join(lines))
     t = answer.timings
     stages = [f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in t.items() if k.endswith("_ms")]
@@ -163,6 +185,15 @@ def cited_source(c: Any, text: str) -> str:
     return (
         f'<div class="source-card"><h3>&#91;{c.n}&#93; {html.escape(c.title)}</h3><p>{meta}</p>'
         f'<div class="article" style="white-space: pre-wrap">{"".join(pieces)}</div></div>'
+    )
+
+
+def article_view(a: ArticleRef, text: str) -> str:
+    """A whole article (a closest one, opened from an abstention), as escaped HTML."""
+    meta = html.escape(outlet_date(a.source, a.published)) + url_link(a.url)
+    return (
+        f'<div class="source-card"><h3>{html.escape(a.title)}</h3><p>{meta}</p>'
+        f'<div class="article" style="white-space: pre-wrap">{html.escape(text)}</div></div>'
     )
 
 

@@ -53,6 +53,8 @@ def _answer_text(answer: Answer, width: int) -> str:
         lines.append("Closest articles:")
         for a in answer.closest:
             lines.append(f"  - {source_label(a)}  (id {a.article_id})")
+            if a.also:
+                lines.append(f"    {also_line(a.also)}")
     return "\n".join(lines)
 
 

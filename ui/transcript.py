@@ -9,20 +9,20 @@ import re
 
 from rag.conversations import Conversation
 
-from .format import as_of_line, outlet_date
+from .format import as_of_line, outlet_date, without_datelines
 
 
 def conversation_markdown(conv: Conversation) -> str:
     lines = [f"# {conv.title}", "", f"Started {conv.created[:10]}, last used {conv.updated[:10]}.", ""]
     for i, turn in enumerate(conv.turns, 1):
         a = turn.answer
-        lines += [f"## {i}. {a.question}", "", f"*{as_of_line(a)}*", "", a.text, ""]
+        lines += [f"## {i}. {a.question}", "", f"*{as_of_line(a)}*", "", without_datelines(a.text, a.short), ""]
         if a.citations:
             lines += ["Sources:", ""]
             for c in a.citations:
                 link = f" <{c.url}>" if c.url else ""
-                lines += [f"[{c.n}] {c.title} — {outlet_date(c.source, c.published)}{link}",
-                          f"> {' '.join((c.sentence or c.passage).split())}", ""]  # fmt: skip
+                quoted = without_datelines(" ".join((c.sentence or c.passage).split()), a.short)
+                lines += [f"[{c.n}] {c.title} — {outlet_date(c.source, c.published)}{link}", f"> {quoted}", ""]
         elif a.closest:
             lines += ["Closest articles:", ""]
             lines += [f"- {c.title} — {outlet_date(c.source, c.published)}" for c in a.closest] + [""]

@@ -24,12 +24,12 @@ from rag.filters import Filters
 from rag.settings import Settings
 from vectorstore.article import Article, parse_date
 from vectorstore.errors import InputError, NewsragError
-from vectorstore.ingest.feeds import Feed, FeedList, PollResult
+from vectorstore.ingest.feeds import Feed, FeedList, NotAFeed, PollResult
 from vectorstore.ingest.ingestor import STATUSES, IngestReport, Outcome
 from vectorstore.ingest.loaders import Overrides, supported_text
 from vectorstore.records import StoredArticle
 
-from ..format import answer_markdown, cited_source, md_escape
+from ..format import answer_markdown, article_view, cited_source, md_escape, outlet_date
 from .guards import QuestionLimit, client_of
 
 Progress = Callable[..., Any]  # Gradio's progress tracker: ((done, total), desc=...)
@@ -223,7 +223,10 @@ class WebActions:
     def follow_feed(self, url: str) -> dict[str, Any]:
         """Follow an RSS/Atom feed (checked now) and add its current items: title, url, added, error."""
         expect_text("url", url)
-        feed, result = self.service.follow_feed(url or "")
+        try:
+            feed, result = self.service.follow_feed(url or "")
+        except NotAFeed as e:  # said the web's way: the page can be added where pages are added
+            raise NotAFeed(e.url, "put it in “Article URL” in the Add articles tab") from None
         return {"title": feed.title, "url": feed.url, "added": result.added, "error": result.error}
 
     def list_feeds(self) -> list[dict[str, Any]]:
@@ -286,13 +289,16 @@ class WebActions:
         yield turns, "", {**asked, key: Asked(final, kept)}
 
     def open_cited(self, request: str, asked: dict[int, Asked] | None) -> str:
-        """Source n of the answer a clicked [n] link names ("source-KEY-N@time"), inside its article."""
-        m = re.fullmatch(r"source-(\d+)-(\d+)(@\d+)?", (request or "").strip())
+        """What a clicked link of an answer names, inside its article: source n ("source-KEY-N@time"),
+        or closest article n of an answer that found nothing ("source-KEY-cN@time")."""
+        m = re.fullmatch(r"source-(\d+)-(c?)(\d+)(@\d+)?", (request or "").strip())
         if not m:
             return ""
-        key, n = int(m.group(1)), int(m.group(2))
-        turn = (asked or {}).get(key)
-        found = next((c for c in turn.answer.citations if c.n == n), None) if turn else None
+        turn, n = (asked or {}).get(int(m.group(1))), int(m.group(3))
+        if turn is not None and m.group(2) and 0 < n <= len(turn.answer.closest):
+            near = turn.answer.closest[n - 1]
+            return article_view(near, self.service.article_text(near.article_id))
+        found = next((c for c in turn.answer.citations if c.n == n), None) if turn and not m.group(2) else None
         if found is None:
             return "<p>That source is no longer available (the page was reloaded). Ask the question again.</p>"
         return cited_source(found, self.service.article_text(found.article_id))
@@ -342,24 +348,66 @@ class WebActions:
             f"**Store:** {store.where} · **Articles:** {store.count_articles()} · **Passages:** {store.count_chunks()}"
         )
 
+    def welcome(self) -> tuple[str, list[str]]:
+        """What the chat says on load: what the store holds (articles, outlets, dates) and three
+        questions to try, about its newest stories."""
+        stored = self.service.list_articles()
+        if not stored:
+            return "The store is empty: add articles in the *Add articles* tab, then ask about them.", []
+        days = sorted(a.published for a in stored if a.published)
+        outlets = {a.source for a in stored if a.source}
+        said = f"**{len(stored):,} {'article' if len(stored) == 1 else 'articles'}** from {len(outlets):,} "
+        said += "outlet" if len(outlets) == 1 else "outlets"
+        said += f", {md_escape(days[0])} to {md_escape(days[-1])}." if days else "."
+        newest = sorted(stored, key=lambda a: a.published or "", reverse=True)
+        stories = list({a.story or a.id: a for a in reversed(newest)}.values())[::-1]  # one per story, newest
+        asks = [f"What do the articles say about “{' '.join(a.title.split())[:90]}”?" for a in stories[:3]]
+        return said + " Ask a question, or try one of these:", asks
+
     def outlets(self) -> list[str]:
         return ["", *sorted({a.source for a in self.service.list_articles() if a.source}, key=str.lower)]
 
-    def library_rows(self, query: str = "") -> list[list[Any]]:
-        """The Library's rows whose title holds ``query``, newest first (undated ones last)."""
-        q = (query or "").strip().lower()
-        found = [a for a in self.service.list_articles() if q in a.title.lower()]
-        found.sort(key=lambda a: a.published or "", reverse=True)
-        return [[a.id, a.title, a.source or "", a.published or "", a.url or "", a.n_chunks] for a in found]
+    def library_found(self, query: str = "") -> list[StoredArticle]:
+        """The articles whose title, outlet or text holds every word of ``query``, newest first
+        (undated ones last).  The text is searched through the article keyword index."""
+        everything = self.service.list_articles()
+        words = (query or "").lower().split()
+        if words:
+            by_text = set(self.service.store.article_search(query, len(everything) or 1))
+            found = []
+            for a in everything:
+                head = f"{a.title} {a.source or ''}".lower()
+                if all(w in head for w in words):
+                    found.append(a)
+                elif a.id in by_text:
+                    said = f"{head} {self.service.article_text(a.id).lower()}"
+                    found += [a] if all(w in said for w in words) else []
+            everything = found
+        return sorted(everything, key=lambda a: a.published or "", reverse=True)
 
-    def library_view(self, query: str = "") -> tuple[list[list[Any]], str]:
-        """The rows and what to say when there are none."""
-        rows = self.library_rows(query)
-        if rows:
-            return rows, ""
-        if (query or "").strip():
-            return rows, f"No article's title holds “{md_escape(query.strip())}”."
-        return rows, "The library is empty: add articles in the *Add articles* tab."
+    def library_view(self, query: str = "") -> tuple[list[list[Any]], list[str], str]:
+        """The Library's rows (title, outlet, date, passages, link), their article ids, and what to
+        say: how many there are, or why there are none."""
+        found = self.library_found(query)
+        rows = [[a.title, a.source or "", a.published or "", a.n_chunks, a.url or ""] for a in found]
+        ids = [a.id for a in found]
+        q = (query or "").strip()
+        if found:
+            total = self.service.store.count_articles()
+            n = f"{len(found):,} article{'s' if len(found) != 1 else ''}"
+            verb = "holds" if len(found) == 1 else "hold"
+            return rows, ids, (f"{n} of {total:,} {verb} “{md_escape(q)}”." if q else f"{n}.")
+        if q:
+            return rows, ids, f"No article holds “{md_escape(q)}” in its title, outlet or text."
+        return rows, ids, "The library is empty: add articles in the *Add articles* tab."
+
+    def library_reader(self, article_id: str) -> tuple[str, str]:
+        """A selected article: its heading (title; outlet, date, link) and its text."""
+        a = self.service.store.get_article(article_id)
+        if a is None:
+            raise InputError("That article is no longer stored: it was deleted. Search again.")
+        head = f"### {md_escape(a.title)}\n{md_escape(outlet_date(a.source, a.published))}"
+        return head + (f" · {md_escape(a.url)}" if a.url else ""), self.service.article_text(article_id)
 
     @staticmethod
     def added_said(o: dict[str, Any]) -> str:

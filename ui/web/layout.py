@@ -22,7 +22,7 @@ from .friendly import friendly
 from .kept import KeptActions
 from .page import SHOW_CITED_SENTENCE, SHOW_LAST_QUESTION, SOURCE_HINT
 
-LIBRARY_COLUMNS = ["id", "title", "outlet", "date", "url", "passages"]
+LIBRARY_COLUMNS = ["title", "outlet", "date", "passages", "url"]
 # Adds run beside questions (their own queue) and two at a time, so one long paste
 # holds up neither the chat nor another user's add.
 ADD_CONCURRENCY = 2
@@ -55,6 +55,9 @@ def chat_tab(actions: WebActions) -> SimpleNamespace:
     with gr.Tab("Chat"), gr.Row():
         c.kept = conversations_panel()
         with gr.Column(scale=3):
+            c.welcome = gr.Markdown(elem_id="welcome")
+            with gr.Row(elem_id="examples"):
+                c.examples = [gr.Button(visible=False, size="sm", elem_classes=["example"]) for _ in range(3)]
             c.chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, elem_id="chat",
                                    autoscroll=False)  # fmt: skip
             with gr.Group(visible=False, elem_id="feedback-more") as c.more:  # after a 👍 or 👎
@@ -97,6 +100,7 @@ def add_tab() -> SimpleNamespace:
             with gr.Row():
                 a.link = gr.Textbox(label="Article URL", placeholder="https://…", scale=4)
                 a.link_btn = gr.Button("Fetch and add", scale=1)
+            a.link_said = gr.Markdown(elem_id="link-said")  # under the URL it is about, not under the paste form
         with gr.Column():
             # No file_types filter: Gradio would refuse the whole batch; our loaders
             # refuse each bad file with its reason and still add the good ones.
@@ -129,15 +133,17 @@ def feeds_tab(actions: WebActions, settings: Settings) -> SimpleNamespace:
 def library_tab(actions: WebActions) -> SimpleNamespace:
     b = SimpleNamespace()
     with gr.Tab("Library"):
-        b.search = gr.Textbox(label="Search titles")
-        b.table = gr.Dataframe(headers=LIBRARY_COLUMNS, value=actions.library_rows(), interactive=False,
-                               elem_id="library")  # fmt: skip
+        b.search = gr.Textbox(label="Search title, outlet and text")
+        b.msg = gr.Markdown(elem_id="library-said")
+        b.table = gr.Dataframe(headers=LIBRARY_COLUMNS, interactive=False, elem_id="library")
+        b.ids = gr.State([])  # the article id of each row
         b.selected = gr.State(None)
+        b.reader_head = gr.Markdown(elem_id="library-head")
         b.reader = gr.Textbox(label="Article", lines=10, interactive=False)
         with gr.Row():
             b.delete_btn = gr.Button("Delete selected", variant="stop", visible=False)
             b.confirm_btn = gr.Button("Yes, delete it", variant="stop", visible=False)
-        b.msg = gr.Markdown()
+            b.cancel_btn = gr.Button("Cancel", visible=False, elem_id="library-cancel")
     return b
 
 
@@ -161,12 +167,23 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
     answered = c.question.submit(chat, inputs, [c.chatbot, c.question, c.asked], **PRIVATE)
     answered.then(actions.settings_md, None, top.view, **PRIVATE)
     c.question.submit(None, None, None, js=SHOW_LAST_QUESTION)
+    c.question.submit(lambda: SOURCE_HINT, None, c.source_view, **PRIVATE)  # the last answer's source goes
     # the as-of date is today's for each visitor, when the page loads (a server may run for days)
     # ... and the counts are the store's now, not the server's start's (another process, a feed poll or
     # another visitor may have added articles since); opening Settings reads them again
     app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=actions.outlets()), actions.settings_md()),
              None, [c.as_of, c.outlet, top.view], **PRIVATE)  # fmt: skip
     top.box.expand(actions.settings_md, None, top.view, **PRIVATE)
+
+    @friendly
+    def welcome() -> tuple[Any, ...]:
+        said, asks = actions.welcome()
+        return said, *(gr.update(value=q, visible=True) if q else gr.update(visible=False)
+                       for q in [*asks, "", "", ""][:3])  # fmt: skip
+
+    app.load(welcome, None, [c.welcome, *c.examples], **PRIVATE)
+    for example in c.examples:  # a suggestion goes into the question box, to send or edit
+        example.click(lambda q: q, example, c.question, **PRIVATE)
     c.cite_request.change(friendly(actions.open_cited), [c.cite_request, c.asked], c.source_view, **PRIVATE).then(
         None, None, None, js=SHOW_CITED_SENTENCE
     )
@@ -231,9 +248,9 @@ def wire_add(app: gr.Blocks, actions: WebActions, a: SimpleNamespace, top: Any, 
         return actions.upload_summary(statuses), None
 
     form = [a.title, a.text, a.source, a.date, a.url]
-    refresh = (actions.library_rows, library.search, library.table)
+    refresh = (actions.library_view, library.search, [library.table, library.ids, library.msg])
     a.add_btn.click(add, form, [a.result, top.view, *form], **PRIVATE, **ADDS).then(*refresh, **PRIVATE)
-    a.link_btn.click(add_link, a.link, [a.result, top.view], **PRIVATE, **ADDS).then(*refresh, **PRIVATE)
+    a.link_btn.click(add_link, a.link, [a.link_said, top.view], **PRIVATE, **ADDS).then(*refresh, **PRIVATE)
     a.upload_btn.click(add_files, a.files, a.upload_result, api_name="add_files", **ADDS).then(
         upload_summary, a.upload_result, [a.upload_said, a.files], **PRIVATE
     ).then(actions.settings_md, None, top.view, **PRIVATE).then(*refresh, **PRIVATE)
@@ -246,37 +263,44 @@ def wire_feeds(app: gr.Blocks, actions: WebActions, f: SimpleNamespace, top: Any
     for btn, fn, inputs in ((f.follow_btn, actions.follow_said, f.url), (f.unfollow_btn, actions.unfollow_said, f.url),
                             (f.poll_btn, actions.poll_said, None)):  # fmt: skip
         btn.click(then_table(fn), inputs, [f.msg, f.table], **PRIVATE, **ADDS).then(
-            actions.library_rows, library.search, library.table, **PRIVATE
+            actions.library_view, library.search, [library.table, library.ids, library.msg], **PRIVATE
         ).then(actions.settings_md, None, top.view, **PRIVATE)
     app.load(lambda: feed_rows(actions.service.feeds), None, f.table, **PRIVATE)
 
 
 def wire_library(app: gr.Blocks, actions: WebActions, b: SimpleNamespace, top: Any) -> None:
-    b.search.change(actions.library_view, b.search, [b.table, b.msg], **PRIVATE)
-    app.load(actions.library_view, b.search, [b.table, b.msg], **PRIVATE)
+    listing = [b.table, b.ids, b.msg]
+    b.search.change(actions.library_view, b.search, listing, **PRIVATE)
+    app.load(actions.library_view, b.search, listing, **PRIVATE)
 
     @friendly
-    def select(rows: Any, evt: gr.SelectData) -> tuple[Any, ...]:
+    def select(ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
         row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        article_id = str(rows.iloc[row, 0]) if hasattr(rows, "iloc") else str(rows[row][0])
-        return article_id, actions.service.article_text(article_id), gr.update(visible=True)  # "Delete" once selected
+        article_id = ids[row]
+        head, text = actions.library_reader(article_id)
+        return article_id, head, text, gr.update(visible=True)  # "Delete" once selected
 
-    b.table.select(select, b.table, [b.selected, b.reader, b.delete_btn], **PRIVATE)
+    b.table.select(select, b.ids, [b.selected, b.reader_head, b.reader, b.delete_btn], **PRIVATE)
 
-    def ask_to_confirm(article_id: str | None) -> tuple[Any, str]:
+    def ask_to_confirm(article_id: str | None) -> tuple[Any, ...]:
         if not article_id:
-            return gr.update(visible=False), "Select an article in the table first."
-        return gr.update(visible=True), "Delete this article? Click “Yes, delete it”."
+            return gr.update(visible=False), gr.update(visible=False), "Select an article in the table first."
+        shown = gr.update(visible=True)
+        return shown, shown, "Delete this article? Click “Yes, delete it”, or Cancel."
 
-    b.delete_btn.click(ask_to_confirm, b.selected, [b.confirm_btn, b.msg], **PRIVATE)
+    b.delete_btn.click(ask_to_confirm, b.selected, [b.confirm_btn, b.cancel_btn, b.msg], **PRIVATE)
+    b.cancel_btn.click(lambda: (gr.update(visible=False), gr.update(visible=False), "Not deleted."), None,
+                       [b.confirm_btn, b.cancel_btn, b.msg], **PRIVATE)  # fmt: skip
 
     @friendly
     def delete(article_id: str | None, query: str) -> tuple[Any, ...]:
         said = actions.delete_said(article_id)
         hidden = gr.update(visible=False)
-        return None, "", hidden, hidden, said, actions.library_rows(query), actions.settings_md()
+        rows, ids, _ = actions.library_view(query)
+        return None, "", "", hidden, hidden, hidden, said, rows, ids, actions.settings_md()
 
-    outputs = [b.selected, b.reader, b.confirm_btn, b.delete_btn, b.msg, b.table, top.view]
+    outputs = [b.selected, b.reader_head, b.reader, b.confirm_btn, b.cancel_btn, b.delete_btn, b.msg, b.table,
+               b.ids, top.view]  # fmt: skip
     b.confirm_btn.click(delete, [b.selected, b.search], outputs, **PRIVATE)
 
 

@@ -72,6 +72,18 @@ class PollResult:
         return sum(o.status in ("added", "replaced") for o in self.outcomes)
 
 
+class NotAFeed(IngestError):
+    """The address serves a page, not a feed; ``add_page`` says how to add it as an article instead."""
+
+    def __init__(self, url: str, add_page: str = "use `newsrag ingest URL` instead") -> None:
+        super().__init__(
+            "this address does not serve an RSS or Atom feed. Give the feed's own address (often ending in "
+            f"/feed, /rss or .xml); to add a single page, {add_page}.",
+            path=url,
+        )
+        self.url = url
+
+
 def parse_feed(url: str, body: bytes) -> tuple[str, list[FeedItem]]:
     """The feed's title and items; IngestError when ``body`` is not an RSS or Atom feed."""
     import feedparser
@@ -79,11 +91,7 @@ def parse_feed(url: str, body: bytes) -> tuple[str, list[FeedItem]]:
     parsed = feedparser.parse(body)
     version = getattr(parsed, "version", "")
     if not version:
-        raise IngestError(
-            "this address does not serve an RSS or Atom feed. Give the feed's own address (often ending in "
-            "/feed, /rss or .xml); to add a single page, use `newsrag ingest URL` instead.",
-            path=url,
-        )
+        raise NotAFeed(url)
     items = []
     for e in parsed.entries:
         link = str(e.get("link") or "").strip()
