@@ -294,6 +294,60 @@ def test_a_quoted_sentence_drops_its_dateline_and_the_article_keeps_it(page: Any
     shot(page, tmp_path, "dateline")
 
 
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and (b["y"] < a["y"] + a["height"])
+    )
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        pg = browser.new_page(viewport={"width": width, "height": 900})
+        pg.goto(app_url)
+        pg.get_by_label("Question", exact=True).wait_for(timeout=30_000)
+        # each date field shows its input and its calendar button, inside the field and the window
+        for field in ("#as-of", "#since", "#until"):
+            box, button = pg.locator(field).bounding_box(), pg.locator(f"{field} button.calendar").bounding_box()
+            assert box and button and button["x"] + button["width"] <= box["x"] + box["width"] + 1, field
+            assert box["x"] + box["width"] <= width, f"{field} is cut off at {width} px"
+        label = pg.locator('#as-of [data-testid="block-info"]').bounding_box()
+        since = pg.locator('#since [data-testid="block-info"]').bounding_box()
+        assert label and since and label["height"] <= since["height"] + 1  # "As of" on one line
+        # the calendar opens inside the window, and typing a date keeps the field where it was
+        pg.locator("#as-of button.calendar").click()
+        picker = pg.locator("#as-of .picker-container")
+        expect(picker).to_be_visible(timeout=10_000)
+        pg.wait_for_timeout(300)  # the picker settles where the page script moves it
+        got = picker.bounding_box()
+        assert got and got["y"] >= 0 and got["y"] + got["height"] <= 900, got
+        assert got["x"] >= 0 and got["x"] + got["width"] <= width, got
+        shot(pg, tmp_path, f"calendar-{width}")
+        picker.get_by_text("Done").click()
+        expect(picker).to_be_hidden(timeout=10_000)
+        # the question is not under the chat's icons; the source panel stays above the footer
+        ask(pg, "Where might Trump and Putin meet to talk about the war in Ukraine and a settlement?")
+        pg.locator("#chat a.cite").first.wait_for(timeout=60_000)
+        bubble = pg.locator("#chat .message-row.user-row .message").first.bounding_box()
+        for icon in pg.locator("#chat .top-panel button").all():
+            got = icon.bounding_box()
+            assert bubble and got and not overlap(bubble, got), (bubble, got)
+        pg.locator("#chat a.cite").first.click()
+        pg.locator("#source-panel mark#cited-sentence").wait_for(timeout=15_000)
+        panel, footer = pg.locator("#source-panel").bounding_box(), pg.locator("footer").bounding_box()
+        assert panel and footer and panel["y"] + panel["height"] <= footer["y"], (panel, footer)
+        # the article scrolls inside the panel instead of running on under the footer
+        assert pg.locator("#source-panel").evaluate("e => getComputedStyle(e).overflowY") in ("auto", "scroll")
+        shot(pg, tmp_path, f"layout-{width}")
+        browser.close()
+
+
 def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Add articles").click()
     page.get_by_label("Title (required)").fill("Tram line opens in Bergen")

@@ -69,7 +69,7 @@ def chat_tab(actions: WebActions) -> SimpleNamespace:
             c.question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
             with gr.Row():
                 c.as_of = gr.DateTime(label="As of", include_time=False, type="string",
-                                      info="Later articles are not used", elem_id="as-of")  # fmt: skip
+                                      info="No later articles", elem_id="as-of")  # fmt: skip
                 c.since = gr.DateTime(label="Since", include_time=False, type="string", info="Optional",
                                       elem_id="since")  # fmt: skip
                 c.until = gr.DateTime(label="Until", include_time=False, type="string", info="Optional",

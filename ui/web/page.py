@@ -4,6 +4,34 @@ SOURCE_HINT = "<p class='source-hint'>Click a [n] in an answer to read its sourc
 # The page's one script: a click on an answer's [n] link (href "#source-KEY-N") asks the
 # server for that source instead of following the link.
 CITE_SCRIPT = """<script>
+// Names for what Gradio leaves unnamed (screen readers read them): icon buttons, the date
+// fields' inputs and calendars, and each chat message (its text, not its HTML).
+const nameThem = () => {
+  const name = (el, text) => { if (el && !el.getAttribute("aria-label")) el.setAttribute("aria-label", text); };
+  document.querySelectorAll("#chat .top-panel button.icon-button").forEach((b) => name(b, "Share conversation"));
+  document.querySelectorAll(".timebox").forEach((box) => {
+    const block = box.closest(".block");
+    const label = block ? (block.querySelector('[data-testid="block-info"]') || {}).textContent || "Date" : "Date";
+    name(box.querySelector("input"), label.trim() + " (YYYY-MM-DD)");
+    name(box.querySelector("button.calendar"), "Choose " + label.trim().toLowerCase() + " on a calendar");
+  });
+  document.querySelectorAll("button.submit-button").forEach((b) => name(b, "Send"));
+  // a date picker opened near an edge of the window moves into it (Gradio opens it below the field)
+  document.querySelectorAll(".picker-container").forEach((p) => {
+    const r = p.getBoundingClientRect();
+    if (r.height && r.bottom > window.innerHeight) p.style.top = Math.max(8, window.innerHeight - r.height - 8) + "px";
+    if (r.width && (r.left < 0 || r.right > window.innerWidth)) {
+      p.style.left = Math.max(8, Math.min(r.left, window.innerWidth - r.width - 8)) + "px";
+    }
+  });
+  document.querySelectorAll("#chat .message[aria-label]").forEach((m) => {
+    const text = m.textContent.replace(/\\s+/g, " ").trim().slice(0, 300);
+    if (m.getAttribute("aria-label") !== text) m.setAttribute("aria-label", text);
+  });
+};
+new MutationObserver(nameThem).observe(
+  document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] }
+);
 document.addEventListener("click", (e) => {
   const a = e.target.closest ? e.target.closest('a[href^="#source-"]') : null;
   if (!a) return;
@@ -18,10 +46,19 @@ document.addEventListener("click", (e) => {
 </script>"""
 CSS = """
 #cite-request { display: none !important; }
-#source-panel { max-height: 640px; overflow-y: auto; }
+#source-panel { max-height: 640px; overflow-y: auto !important; }  /* the article scrolls in the panel */
 #source-panel .cited-passage { background: rgba(255, 221, 87, 0.25); }
 #source-panel mark.cited-sentence { background: rgba(255, 196, 0, 0.75); }
 a.cite { text-decoration: none; font-weight: 600; }
+/* the share/clear/copy icons sit above the first message, not on it */
+#chat .bubble-wrap { padding-top: 2.25rem; }
+/* a date field holds its input and its calendar button side by side, whatever its width */
+#as-of .timebox, #since .timebox, #until .timebox { display: flex; }
+#as-of input.time, #since input.time, #until input.time { flex: 1 1 0; min-width: 0; width: auto; }
+#as-of button.calendar, #since button.calendar, #until button.calendar { flex: 0 0 auto; }
+#as-of [data-testid="block-info"], #since [data-testid="block-info"], #until [data-testid="block-info"] {
+  white-space: nowrap;
+}
 """
 # The chat does not follow the stream to its end (autoscroll off): once a question is sent,
 # the view moves to it, so the answer streams below it and its start stays in view.
@@ -29,7 +66,7 @@ SHOW_LAST_QUESTION = """() => { setTimeout(() => {
   const rows = document.querySelectorAll("#chat .message-row.user-row");
   const last = rows[rows.length - 1];
   const wrap = document.querySelector("#chat .bubble-wrap");
-  if (last && wrap) wrap.scrollTop = last.offsetTop - wrap.offsetTop;
+  if (last && wrap) wrap.scrollTop = last.offsetTop - wrap.offsetTop - 40;  // below the chat's icons
 }, 300); }"""
 SHOW_CITED_SENTENCE = """() => { setTimeout(() => {
   const m = document.getElementById("cited-sentence");
