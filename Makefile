@@ -49,8 +49,15 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium is missing: run 'sudo apt-get install -y chromium' (the browser tests will fail without it)"; fi
 
+# axe-core checks the page's accessibility in the browser tests (from npm, into build/).
+AXE_VERSION := 4.14.1
+AXE := build/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix build/axe axe-core@$(AXE_VERSION) || \
+	  echo "npm could not install axe-core $(AXE_VERSION): the accessibility test will fail until it can"
+
 install: $(BIN)/.installed
-dev: $(BIN)/.dev-installed browser
+dev: $(BIN)/.dev-installed browser $(AXE)
 
 run: $(BIN)/.installed
 	$(BIN)/newsrag serve

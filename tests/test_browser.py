@@ -348,6 +348,36 @@ def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Pat
         browser.close()
 
 
+AXE = Path(__file__).resolve().parent.parent / "build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_axe_core_finds_nothing_serious_on_the_chat(app_url: str, tmp_path: Path, width: int) -> None:
+    """axe-core (npm, installed by `make test`) on the chat with an answer and its source open."""
+    from playwright.sync_api import sync_playwright
+
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not installed at {AXE}: run `make dev` (it runs npm install axe-core).")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        pg = browser.new_page(viewport={"width": width, "height": 900})
+        pg.goto(app_url)
+        pg.get_by_label("Question", exact=True).wait_for(timeout=30_000)
+        ask(pg, "Who is Putin's spokesman?")
+        pg.locator("#chat a.cite").first.wait_for(timeout=60_000)
+        pg.locator("#chat a.cite").first.click()
+        pg.locator("#source-panel mark#cited-sentence").wait_for(timeout=15_000)
+        pg.add_script_tag(path=str(AXE))
+        found = pg.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        )
+        shot(pg, tmp_path, f"axe-{width}")
+        browser.close()
+    bad = [v for v in found if v["impact"] in ("serious", "critical") or v["id"] == "page-has-heading-one"]
+    assert not bad, bad
+
+
 def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Add articles").click()
     page.get_by_label("Title (required)").fill("Tram line opens in Bergen")

@@ -33,7 +33,7 @@ PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 def build_app(service: Service, settings: Settings) -> gr.Blocks:
     actions = WebActions(service, settings)
     with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
-        gr.Markdown("## newsrag — answers from your news articles, every claim cited")
+        gr.Markdown("# newsrag — answers from your news articles, every claim cited")
         with gr.Accordion("Settings", open=False) as settings_box:
             top = SimpleNamespace(box=settings_box, view=gr.Markdown(actions.settings_md()))
             top.answerer = gr.Dropdown(service.answerer_names(), value=service.answerer.name, label="Answerer")

@@ -50,6 +50,10 @@ CSS = """
 #source-panel .cited-passage { background: rgba(255, 221, 87, 0.25); }
 #source-panel mark.cited-sentence { background: rgba(255, 196, 0, 0.75); }
 a.cite { text-decoration: none; font-weight: 600; }
+/* hints under labels readable against the page (axe-core: contrast at least 4.5:1) */
+.info-text, footer .show-api, footer .built-with, footer .settings, button[role="tab"] {
+  color: #595959 !important; opacity: 1 !important;
+}
 /* the share/clear/copy icons sit above the first message, not on it */
 #chat .bubble-wrap { padding-top: 2.25rem; }
 /* a date field holds its input and its calendar button side by side, whatever its width */
