@@ -190,8 +190,15 @@ def test_a_conversation_is_kept_across_a_reload_renamed_exported_reopened_and_de
     assert "&#" not in md and "<a " not in md and "<sub>" not in md
     shot(page, tmp_path, "renamed")
 
-    page.locator("#conv-new").click()
+    page.locator("#chat button[aria-label='Clear']").click()  # the chat's own Clear starts a new conversation
     expect(page.locator("#chat")).not_to_contain_text("Dmitry Peskov", timeout=15_000)
+    assert page.locator("#chat button[aria-label='Copy conversation']").count() == 0  # it copied raw markup
+    ask(page, "When did Russia invade Ukraine?")
+    expect(conversations).to_contain_text("When did Russia invade Ukraine?", timeout=60_000)
+    expect(conversations).to_contain_text("Kremlin <b>voices</b>")  # the first one is kept as it was
+    expect(page.locator("#chat")).not_to_contain_text("Who is Putin's spokesman?")
+    page.locator("#conv-new").click()
+    expect(page.locator("#chat")).not_to_contain_text("February 2022", timeout=15_000)
     conversations.get_by_text("Kremlin <b>voices</b>").click()
     expect(page.locator("#chat")).to_contain_text("Dmitry Peskov", timeout=15_000)
     page.locator("#conv-delete").click()

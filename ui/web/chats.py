@@ -84,6 +84,7 @@ def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c:
         return "", [], {}, SOURCE_HINT, "", *shown(owner_of(request, browser), "")
 
     k.new.click(new, [k.browser], opened, **PRIVATE)
+    c.chatbot.clear(new, [k.browser], opened, **PRIVATE)  # the chat's own Clear starts a new one too
 
     @friendly
     def rename(conv_id: str, name: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:

@@ -58,8 +58,10 @@ def chat_tab(actions: WebActions) -> SimpleNamespace:
             c.welcome = gr.Markdown(elem_id="welcome")
             with gr.Row(elem_id="examples"):
                 c.examples = [gr.Button(visible=False, size="sm", elem_classes=["example"]) for _ in range(3)]
+            # no "copy conversation" (it copied the chat's markup) and no share (offline): the
+            # conversations panel exports clean Markdown or JSON
             c.chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, elem_id="chat",
-                                   autoscroll=False)  # fmt: skip
+                                   autoscroll=False, buttons=["copy"])  # fmt: skip
             with gr.Group(visible=False, elem_id="feedback-more") as c.more:  # after a 👍 or 👎
                 c.thanks = gr.Markdown(elem_id="feedback-said")
                 with gr.Row():
