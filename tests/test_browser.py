@@ -327,14 +327,16 @@ def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Pat
         label = pg.locator('#as-of [data-testid="block-info"]').bounding_box()
         since = pg.locator('#since [data-testid="block-info"]').bounding_box()
         assert label and since and label["height"] <= since["height"] + 1  # "As of" on one line
-        # the calendar opens inside the window, and typing a date keeps the field where it was
+        # the calendar opens inside the window
         pg.locator("#as-of button.calendar").click()
         picker = pg.locator("#as-of .picker-container")
         expect(picker).to_be_visible(timeout=10_000)
-        pg.wait_for_timeout(300)  # the picker settles where the page script moves it
-        got = picker.bounding_box()
-        assert got and got["y"] >= 0 and got["y"] + got["height"] <= 900, got
-        assert got["x"] >= 0 and got["x"] + got["width"] <= width, got
+
+        def inside() -> bool:  # once the page script has moved it
+            got = picker.bounding_box() or {"x": -1.0, "y": -1.0, "width": 0.0, "height": 0.0}
+            return 0 <= got["y"] <= 900 - got["height"] and 0 <= got["x"] <= width - got["width"]
+
+        wait_for(inside, 10, "the date picker inside the window")
         shot(pg, tmp_path, f"calendar-{width}")
         picker.get_by_text("Done").click()
         expect(picker).to_be_hidden(timeout=10_000)
@@ -345,6 +347,14 @@ def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Pat
         for icon in pg.locator("#chat .top-panel button").all():
             got = icon.bounding_box()
             assert bubble and got and not overlap(bubble, got), (bubble, got)
+        # the chat grows with the conversation (no scroll bar of its own); the question box stays in view
+        ask(pg, "Who is Putin's spokesman?")
+        expect(pg.locator("#chat a.cite[href^='#source-3-']").first).to_be_visible(timeout=60_000)
+        wrap = pg.locator("#chat .bubble-wrap").evaluate("e => [e.scrollHeight, e.clientHeight]")
+        assert wrap[0] <= wrap[1] + 1, wrap
+        box = pg.locator("#question").bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
+        expect(pg.locator("#chat .message-row.user-row").last).to_be_in_viewport()  # the new question, answered below
         pg.locator("#chat a.cite").first.click()
         pg.locator("#source-panel mark#cited-sentence").wait_for(timeout=15_000)
         panel, footer = pg.locator("#source-panel").bounding_box(), pg.locator("footer").bounding_box()

@@ -58,17 +58,19 @@ def chat_tab(actions: WebActions) -> SimpleNamespace:
             c.welcome = gr.Markdown(elem_id="welcome")
             with gr.Row(elem_id="examples"):
                 c.examples = [gr.Button(visible=False, size="sm", elem_classes=["example"]) for _ in range(3)]
-            # no "copy conversation" (it copied the chat's markup) and no share (offline): the
-            # conversations panel exports clean Markdown or JSON
-            c.chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, elem_id="chat",
-                                   autoscroll=False, buttons=["copy"])  # fmt: skip
+            # the chat grows with the conversation and the page scrolls (the question box stays in
+            # view at the bottom); no "copy conversation" (it copied the chat's markup) and no share
+            # (offline): the conversations panel exports clean Markdown or JSON
+            c.chatbot = gr.Chatbot(label="Conversation", height=None, min_height=320, sanitize_html=True,
+                                   elem_id="chat", autoscroll=False, buttons=["copy"])  # fmt: skip
             with gr.Group(visible=False, elem_id="feedback-more") as c.more:  # after a 👍 or 👎
                 c.thanks = gr.Markdown(elem_id="feedback-said")
                 with gr.Row():
                     c.correction = gr.Textbox(label="The right answer (optional)", elem_id="feedback-correction")
                     c.comment = gr.Textbox(label="Comment (optional)", elem_id="feedback-comment")
                 c.send_more = gr.Button("Send", elem_id="feedback-send", size="sm")
-            c.question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True)
+            c.question = gr.Textbox(label="Question", placeholder="Ask about the articles…", submit_btn=True,
+                                    elem_id="question")  # fmt: skip
             with gr.Row():
                 c.as_of = gr.DateTime(label="As of", include_time=False, type="string",
                                       info="No later articles", elem_id="as-of")  # fmt: skip

@@ -54,6 +54,9 @@ a.cite { text-decoration: none; font-weight: 600; }
 .info-text, footer .show-api, footer .built-with, footer .settings, button[role="tab"] {
   color: #595959 !important; opacity: 1 !important;
 }
+/* the page scrolls through the conversation; the question box stays at the bottom of the window */
+.gradio-container { overflow: clip !important; }  /* clips like "hidden" without taking the scroll */
+.form:has(> #question) { position: sticky; bottom: 0; z-index: 20; overflow: visible !important; }
 /* the share/clear/copy icons sit above the first message, not on it */
 #chat .bubble-wrap { padding-top: 2.25rem; }
 /* a date field holds its input and its calendar button side by side, whatever its width */
@@ -65,12 +68,11 @@ a.cite { text-decoration: none; font-weight: 600; }
 }
 """
 # The chat does not follow the stream to its end (autoscroll off): once a question is sent,
-# the view moves to it, so the answer streams below it and its start stays in view.
+# the page moves to it, so the answer streams below it and its start stays in view.
 SHOW_LAST_QUESTION = """() => { setTimeout(() => {
   const rows = document.querySelectorAll("#chat .message-row.user-row");
   const last = rows[rows.length - 1];
-  const wrap = document.querySelector("#chat .bubble-wrap");
-  if (last && wrap) wrap.scrollTop = last.offsetTop - wrap.offsetTop - 40;  // below the chat's icons
+  if (last) window.scrollTo({ top: last.getBoundingClientRect().top + window.scrollY - 48, behavior: "instant" });
 }, 300); }"""
 SHOW_CITED_SENTENCE = """() => { setTimeout(() => {
   const m = document.getElementById("cited-sentence");
