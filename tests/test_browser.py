@@ -324,6 +324,11 @@ def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Pat
             box, button = pg.locator(field).bounding_box(), pg.locator(f"{field} button.calendar").bounding_box()
             assert box and button and button["x"] + button["width"] <= box["x"] + box["width"] + 1, field
             assert box["x"] + box["width"] <= width, f"{field} is cut off at {width} px"
+        pg.locator("#since input").fill("2025-02-02")  # typing a date leaves the field where it was
+        assert pg.locator("#since").evaluate("e => e.scrollLeft") == 0
+        typed, since_box = pg.locator("#since input").bounding_box(), pg.locator("#since").bounding_box()
+        assert typed and since_box and typed["x"] >= since_box["x"], (typed, since_box)
+        pg.locator("#since input").fill("")
         label = pg.locator('#as-of [data-testid="block-info"]').bounding_box()
         since = pg.locator('#since [data-testid="block-info"]').bounding_box()
         assert label and since and label["height"] <= since["height"] + 1  # "As of" on one line
@@ -352,6 +357,10 @@ def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Pat
         expect(pg.locator("#chat a.cite[href^='#source-3-']").first).to_be_visible(timeout=60_000)
         wrap = pg.locator("#chat .bubble-wrap").evaluate("e => [e.scrollHeight, e.clientHeight]")
         assert wrap[0] <= wrap[1] + 1, wrap
+        names = pg.locator("#chat [aria-label]").evaluate_all("els => els.map(e => e.ariaLabel)")
+        assert "Question: Who is Putin's spokesman?" in names, names  # a message is read out as its text ...
+        assert any(n.startswith("Answer: Dmitry Peskov") for n in names), names
+        assert not any(re.search(r"<[a-z]|&#", n) for n in names), names  # ... not as its HTML
         box = pg.locator("#question").bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
         expect(pg.locator("#chat .message-row.user-row").last).to_be_in_viewport()  # the new question, answered below

@@ -6,12 +6,14 @@ reload, a restart and two users: test_browser.py."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from rag.answer import Answer
 from rag.conversations import ConversationLog, Turn
+from rag.feedback.log import FeedbackLog
 from rag.service import NewsRAG
 from tests.conftest import make_service
 from ui.web import WebActions
@@ -118,3 +120,52 @@ def test_several_users_can_log_in_each_with_their_own_password() -> None:
     for bad, says in (("ana", "must look like user:password"), ("ana:1,ana:2", "names the user 'ana' twice")):
         with pytest.raises(InputError, match=says):
             auth_accounts(bad)
+
+
+KEEPER = """
+import sys
+from pathlib import Path
+from rag.answer import Answer
+from rag.conversations import ConversationLog, Turn
+from rag.feedback.log import FeedbackLog
+from rag.feedback.record import Feedback
+data = Path(sys.argv[1])
+log, ratings = ConversationLog(data / "conversations.sqlite3"), FeedbackLog(data / "feedback.sqlite3")
+turns, conv = [], ""
+for i in range(100000):
+    q = f"question {i}"
+    answer = Answer(question=q, standalone_question=q, text="An answer. " * 200, citations=[])
+    turns.append(Turn(answer))
+    conv = log.save("user:ana", conv, turns).id
+    ratings.add(Feedback.of(answer.to_dict(), "up", user="ana"))
+    print(i + 1, flush=True)
+"""
+
+
+@pytest.mark.parametrize("after", [1, 7, 23])
+def test_a_kill_while_keeping_leaves_every_conversation_and_rating_whole(tmp_path: Path, after: int) -> None:
+    """SIGKILL while a conversation and a rating are written: the files read back, each turn and
+    rating whole, at most the one in flight missing."""
+    import subprocess
+    import sys
+
+    from tests import children
+    from tests.conftest import ROOT
+
+    env = children.child_env({**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen([sys.executable, "-c", KEEPER, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    kept = 0
+    while kept < after:
+        line = proc.stdout.readline()
+        assert line, "the keeper stopped before it was killed"
+        kept = int(line)
+    proc.kill()
+    proc.wait(children.TIMEOUT)
+    log, ratings = ConversationLog(tmp_path / "conversations.sqlite3"), FeedbackLog(tmp_path / "feedback.sqlite3")
+    assert log.check() == "" and ratings.check() == ""
+    [listed] = log.list("user:ana")
+    turns = log.get("user:ana", listed.id).turns
+    assert kept <= len(turns) <= kept + 1
+    assert [t.answer.question for t in turns] == [f"question {i}" for i in range(len(turns))]
+    assert kept <= len(ratings.all()) <= kept + 1 and all(r.rating == "up" for r in ratings.all())

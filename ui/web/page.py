@@ -24,14 +24,17 @@ const nameThem = () => {
       p.style.left = Math.max(8, Math.min(r.left, window.innerWidth - r.width - 8)) + "px";
     }
   });
-  document.querySelectorAll("#chat .message[aria-label]").forEach((m) => {
-    const text = m.textContent.replace(/\\s+/g, " ").trim().slice(0, 300);
-    if (m.getAttribute("aria-label") !== text) m.setAttribute("aria-label", text);
+  // Gradio names each message "bot's message: <its HTML>": it is read out as its text instead
+  document.querySelectorAll("#chat [aria-label]").forEach((m) => {
+    const was = m.getAttribute("aria-label");
+    const bot = /^(bot's message:|Answer: )/.test(was), user = /^(user's message:|Question: )/.test(was);
+    const who = bot ? "Answer: " : user ? "Question: " : "";
+    const text = who && who + m.textContent.replace(/\\s+/g, " ").trim().slice(0, 300);
+    if (who && was !== text) m.setAttribute("aria-label", text);
   });
 };
-new MutationObserver(nameThem).observe(
-  document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] }
-);
+const watched = { childList: true, subtree: true, attributes: true, attributeFilter: ["style", "aria-label"] };
+new MutationObserver(nameThem).observe(document.documentElement, watched);
 document.addEventListener("click", (e) => {
   const a = e.target.closest ? e.target.closest('a[href^="#source-"]') : null;
   if (!a) return;
