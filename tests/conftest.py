@@ -22,6 +22,7 @@ import pytest
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
+from vectorstore.article import Article
 from vectorstore.embedders import Embedder, HashEmbedder, MiniLMEmbedder, make_embedder
 from vectorstore.store import open_client
 
@@ -127,6 +128,21 @@ def make_service(tmp_path: Path, embedder=None, client=None, **settings) -> News
 def hash_service(tmp_path: Path) -> NewsRAG:
     """A real embedded Chroma with the deterministic hash embedder (fast, no model)."""
     return make_service(tmp_path, min_score=-1.0)
+
+
+STORM = Article(id="storm", title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday. "
+                "Crews worked through the night.", source="Coast Times", published="2025-03-01",
+                url="https://coast.example/storm")  # fmt: skip
+STRIKE = Article(id="strike", title="Harbour strike ends", text="The harbour strike ended after nine days, the "
+                 "union said on Friday.", source="Harbour News", published="2025-03-02")  # fmt: skip
+
+
+@pytest.fixture
+def two_stories(tmp_path: Path) -> NewsRAG:
+    """The hash-embedder store holding STORM and STRIKE (what users rate and keep, in tests)."""
+    s = make_service(tmp_path, min_score=-1.0)
+    s.ingestor.ingest([("t", STORM), ("t", STRIKE)])
+    return s
 
 
 @pytest.fixture(scope="session")

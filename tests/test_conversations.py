@@ -15,25 +15,15 @@ from rag.answer import Answer
 from rag.conversations import ConversationLog, Turn
 from rag.feedback.log import FeedbackLog
 from rag.service import NewsRAG
-from tests.conftest import make_service
 from ui.web import WebActions
 from ui.web.guards import LoginGuard, auth_accounts
 from ui.web.kept import KeptActions, browser_id, owner_of
-from vectorstore.article import Article
 from vectorstore.errors import InputError, NotFound, StoreDamaged
-
-STORM = Article(id="storm", title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday. "
-                "Crews worked through the night.", source="Coast Times", published="2025-03-01",
-                url="https://coast.example/storm")  # fmt: skip
-STRIKE = Article(id="strike", title="Harbour strike ends", text="The harbour strike ended after nine days, the "
-                 "union said on Friday.", source="Harbour News", published="2025-03-02")  # fmt: skip
 
 
 @pytest.fixture
-def svc(tmp_path: Path) -> NewsRAG:
-    s = make_service(tmp_path, min_score=-1.0)
-    s.ingestor.ingest([("t", STORM), ("t", STRIKE)])
-    return s
+def svc(two_stories: NewsRAG) -> NewsRAG:
+    return two_stories
 
 
 def test_an_answer_read_back_is_the_answer_that_was_kept(svc: NewsRAG) -> None:

@@ -15,23 +15,15 @@ from rag.feedback.log import FeedbackLog
 from rag.feedback.record import Feedback
 from rag.service import NewsRAG
 from tests import children
-from tests.conftest import make_service
 from ui.web import WebActions
-from vectorstore.article import Article
 from vectorstore.errors import InputError, NotFound, StoreDamaged
 
 BIN = Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin"
-STORM = Article(id="storm", title="Storm hits coast", text="A storm cut power to forty thousand homes on Monday. "
-                "Crews worked through the night.", source="Coast Times", published="2025-03-01")  # fmt: skip
-STRIKE = Article(id="strike", title="Harbour strike ends", text="The harbour strike ended after nine days, the "
-                 "union said on Friday.", source="Harbour News", published="2025-03-02")  # fmt: skip
 
 
 @pytest.fixture
-def svc(tmp_path: Path) -> NewsRAG:
-    s = make_service(tmp_path, min_score=-1.0)
-    s.ingestor.ingest([("t", STORM), ("t", STRIKE)])
-    return s
+def svc(two_stories: NewsRAG) -> NewsRAG:
+    return two_stories
 
 
 def test_a_rating_keeps_the_question_the_answer_its_sentences_and_who_gave_it(svc: NewsRAG, tmp_path: Path) -> None:
