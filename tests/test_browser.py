@@ -422,6 +422,9 @@ def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, t
     assert "NRK" in rows and "2025-03-03" in rows and "https://nrk.example/tram" in rows
     page.get_by_label("Search title, outlet and text").fill("no such title")
     page.get_by_text("No article holds").wait_for(timeout=15_000)
+    page.get_by_label("Search title, outlet and text").fill("airport NRK")  # words of its text and its outlet
+    expect(page.locator("#library-said")).to_contain_text("1 article of", timeout=15_000)
+    expect(page.locator("#library")).to_contain_text("Tram line opens in Bergen")
     page.get_by_label("Search title, outlet and text").fill("Tram")
     # "Delete" shows once an article is selected; read it, then delete it with a confirmation
     expect(page.get_by_role("button", name="Delete selected")).to_be_hidden()
