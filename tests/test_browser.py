@@ -348,10 +348,14 @@ def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Pat
         # the question is not under the chat's icons; the source panel stays above the footer
         ask(pg, "Where might Trump and Putin meet to talk about the war in Ukraine and a settlement?")
         pg.locator("#chat a.cite").first.wait_for(timeout=60_000)
-        bubble = pg.locator("#chat .message-row.user-row .message").first.bounding_box()
-        for icon in pg.locator("#chat .top-panel button").all():
-            got = icon.bounding_box()
-            assert bubble and got and not overlap(bubble, got), (bubble, got)
+
+        # (boxes are read once Gradio's layout animations have settled: the condition is waited for)
+        def question_clear() -> bool:
+            bubble = pg.locator("#chat .message-row.user-row .message").first.bounding_box()
+            icons = [i.bounding_box() for i in pg.locator("#chat .top-panel button").all()]
+            return bool(bubble) and not any(i and overlap(bubble, i) for i in icons)
+
+        wait_for(question_clear, 10, "the first question clear of the chat's icons")
         # the chat grows with the conversation (no scroll bar of its own); the question box stays in view
         ask(pg, "Who is Putin's spokesman?")
         expect(pg.locator("#chat a.cite[href^='#source-3-']").first).to_be_visible(timeout=60_000)
@@ -361,13 +365,25 @@ def test_the_chat_and_the_date_fields_fit_the_window(app_url: str, tmp_path: Pat
         assert "Question: Who is Putin's spokesman?" in names, names  # a message is read out as its text ...
         assert any(n.startswith("Answer: Dmitry Peskov") for n in names), names
         assert not any(re.search(r"<[a-z]|&#", n) for n in names), names  # ... not as its HTML
-        box = pg.locator("#question").bounding_box()
-        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
+
+        def question_box_in_view() -> bool:
+            box = pg.locator("#question").bounding_box()
+            return bool(box) and 0 <= box["y"] <= 900 - box["height"]  # type: ignore[index]
+
+        wait_for(question_box_in_view, 10, "the question box in the window")
         expect(pg.locator("#chat .message-row.user-row").last).to_be_in_viewport()  # the new question, answered below
         pg.locator("#chat a.cite").first.click()
         pg.locator("#source-panel mark#cited-sentence").wait_for(timeout=15_000)
-        panel, footer = pg.locator("#source-panel").bounding_box(), pg.locator("footer").bounding_box()
-        assert panel and footer and panel["y"] + panel["height"] <= footer["y"], (panel, footer)
+
+        def panel_above_footer() -> bool:
+            panel, footer = pg.locator("#source-panel").bounding_box(), pg.locator("footer").bounding_box()
+            return bool(panel and footer) and panel["y"] + panel["height"] <= footer["y"]  # type: ignore[index]
+
+        try:
+            wait_for(panel_above_footer, 10, "the source panel above the footer")
+        except TimeoutError:
+            shot(pg, tmp_path, f"footer-over-panel-{width}")  # what the user would see
+            raise
         # the article scrolls inside the panel instead of running on under the footer
         assert pg.locator("#source-panel").evaluate("e => getComputedStyle(e).overflowY") in ("auto", "scroll")
         shot(pg, tmp_path, f"layout-{width}")
