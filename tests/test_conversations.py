@@ -88,6 +88,8 @@ def test_the_web_keeps_reopens_and_exports_a_conversation(svc: NewsRAG, tmp_path
     assert turns[0]["answer"]["citations"][0]["article_id"] == "storm"
     with pytest.raises(NotFound):
         kept.open(owner_of(None, browser_id(None)), conv_id)  # another browser
+    assert kept.export(owner, conv_id) == (md_path, json_path)  # written over, not piling up
+    assert kept.delete(owner, conv_id) == "How many homes lost power?" and not md_path.exists()
 
 
 def test_owners_are_the_signed_in_user_or_this_browser() -> None:

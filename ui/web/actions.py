@@ -119,6 +119,9 @@ class Rated:
     rating: str
 
 
+TEXT_MATCHES = 200  # a Library search reads the text of at most this many keyword matches
+
+
 def user_of(request: Any) -> str:
     """The signed-in user (NEWSRAG_AUTH), else ""."""
     return str(getattr(request, "username", None) or "")
@@ -373,7 +376,7 @@ class WebActions:
         everything = self.service.list_articles()
         words = (query or "").lower().split()
         if words:
-            by_text = set(self.service.store.article_search(query, len(everything) or 1))
+            by_text = set(self.service.store.article_search(query, TEXT_MATCHES))  # its best, not every article
             found = []
             for a in everything:
                 head = f"{a.title} {a.source or ''}".lower()

@@ -5,6 +5,7 @@ reopening one with its sources still clickable, renaming, deleting, exporting.""
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -91,14 +92,17 @@ class KeptActions:
     def delete(self, owner: str, conv_id: str) -> str:
         if not conv_id:
             raise InputError("Open a conversation first.")
-        return self.log.delete(owner, conv_id).title
+        title = self.log.delete(owner, conv_id).title
+        shutil.rmtree(self.export_dir / conv_id, ignore_errors=True)  # and its downloads
+        return title
 
     def export(self, owner: str, conv_id: str) -> tuple[Path, Path] | None:
         """The conversation as Markdown and JSON files to download (None before its first answer)."""
         if not conv_id:
             return None
         conv = self.log.get(owner, conv_id)
-        folder = self.export_dir / uuid.uuid4().hex
+        folder = self.export_dir / conv.id  # one folder a conversation, written over as it grows
+        shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         md, js = folder / f"{file_stem(conv)}.md", folder / f"{file_stem(conv)}.json"
         md.write_text(conversation_markdown(conv), encoding="utf-8")
