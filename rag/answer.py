@@ -65,6 +65,36 @@ class ShortSource:
     end: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class Reported(ArticleRef):
+    """A value one source gives for what was asked ("131"), cited as [n]."""
+
+    value: str
+    n: int
+    said_by: str = ""  # whom the source attributes it to ("the health ministry"), when it says
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Sources that give different values for what was asked, newest first: a later report
+    revising an earlier one (``update``), or reports of the same time that disagree."""
+
+    kind: str  # "update" | "disagreement"
+    values: tuple[Reported, ...]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a timeline (a day of a story) or a briefing (a story of the period)."""
+
+    day: str | None  # YYYY-MM-DD
+    text: str  # the line, without its markers
+    cited: tuple[int, ...]  # its [n]
+    value: str | None = None  # the figure asked about, as that day's source gives it
+    articles: int = 1  # how many articles the line stands for
+    outlets: tuple[str, ...] = ()  # who reported it
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -77,6 +107,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     answerer: str = ""
     retrieved: list[str] = field(default_factory=list)  # article ids, best first, as retrieval ranked them
+    read: list[str] = field(default_factory=list)  # article ids of the passages the answer was written from
     as_of: str = ""  # YYYY-MM-DD: the moment the question was asked as of
     as_of_given: bool = False  # the user chose it (else: today)
     time_scope: str = ""  # "since..until" when the question named a period, "recent" for a recency preference
@@ -84,6 +115,9 @@ class Answer:
     unsupported: int = 0  # sentences no cited passage supports (rag.support)
     short: str | None = None  # the short answer, shown first in bold: a span of a cited sentence
     short_source: ShortSource | None = None
+    mode: str = "answer"  # "answer", "timeline" (how a story developed) or "briefing" (a period's stories)
+    conflicts: list[Conflict] = field(default_factory=list)  # values the sources revise or dispute
+    events: list[Event] = field(default_factory=list)  # a timeline's or a briefing's lines, in order
 
     @property
     def as_of_matters(self) -> bool:
@@ -103,4 +137,8 @@ class Answer:
         return cls(**{**d, "citations": [Citation(**with_refs(c)) for c in d.get("citations", [])],
                       "closest": [Closest(**with_refs(c)) for c in d.get("closest", [])],
                       "checks": [SentenceCheck(**c) for c in d.get("checks", [])],
-                      "short_source": ShortSource(**short) if short else None})  # fmt: skip
+                      "short_source": ShortSource(**short) if short else None,
+                      "conflicts": [Conflict(c["kind"], tuple(Reported(**v) for v in c["values"]))
+                                    for c in d.get("conflicts", [])],
+                      "events": [Event(**{**e, "cited": tuple(e["cited"]), "outlets": tuple(e["outlets"])})
+                                 for e in d.get("events", [])]})  # fmt: skip

@@ -6,11 +6,12 @@ structured :class:`Answer`.  ``stream``/``ask`` are thin helpers over it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
@@ -18,16 +19,29 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from vectorstore.errors import InputError
 from vectorstore.records import Hit, StoredArticle
 
-from .answer import Answer, Citation, Closest, ShortSource
+from .answer import Answer, Citation, Closest, Conflict, ShortSource
 from .answerers import Answerer
 from .citations import parse_citations
 from .condense import Message, condense
 from .filters import Filters
-from .prompts import ABSTAIN, EMPTY_STORE, NOT_COVERED, NOT_COVERED_NONE
+from .news.composed import Composed
+from .news.conflicts import conflict_line, sentence_of
+from .news.desk import DEFAULT_DAYS, NewsDesk
+from .news.intent import ANSWER, TIMELINE, Intent, classify
+from .prompts import (
+    ABSTAIN,
+    BRIEFING_INTRO,
+    EMPTY_STORE,
+    NO_BRIEFING,
+    NO_TIMELINE,
+    NOT_COVERED,
+    NOT_COVERED_NONE,
+    TIMELINE_INTRO,  # fmt: skip
+)
 from .retriever import NewsRetriever
 from .stages import retrieved_articles
 from .support import check_answer, cited_sentence
-from .timeexpr import TimeScope
+from .timeexpr import TimeScope, shift
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +57,7 @@ class _State:
     time_said: TimeScope = field(default_factory=TimeScope)
     empty_store: bool = False
     filters: Filters = field(default_factory=Filters)
+    intent: Intent = field(default_factory=Intent)
     timings: dict[str, float] = field(default_factory=dict)
     t0: float = 0.0
 
@@ -89,6 +104,11 @@ def short_answer(text: str, citations: Sequence[Citation]) -> tuple[str | None, 
     return short, ShortSource(n=c.n, start=c.start + at, end=c.start + at + len(short))
 
 
+def _days(window: tuple[dt.date, dt.date]) -> str:
+    since, until = window
+    return f"{since:%-d %B}" if since == until else f"{since:%-d %B} to {until:%-d %B %Y}"
+
+
 class AnswerChain:
     def __init__(
         self,
@@ -97,8 +117,10 @@ class AnswerChain:
         min_score: float,
         max_question_chars: int = 2000,
         closest_k: int = 3,
+        desk: NewsDesk | None = None,
     ) -> None:
         self.retriever = retriever
+        self.desk = desk
         self.answerer = answerer
         self.min_score = min_score
         self.max_question_chars = max_question_chars
@@ -114,6 +136,7 @@ class AnswerChain:
         history = validate_history(inputs.get("history"))
         state = _State(question=q, history=history, t0=t0, filters=inputs.get("filters") or Filters())
         state.standalone = condense(q, history)
+        state.intent = classify(state.standalone)
         state.timings["condense_ms"] = (time.perf_counter() - t0) * 1000
         return state
 
@@ -155,6 +178,7 @@ class AnswerChain:
             timings=state.timings,
             answerer=self.answerer.name,
             retrieved=retrieved_articles(state.hits),
+            read=retrieved_articles(state.passages),
             **kw,
         )
 
@@ -168,6 +192,11 @@ class AnswerChain:
             if state.empty_store:
                 yield EMPTY_STORE
                 yield self._finish(state, text=EMPTY_STORE, citations=[], abstained=True)
+                continue
+            if self.desk is not None and state.intent.kind != ANSWER:
+                answer = self._news(state, self.desk)
+                yield answer.text
+                yield answer
                 continue
             if not state.passages or max(h.score for h in state.passages) < self.min_score:
                 answer = self._abstain(state)
@@ -184,23 +213,73 @@ class AnswerChain:
             if not raw or raw.startswith(ABSTAIN.rstrip(".")):
                 yield self._abstain(state)
                 continue
-            yield self._cited(state, raw)
+            conflict = self.desk.conflict(state.standalone, state.intent, state.passages) if self.desk else None
+            yield self._cited(state, raw, conflict)
 
-    def _cited(self, state: _State, raw: str) -> Answer:
+    def _cited(self, state: _State, raw: str, conflict: Conflict | None = None) -> Answer:
+        """The answer, its markers renumbered and its sentences checked; with a conflict, the line
+        that says what changed or who disagrees comes first (and the short answer is its lead)."""
+        anchors: dict[int, tuple[int, int]] = {}
+        head = ""
+        if conflict is not None:
+            lead = conflict.values[-1] if state.intent.first and conflict.kind == "update" else conflict.values[0]
+            head = (f"**{lead.value}** — " if conflict.kind == "update" else "") + conflict_line(
+                conflict, state.intent.first
+            )
+            raw = f"{head}\n\n{SHORT.sub('', raw)}"
+            for r in conflict.values:
+                text = state.passages[r.n - 1].text
+                at = text.find(r.value)
+                anchors[r.n] = sentence_of(text, at, at + len(r.value)) if at >= 0 else (0, len(text))
         parsed = parse_citations(raw, len(state.passages))
         if parsed.dropped:
             log.info("dropped citation markers that point at no passage: %s", parsed.dropped)
-        used = {i + 1: state.passages[old - 1] for i, old in enumerate(parsed.used)}
-        checks = check_answer(parsed.text, {n: h.text for n, h in used.items()})
+        new = {old: i + 1 for i, old in enumerate(parsed.used)}
+        used = {new[old]: state.passages[old - 1] for old in parsed.used}
+        skip = parsed.text.find("\n\n") + 2 if head else 0  # the conflict line is built from the spans: not checked
+        checks = [replace(c, start=c.start + skip, end=c.end + skip)
+                  for c in check_answer(parsed.text[skip:], {n: h.text for n, h in used.items()})]  # fmt: skip
         citations = []
-        for n, h in used.items():
+        for old in parsed.used:
+            n, h = new[old], state.passages[old - 1]
             claim = next((parsed.text[c.start : c.end] for c in checks if n in c.cited), parsed.text)
-            citations.append(Citation.of(n, h, cited_sentence(claim, h.text)))
+            citations.append(Citation.of(n, h, anchors.get(old) or cited_sentence(claim, h.text)))
         short, source = short_answer(parsed.text, citations)
+        conflicts = [] if conflict is None else [
+            Conflict(conflict.kind, tuple(replace(r, n=new[r.n]) for r in conflict.values if r.n in new))
+        ]  # fmt: skip
         return self._finish(
             state, text=parsed.text, citations=citations, uncited=not citations, checks=checks,
-            unsupported=sum(not c.supported for c in checks), short=short, short_source=source,
+            unsupported=sum(not c.supported for c in checks), short=short, short_source=source, conflicts=conflicts,
         )  # fmt: skip
+
+    def _news(self, state: _State, desk: NewsDesk) -> Answer:
+        """A timeline of a story, or a briefing of a period's stories."""
+        intent, t = state.intent, state.time_said
+        if intent.kind == TIMELINE:
+            composed = desk.timeline(state.standalone, intent, state.hits)
+            intro = TIMELINE_INTRO.render(topic=intent.topic or "the story")
+            empty = NO_TIMELINE
+        else:
+            as_of = state.filters.as_of_or_today()
+            window = (t.since or shift(as_of, -DEFAULT_DAYS), min(t.until or as_of, as_of))
+            period = t.expression or f"in the {DEFAULT_DAYS} days to {window[1]:%-d %B %Y}"
+            if intent.topic:
+                period = f"about {intent.topic} {period}"
+            composed = desk.briefing(intent, state.hits, self.retriever.scope(state.filters), window, state.vector)
+            intro = BRIEFING_INTRO.render(period=f"{period} ({_days(window)})")
+            empty = NO_BRIEFING.render(period=f"{period} ({_days(window)})")
+        if not composed.text:
+            return self._finish(state, text=empty, citations=[], abstained=True, mode=intent.kind)
+        return self._composed(state, composed, intro)
+
+    def _composed(self, state: _State, composed: Composed, intro: str) -> Answer:
+        parsed = parse_citations(composed.text, len(composed.hits))
+        new = {old: i + 1 for i, old in enumerate(parsed.used)}
+        citations = [Citation.of(new[old], composed.hits[old - 1], composed.sentences[old]) for old in parsed.used]
+        events = [replace(e, cited=tuple(new[c] for c in e.cited if c in new)) for e in composed.events]
+        return self._finish(state, text=f"{intro}\n\n{parsed.text}", citations=citations, mode=state.intent.kind,
+                            events=events)  # fmt: skip
 
     # ---- entry points ----------------------------------------------------
     def stream(

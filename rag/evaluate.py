@@ -42,6 +42,7 @@ class Question:
     evidence_ids: list[str]
     type: str | None = None
     question_date: str | None = None  # ask as of this day (dated news sets)
+    counterfactual_ids: list[str] = field(default_factory=list)  # falsified copies of its evidence (RGB)
 
     @property
     def answerable(self) -> bool:
@@ -52,6 +53,7 @@ class Question:
 class EvalInputs:
     corpus: Path
     questions: Path
+    extra: list[Path] = field(default_factory=list)  # more corpus files (--with): RGB's counterfactual copies
     articles: list[Article] = field(default_factory=list)
     items: list[Question] = field(default_factory=list)
 
@@ -69,10 +71,12 @@ class EvalInputs:
         return cls(corpus=corpus, questions=questions)
 
     def load(self, limit: int | None = None) -> EvalInputs:
-        loaded = load_file(self.corpus, max_mb=1024)
-        if loaded.errors:
-            raise ConfigError(f"The corpus has bad lines: {loaded.errors[0]} (and {len(loaded.errors) - 1} more).")
-        self.articles = loaded.articles
+        self.articles = []
+        for path in (self.corpus, *self.extra):
+            loaded = load_file(path, max_mb=1024)
+            if loaded.errors:
+                raise ConfigError(f"{path} has bad lines: {loaded.errors[0]} (and {len(loaded.errors) - 1} more).")
+            self.articles += loaded.articles
         items = []
         for n, line in enumerate(self.questions.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
@@ -87,6 +91,7 @@ class EvalInputs:
                         evidence_ids=[str(e) for e in obj.get("evidence_ids") or []],
                         type=obj.get("type"),
                         question_date=parse_date(obj.get("question_date")),
+                        counterfactual_ids=[str(e) for e in obj.get("counterfactual_ids") or []],
                     )
                 )
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
@@ -95,7 +100,10 @@ class EvalInputs:
         return self
 
     def corpus_hash(self) -> str:
-        return hashlib.sha256(self.corpus.read_bytes()).hexdigest()[:12]
+        digest = hashlib.sha256(self.corpus.read_bytes())
+        for path in self.extra:
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:12]
 
 
 def versions() -> dict[str, str]:
@@ -147,6 +155,7 @@ def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
             "answerable_abstained": _share(a.abstained for _, a in answerable),
             **_evidence_abstention(items, answers),
         },
+        "conflicts": _conflicts(items, answers),
         "latency_ms": {"p50": lat["total"]["p50"], "p95": lat["total"]["p95"], "stages": lat},
     }
 
@@ -164,6 +173,22 @@ def _evidence_abstention(items: list[Question], answers: list[Answer]) -> dict[s
     }
 
 
+def _conflicts(items: list[Question], answers: list[Answer]) -> dict[str, float]:
+    """How often answers flag revised or disputed values; with falsified copies in the corpus
+    (RGB's counterfactual testbed), how often they do when the answer read both a true and a
+    falsified passage."""
+    given = [(q, a) for q, a in zip(items, answers, strict=True) if not a.abstained]
+    out = {
+        "flagged": _share(bool(a.conflicts) for _, a in given),
+        "disagreement_flagged": _share(any(c.kind == "disagreement" for c in a.conflicts) for _, a in given),
+    }
+    if any(q.counterfactual_ids for q in items):
+        both = [a for q, a in given if set(a.read) & set(q.evidence_ids) and set(a.read) & set(q.counterfactual_ids)]
+        out["both_read"] = float(len(both))
+        out["flagged_when_both"] = _share(bool(a.conflicts) for a in both)
+    return out
+
+
 def question_rows(items: list[Question], answers: list[Answer]) -> list[dict[str, Any]]:
     """One row per question, so any figure can be traced to its questions."""
     return [
@@ -173,6 +198,8 @@ def question_rows(items: list[Question], answers: list[Answer]) -> list[dict[str
             "short": a.short,
             "abstained": a.abstained,
             "retrieved": a.retrieved[:10],
+            "read": a.read,
+            "conflicts": [{"kind": c.kind, "values": [r.value for r in c.values]} for c in a.conflicts],
             "gold": q.answers,
             "evidence_ids": q.evidence_ids,
         }
@@ -240,7 +267,7 @@ class EvalRun:
                 "another --store-dir (the default one is named by the corpus and settings)."
             )
         svc = self._service()
-        report = svc.ingest_paths([self.inputs.corpus], on_progress=on_progress)
+        report = svc.ingest_paths([self.inputs.corpus, *self.inputs.extra], on_progress=on_progress)
         failed = [o for o in report.outcomes if o.status == "failed"]
         if failed:
             first = failed[0]
@@ -313,7 +340,7 @@ def format_table(report: dict[str, Any]) -> str:
     for k in RETRIEVAL_KEYS:
         b = base["retrieval_answerable"].get(k) if base else None
         rows.append((f"  answerable only {k}", ours["retrieval_answerable"].get(k), b))
-    for group in ("answers", "citations", "abstention"):
+    for group in ("answers", "citations", "abstention", "conflicts"):
         rows += [(f"{group} {k}", v, None) for k, v in ours[group].items()]
     rows.append(("latency p50 ms", ours["latency_ms"]["p50"], base["latency_ms"]["p50"] if base else None))
     rows.append(("latency p95 ms", ours["latency_ms"]["p95"], base["latency_ms"]["p95"] if base else None))

@@ -57,3 +57,9 @@ NOT_COVERED = "I found nothing about that in the articles. The closest ones are 
 NOT_COVERED_NONE = "I found nothing about that in the articles."
 
 EMPTY_STORE = "The store holds no articles yet. Add some with `newsrag ingest FILE` or the Add articles tab."
+
+# Timelines and briefings (rag.news): the line before the dated lines.
+TIMELINE_INTRO = Template("How {topic} developed, oldest first:", frozenset({"topic"}))
+BRIEFING_INTRO = Template("The top stories {period}, by how many outlets covered them:", frozenset({"period"}))
+NO_TIMELINE = "I found no dated articles about that, so there is no timeline to show."
+NO_BRIEFING = Template("No stored article was published {period}.", frozenset({"period"}))

@@ -32,6 +32,8 @@ from .feedback.log import FeedbackLog
 from .feedback.record import Feedback
 from .filters import Filters
 from .foreground import Foreground
+from .news.desk import NewsDesk
+from .news.values import ReaderValues
 from .retriever import NewsRetriever
 from .settings import Settings
 from .stages import PassageSearch
@@ -83,7 +85,17 @@ class NewsRAG:
         self.chain = self._make_chain(answerer)
 
     def _make_chain(self, answerer: Answerer) -> AnswerChain:
-        return AnswerChain(self.retriever, answerer, self.settings.min_score, self.settings.max_question_chars)
+        return AnswerChain(self.retriever, answerer, self.settings.min_score, self.settings.max_question_chars,
+                           desk=self._make_desk())  # fmt: skip
+
+    def _make_desk(self) -> NewsDesk:
+        """Timelines, briefings and conflicts; conflicts need the span reader's values."""
+        values = None
+        if self.settings.reader != "sentences":
+            from .readers.span import SpanReader
+
+            values = ReaderValues(SpanReader.shared())
+        return NewsDesk(self.store, self.embedder, values, self.settings.min_score)
 
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -205,13 +205,16 @@ def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ign
 
 
 @contextmanager
-def running_app(data_dir: Path, embedder: Any, **overrides: Any) -> Iterator[str]:
-    """A real Gradio server for the UI on 127.0.0.1 and a free port, seeded; yields its URL."""
+def running_app(data_dir: Path, embedder: Any, articles: Sequence[Article] = (), **overrides: Any) -> Iterator[str]:
+    """A real Gradio server for the UI on 127.0.0.1 and a free port, seeded (and holding
+    ``articles``); yields its URL."""
     from ui.web import serve
 
     settings = Settings(data_dir=data_dir, seeds_dir=SEEDS, port=free_port(), **overrides)
     svc = NewsRAG.build(settings, embedder=embedder)
     svc.ensure_seeded()
+    if articles:
+        svc.ingestor.ingest(("test", a) for a in articles)
     app = serve(svc, settings, block=False)
     try:
         yield f"http://127.0.0.1:{settings.port}/"

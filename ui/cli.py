@@ -224,6 +224,8 @@ main.add_command(feedback)
 @click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path), help="corpus.jsonl (documents).")
 @click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), help="questions.jsonl.")
 @click.option("--limit", type=int, help="Use only the first N questions.")
+@click.option("--with", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Another corpus file to index with it (RGB's corpus_counterfactual.jsonl); repeatable.")  # fmt: skip
 @click.option("--baseline", type=click.Choice(["naive"]), help="Also run LangChain's tutorial setup and compare.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write every figure here.")
 @click.option(
@@ -232,7 +234,7 @@ main.add_command(feedback)
 @click.option("--answerer", "eval_answerer", help="Answerer to measure (default: NEWSRAG_ANSWERER).")
 @click.pass_obj
 def eval_(obj: Context, folder: Path | None, corpus: Path | None, questions: Path | None, limit: int | None,
-          baseline: str | None, json_out: Path | None, store_dir: Path | None,
+          extra: tuple[Path, ...], baseline: str | None, json_out: Path | None, store_dir: Path | None,
           eval_answerer: str | None) -> None:  # fmt: skip
     """Measure retrieval, answers, citations, abstention and latency on a QA set (FOLDER or --corpus/--questions)."""
 
@@ -243,7 +245,9 @@ def eval_(obj: Context, folder: Path | None, corpus: Path | None, questions: Pat
         if eval_answerer:
             obj.overrides["answerer"] = eval_answerer
         settings = obj.settings()
-        inputs = EvalInputs.resolve(folder, corpus, questions).load(limit)
+        inputs = EvalInputs.resolve(folder, corpus, questions)
+        inputs.extra = list(extra)
+        inputs.load(limit)
         run = EvalRun(
             settings=settings,
             inputs=inputs,

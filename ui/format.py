@@ -125,12 +125,67 @@ def short_first(answer: Answer, body: str) -> str:
     return f'<strong class="short-answer">{md_escape(answer.short)}</strong>' + body[len(opening) :]
 
 
+def day_label(day: str | None) -> str:
+    if not day:
+        return "undated"
+    d = dt.date.fromisoformat(day)
+    return f"{d.day} {d:%B %Y}"
+
+
+def events_html(answer: Answer, key: int) -> str:
+    """A timeline's or a briefing's lines as a list of dated cards, each with its [n]."""
+    items = []
+    top = max((v for e in answer.events if e.value for v in [_first_number(e.value)] if v is not None), default=None)
+    for e in answer.events:
+        cites = "".join(cite_link(key, n) for n in e.cited)
+        if answer.mode == "briefing":
+            reach = (f"one outlet only ({e.outlets[0]})" if len(e.outlets) == 1
+                     else f"{len(e.outlets)} outlets: {', '.join(e.outlets)}")  # fmt: skip
+            count = f"{e.articles} article{'s' if e.articles != 1 else ''}, {reach}"
+            items.append(f'<li class="event"><strong>{md_escape(e.text)}</strong> {cites}'
+                         f'<br><sub>{md_escape(count)} · {md_escape(day_label(e.day))}</sub></li>')  # fmt: skip
+            continue
+        value = ""
+        if e.value:
+            n = _first_number(e.value)
+            meter = f' <meter min="0" max="{top}" value="{n}"></meter>' if n is not None and top else ""
+            value = f'<strong class="event-value">{md_escape(e.value)}</strong>{meter} '
+        also = f"<br><sub>{md_escape(', '.join(e.outlets))}</sub>" if len(e.outlets) > 1 else ""
+        items.append(f'<li class="event"><time datetime="{html.escape(e.day or "")}">{md_escape(day_label(e.day))}'
+                     f"</time><br>{value}{md_escape(without_datelines(e.text))} {cites}{also}</li>")  # fmt: skip
+    tag = "ol" if answer.mode == "briefing" else "ul"
+    return f'<{tag} class="{answer.mode}">' + "".join(items) + f"</{tag}>"
+
+
+def _first_number(text: str) -> float | None:
+    m = re.search(r"\d+(?:[.,]\d+)*", text)
+    return float(m.group(0).replace(",", "")) if m else None
+
+
+def conflict_html(answer: Answer, key: int) -> str:
+    """The values the sources revise or dispute, newest first, each with its outlet, date and [n]."""
+    out = []
+    for c in answer.conflicts:
+        head = "Updated figure: newest first" if c.kind == "update" else "Sources disagree"
+        rows = [f"<li><strong>{md_escape(r.value)}</strong>"
+                + (f" according to {md_escape(r.said_by)}" if r.said_by else "")
+                + f" — {md_escape(outlet_date(r.source, r.published))} {cite_link(key, r.n)}</li>"
+                for r in c.values]  # fmt: skip
+        out.append(f'<div class="conflict {c.kind}"><strong>{head}</strong><ul>{"".join(rows)}</ul></div>')
+    return "".join(out)
+
+
 def answer_markdown(answer: Answer, key: int = 0) -> str:
     """The answer for the chat: [n] markers link to source n (``key`` tells the answers of a
     conversation apart); each source card shows the cited sentence, the passage on demand."""
     shown = lambda t: linked(without_datelines(t, answer.short), key)  # noqa: E731
-    body = marked_text(answer, shown, lambda m: f" <sup>{html.escape(m)}</sup>")
-    parts = [short_first(answer, body)]
+    if answer.events:
+        parts = [md_escape(answer.text.split("\n\n", 1)[0]), events_html(answer, key)]
+    else:
+        body = marked_text(answer, shown, lambda m: f" <sup>{html.escape(m)}</sup>")
+        parts = [short_first(answer, body)]
+        if answer.conflicts:
+            parts.insert(1, conflict_html(answer, key))
     if answer.as_of_matters:
         parts.append(f"<sub>{md_escape(as_of_line(answer))}</sub>")
     if answer.standalone_question != answer.question:

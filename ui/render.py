@@ -30,7 +30,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
 
 
 def _answer_text(answer: Answer, width: int) -> str:
-    lines = [textwrap.fill(answer.text, width)]
+    lines = ["\n".join(textwrap.fill(line, width, subsequent_indent="  " if line.startswith("- ") else "")
+                       for line in answer.text.split("\n"))]  # fmt: skip
     for check in answer.checks:
         if not check.supported:
             lines.append(f"({NOT_FOUND}: “{answer.text[check.start : check.end]}”)")

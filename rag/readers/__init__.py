@@ -31,7 +31,7 @@ ReaderFactory = Callable[[Embedder, int], Reader]  # (the embedder, how many pas
 def _span(embedder: Embedder, passages: int) -> Reader:
     from .span import SpanReader
 
-    return SpanReader()
+    return SpanReader.shared()
 
 
 def _hybrid(embedder: Embedder, passages: int) -> Reader:
@@ -40,7 +40,7 @@ def _hybrid(embedder: Embedder, passages: int) -> Reader:
     from .span import SpanReader
 
     # the sentence model never abstains here: the calibrated span evidence decides
-    return HybridReader(SpanReader(), SentenceReader(embedder, passages=passages, threshold=0.0))
+    return HybridReader(SpanReader.shared(), SentenceReader(embedder, passages=passages, threshold=0.0))
 
 
 def _sentences(embedder: Embedder, passages: int) -> Reader:

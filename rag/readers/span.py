@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,6 +33,9 @@ MODEL = "reader-int8.onnx"
 MAX_TOKENS = 256  # question + passage; the product's 120-word passages fit (training/train.py uses it too)
 MAX_ANSWER_TOKENS = 24
 TOP = 12  # start and end candidates per passage
+REMEMBERED = 16  # readings kept: the answer and the conflict check read the same passages
+_SHARED: dict[Path, SpanReader] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
@@ -57,6 +61,15 @@ class SpanReader:
         self._session: Any = None
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
+        self._readings: OrderedDict[tuple[str, tuple[str, ...]], Reading] = OrderedDict()
+
+    @classmethod
+    def shared(cls, model_dir: Path = MODEL_DIR) -> SpanReader:
+        """One reader per model in the process (its session, its pool and its last readings)."""
+        with _SHARED_LOCK:
+            if model_dir not in _SHARED:
+                _SHARED[model_dir] = cls(model_dir)
+            return _SHARED[model_dir]
 
     def _load(self) -> None:
         with self._lock:
@@ -111,9 +124,19 @@ class SpanReader:
     def read_texts(self, question: str, texts: Sequence[str]) -> Reading:
         if not texts:
             return Reading(spans=(), no_answer=np.inf)
+        key = (question, tuple(texts))
+        with self._lock:
+            if key in self._readings:
+                self._readings.move_to_end(key)
+                return self._readings[key]
         self._load()
         assert self._pool is not None
         results = list(self._pool.map(lambda kp: self._one(question, kp[1], kp[0]), enumerate(texts)))
         spans = sorted((s for _, ss in results for s in ss), key=lambda x: -x.score)
         best = max(b for b, _ in results)
-        return Reading(spans=tuple(spans), no_answer=-best)
+        reading = Reading(spans=tuple(spans), no_answer=-best)
+        with self._lock:
+            self._readings[key] = reading
+            while len(self._readings) > REMEMBERED:
+                self._readings.popitem(last=False)
+        return reading

@@ -69,6 +69,15 @@ a.cite { text-decoration: none; font-weight: 600; }
 #as-of [data-testid="block-info"], #since [data-testid="block-info"], #until [data-testid="block-info"] {
   white-space: nowrap;
 }
+/* a timeline: dated cards down a line; a briefing: numbered story cards; a conflict: a framed list */
+#chat ul.timeline, #chat ol.briefing { list-style: none; padding-left: 0; margin: 0.5rem 0; }
+#chat ul.timeline { border-left: 3px solid #8a6d00; padding-left: 1rem; }
+#chat li.event { border: 1px solid #d0d0d0; border-radius: 6px; padding: 0.4rem 0.6rem; margin: 0 0 0.5rem; }
+#chat ul.timeline time { font-weight: 600; color: #5a4700; }
+#chat li.event meter { width: 8rem; vertical-align: middle; }
+#chat div.conflict { border: 2px solid #b35c00; border-radius: 6px; padding: 0.4rem 0.6rem; margin: 0.5rem 0; }
+#chat div.conflict.update { border-color: #8a6d00; }
+#chat div.conflict ul { margin: 0.25rem 0 0; }
 """
 # The chat does not follow the stream to its end (autoscroll off): once a question is sent,
 # the page moves to it, so the answer streams below it and its start stays in view.

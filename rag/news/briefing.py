@@ -1,0 +1,84 @@
+"""What happened in a period: its stories, one line each with its [n], ranked by how many
+outlets covered them, then how many articles, then how recent.  A story is a group of
+articles: the copies ingest grouped (near-duplicates), joined with related articles whose
+headline and lead say the same thing (cosine of their embeddings at least ``RELATED``).
+A story only one outlet reported is marked so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from vectorstore.records import Hit, StoredArticle
+
+from ..answer import Event
+from .composed import Composed
+
+RELATED = 0.6
+MAX_STORIES = 10
+MAX_ARTICLES = 300  # the period's newest; a briefing reads no more
+
+
+def _stories(articles: Sequence[StoredArticle], embed: Callable[[list[str]], np.ndarray],
+             leads: dict[str, str]) -> list[list[StoredArticle]]:  # fmt: skip
+    """The articles grouped into stories: ingest's copies, then related ones joined."""
+    by_story: dict[str, list[StoredArticle]] = {}
+    for a in articles:
+        by_story.setdefault(a.story or a.id, []).append(a)
+    groups = list(by_story.values())
+    if len(groups) < 2:
+        return groups
+    vectors = embed([f"{g[0].title}. {leads.get(g[0].id, '')}" for g in groups])
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    sims = vectors @ vectors.T
+    for i in range(len(groups)):
+        for j in range(i + 1, len(groups)):
+            if sims[i, j] >= RELATED:
+                parent[root(j)] = root(i)
+    joined: dict[int, list[StoredArticle]] = {}
+    for i, g in enumerate(groups):
+        joined.setdefault(root(i), []).extend(g)
+    return list(joined.values())
+
+
+def _rank(story: list[StoredArticle]) -> tuple[int, int, str]:
+    outlets = {a.source or a.id for a in story}
+    return len(outlets), len(story), max(a.published or "" for a in story)
+
+
+def briefing(articles: Sequence[StoredArticle], leads: dict[str, Hit],
+             embed: Callable[[list[str]], np.ndarray]) -> Composed:  # fmt: skip
+    """The lines of a briefing of ``articles`` (the period's); ``leads``: each one's first passage."""
+    from vectorstore.ingest.chunker import sentence_spans
+
+    firsts = {i: h.text[slice(*(sentence_spans(h.text) or [(0, len(h.text))])[0])] for i, h in leads.items()}
+    stories = sorted(_stories(articles, embed, firsts), key=_rank, reverse=True)
+    out = Composed()
+    lines: list[str] = []
+    for story in stories[:MAX_STORIES]:
+        story.sort(key=lambda a: (a.published or "", a.id), reverse=True)
+        lead = next((a for a in story if a.id in leads), None)
+        if lead is None:
+            continue
+        hit = leads[lead.id]
+        span = (sentence_spans(hit.text) or [(0, len(hit.text))])[0]
+        n = out.cite(hit, span)
+        outlets = tuple(dict.fromkeys(a.source or "an unnamed outlet" for a in story))
+        count = f"{len(story)} article{'s' if len(story) > 1 else ''}"
+        reach = (f"one outlet only ({outlets[0]})" if len(outlets) == 1
+                 else f"{len(outlets)} outlets: {', '.join(outlets)}")  # fmt: skip
+        lines.append(f"{len(lines) + 1}. **{lead.title or firsts.get(lead.id, '')}** [{n}] — {count}, {reach}")
+        out.events.append(Event(lead.published, lead.title, (n,), None, len(story), outlets))
+    if len(stories) > MAX_STORIES:
+        lines.append(f"… and {len(stories) - MAX_STORIES} more stories.")
+    out.text = "\n".join(lines)
+    return out

@@ -1,0 +1,62 @@
+"""The news desk: what the chain asks for beyond one answer (see the package's docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from vectorstore.embedders import Embedder
+from vectorstore.records import Hit, Scope, StoredArticle, passage_id
+
+from ..answer import Conflict
+from .briefing import MAX_ARTICLES, briefing
+from .composed import Composed
+from .conflicts import ValueReader, find_conflict
+from .intent import Intent
+from .timeline import relevant, timeline
+from .values import ASKED_CLAIM, SAME_CLAIM
+
+DEFAULT_DAYS = 7  # a briefing with no period named covers the week up to as-of
+
+
+class ArticleShelf(Protocol):
+    """What the desk asks of a store: every article's record, and passages by id."""
+
+    def list_articles(self) -> list[StoredArticle]: ...
+
+    def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]: ...
+
+
+class NewsDesk:
+    def __init__(self, store: ArticleShelf, embedder: Embedder, values: ValueReader | None, min_score: float) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.values = values
+        self.min_score = min_score
+
+    def conflict(self, question: str, intent: Intent, passages: Sequence[Hit]) -> Conflict | None:
+        """Values the passages revise or dispute for what ``question`` asks."""
+        if self.values is None or not passages:
+            return None
+        values = self.values.values(intent.value_question or question, passages)
+        return find_conflict(values, passages, self.embedder.embed, ASKED_CLAIM if intent.disputed else SAME_CLAIM)
+
+    def timeline(self, question: str, intent: Intent, hits: Sequence[Hit]) -> Composed:
+        return timeline(intent.topic or question, hits, self.min_score, self.values, intent.value_question)
+
+    def briefing(self, intent: Intent, hits: Sequence[Hit], scope: Scope, window: tuple[dt.date, dt.date],
+                 vector: np.ndarray) -> Composed:  # fmt: skip
+        """The period's stories (``window``, inclusive), within ``scope``; about the topic when one is named."""
+        since, until = (d.isoformat() for d in window)
+        about = {a for h in relevant(hits, self.min_score) for a in (h.article_id, *(c.article_id for c in h.also))}
+        articles = [
+            a for a in self.store.list_articles()  # newest first
+            if a.published and since <= a.published <= until and scope.admits(a.id, a.published)
+            and (not intent.topic or a.id in about)
+        ][:MAX_ARTICLES]  # fmt: skip
+        first = self.store.hits_by_ids([passage_id(a.id, a.content_hash, 0) for a in articles], vector)
+        leads = {h.article_id: h for h in first}
+        return briefing(articles, leads, self.embedder.embed)

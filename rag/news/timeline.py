@@ -1,0 +1,79 @@
+"""How a story developed: one dated line per day, oldest first, each quoting the sentence that
+tells that day's news with its [n]; copies of a story are one line ("also reported by").
+When the question names a figure ("How did the death toll change?") each day gives the
+value its sources report, so a revised figure reads as a series (38 → 112 → 131)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+from vectorstore.records import Hit
+
+from ..answer import Event
+from ..support import cited_sentence
+from .composed import Composed
+from .conflicts import ValueReader, sentence_of, when
+from .values import Value
+
+MAX_DAYS = 12
+SPREAD = 0.25  # passages this far under the best cosine are another story
+
+
+def relevant(hits: Sequence[Hit], min_score: float) -> list[Hit]:
+    """Each article's best passage among the hits close enough to the best one (the story)."""
+    if not hits:
+        return []
+    floor = max(min_score, max(h.score for h in hits) - SPREAD)
+    seen: dict[str, Hit] = {}
+    for h in hits:
+        if h.score >= floor and h.article_id not in seen:
+            seen[h.article_id] = h
+    return list(seen.values())
+
+
+def _outlets(h: Hit) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for s in (h.source, *(a.source for a in h.also)) if s))
+
+
+def timeline(
+    topic: str, hits: Sequence[Hit], min_score: float, values: ValueReader | None = None, value_question: str = ""
+) -> Composed:
+    """The dated lines of the story ``hits`` tell (the retrieval's ranking for the topic)."""
+    story = [h for h in relevant(hits, min_score) if h.published]
+    found: dict[str, Value] = {}
+    if values is not None and value_question:
+        found = {story[v.passage].chunk_id: v for v in values.values(value_question, story)}
+        story = [h for h in story if h.chunk_id in found] or story
+    out = Composed()
+    dated = sorted(enumerate(story), key=lambda ih: (ih[1].published or "", ih[0]))
+    years = {h.published[:4] for _, h in dated if h.published}
+    lines = []
+    for day, group in groupby(dated, key=lambda ih: ih[1].published):
+        parts: list[str] = []
+        quotes: list[str] = []
+        cited: list[int] = []
+        said: list[str] = []
+        outlets: list[str] = []
+        count = 0
+        for _, h in group:
+            v = found.get(h.chunk_id)
+            span = sentence_of(h.text, v.start, v.end) if v else cited_sentence(topic, h.text)
+            n = out.cite(h, span)
+            cited.append(n)
+            also = [a.source for a in h.also if a.source and a.source != h.source]
+            tail = f" (also reported by {', '.join(dict.fromkeys(also))})" if also else ""
+            quote = h.text[span[0] : span[1]].strip()
+            parts.append((f"{v.text}: " if v else "") + f"{quote} [{n}]{tail}")
+            quotes.append(quote)
+            said.append(v.text if v else "")
+            outlets.extend(_outlets(h))
+            count += 1 + len(h.also)
+        label = when(day, len(years) > 1)
+        lines.append(f"- **{label}** — " + " ".join(parts))
+        value = ", ".join(s for s in said if s) or None
+        out.events.append(Event(day, " ".join(quotes), tuple(cited), value, count, tuple(dict.fromkeys(outlets))))
+    if len(lines) > MAX_DAYS:
+        lines, out.events = lines[-MAX_DAYS:], out.events[-MAX_DAYS:]
+    out.text = "\n".join(lines)
+    return out
