@@ -17,7 +17,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from vectorstore.errors import InputError
-from vectorstore.records import Hit, StoredArticle
+from vectorstore.records import Hit, Scope, StoredArticle
 
 from .answer import Answer, Citation, Closest, Conflict, ShortSource
 from .answerers import Answerer
@@ -257,7 +257,11 @@ class AnswerChain:
         """A timeline of a story, or a briefing of a period's stories."""
         intent, t = state.intent, state.time_said
         if intent.kind == TIMELINE:
-            composed = desk.timeline(state.standalone, intent, state.hits)
+            period = None
+            if t.has_window:
+                days = [d.toordinal() if d else None for d in (t.since, t.until)]
+                period = Scope(min_day=days[0], max_day=days[1])
+            composed = desk.timeline(state.standalone, intent, state.hits, period)
             intro = TIMELINE_INTRO.render(topic=intent.topic or "the story")
             empty = NO_TIMELINE
         else:

@@ -31,7 +31,9 @@ _RECENT = re.compile(
     re.IGNORECASE,
 )
 _SINCE = re.compile(
-    rf"\bsince (?:last )?((?:{_WEEKDAYS})|(?:{_MONTHS})(?: \d{{1,2}})?(?:,? \d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b", re.I
+    rf"\bsince (?:last )?((?:{_WEEKDAYS})|(?:\d{{1,2}} )?(?:{_MONTHS})(?: \d{{1,2}})?(?:,? \d{{4}})?"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    re.I,
 )
 _AGO = re.compile(
     r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple of|few) (day|week|month|year)s? ago\b", re.I

@@ -95,6 +95,14 @@ def test_a_story_develops_one_dated_line_a_day(desk: NewsRAG) -> None:
     assert "(also reported by Coastal Wire)" in a.text  # the syndicated copy, merged
 
 
+def test_a_timeline_keeps_to_the_period_the_question_names(desk: NewsRAG) -> None:
+    a = desk.ask("What happened with the Brightwater port strike since 10 November?",
+                 filters=Filters(as_of=dt.date(2026, 12, 3)))  # fmt: skip
+    assert a.mode == "timeline" and [e.day for e in a.events] == ["2026-11-12", "2026-11-25"]
+    a = desk.ask("How did the Brightwater port strike develop?", filters=Filters(as_of=dt.date(2026, 11, 13)))
+    assert [e.day for e in a.events] == ["2026-11-02", "2026-11-12"]  # nothing after the as-of date
+
+
 def test_a_briefing_ranks_the_periods_stories_by_outlets(desk: NewsRAG) -> None:
     a = ask(desk, "last-week")
     assert a.mode == "briefing" and "last week (23 November to 29 November 2026)" in a.text

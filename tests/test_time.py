@@ -30,6 +30,8 @@ AS_OF = D(2023, 3, 15)  # a Wednesday
         ("What happened in January?", TimeScope(D(2023, 1, 1), D(2023, 1, 31), False)),
         ("Who resigned in 2022?", TimeScope(D(2022, 1, 1), D(2022, 12, 31), False)),
         ("How many flights were cancelled since Monday?", TimeScope(D(2023, 3, 13), D(2023, 3, 15), True)),
+        ("What happened with the strike since 2 March?", TimeScope(D(2023, 3, 2), D(2023, 3, 15), True)),
+        ("What happened with the strike since March 2?", TimeScope(D(2023, 3, 2), D(2023, 3, 15), True)),
         ("Who was arrested two weeks ago?", TimeScope(D(2023, 2, 22), D(2023, 3, 8), False)),
         ("What happened last week?", TimeScope(D(2023, 3, 6), D(2023, 3, 12), False)),  # the calendar week before
         ("What is the latest on the strike?", TimeScope(None, None, True, asked=True)),

@@ -44,7 +44,10 @@ class NewsDesk:
         values = self.values.values(intent.value_question or question, passages)
         return find_conflict(values, passages, self.embedder.embed, ASKED_CLAIM if intent.disputed else SAME_CLAIM)
 
-    def timeline(self, question: str, intent: Intent, hits: Sequence[Hit]) -> Composed:
+    def timeline(self, question: str, intent: Intent, hits: Sequence[Hit], window: Scope | None = None) -> Composed:
+        """The story's dated lines; within ``window`` when the question names a period ("since January")."""
+        if window is not None:
+            hits = [h for h in hits if h.published and window.admits(h.article_id, h.published)]
         return timeline(intent.topic or question, hits, self.min_score, self.values, intent.value_question)
 
     def briefing(self, intent: Intent, hits: Sequence[Hit], scope: Scope, window: tuple[dt.date, dt.date],
