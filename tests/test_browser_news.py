@@ -86,3 +86,20 @@ def test_a_timeline_is_a_list_of_dated_cards_and_a_briefing_of_stories(page: Any
     expect(stories.first).to_contain_text("2 outlets")
     expect(page.locator("#chat ol.briefing").last).to_contain_text("one outlet only (Harbour Herald)")
     shot(page, tmp_path, "briefing")
+
+
+def test_the_api_returns_conflicts_and_a_timelines_events(news_url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(news_url, verbose=False)
+    answer = client.predict("What is the latest death toll from the Kestrel Bay earthquake?", None, "2026-12-03",
+                            api_name="/ask")  # fmt: skip
+    (conflict,) = answer["conflicts"]
+    assert conflict["kind"] == "update"
+    assert [(v["value"], v["source"], v["published"]) for v in conflict["values"][:2]] == [
+        ("131", "Coastal Wire", "2026-11-17"), ("112", "Meridian Daily", "2026-11-13")]  # fmt: skip
+    cited = {c["n"]: c for c in answer["citations"]}
+    assert all(v["value"] in cited[v["n"]]["passage"] for v in conflict["values"])
+    timeline = client.predict("How did the Brightwater port strike develop?", None, "2026-12-03", api_name="/ask")
+    assert timeline["mode"] == "timeline"
+    assert [e["day"] for e in timeline["events"]] == ["2026-11-02", "2026-11-12", "2026-11-25"]
