@@ -213,7 +213,10 @@ class AnswerChain:
             if not raw or raw.startswith(ABSTAIN.rstrip(".")):
                 yield self._abstain(state)
                 continue
-            conflict = self.desk.conflict(state.standalone, state.intent, state.passages) if self.desk else None
+            conflict = None
+            if self.desk is not None:
+                conflict, extra = self.desk.conflict(state.standalone, state.intent, state.passages, state.vector)
+                state.passages = [*state.passages, *extra] if conflict else state.passages
             yield self._cited(state, raw, conflict)
 
     def _cited(self, state: _State, raw: str, conflict: Conflict | None = None) -> Answer:
@@ -257,11 +260,11 @@ class AnswerChain:
         """A timeline of a story, or a briefing of a period's stories."""
         intent, t = state.intent, state.time_said
         if intent.kind == TIMELINE:
-            period = None
+            named = None
             if t.has_window:
                 days = [d.toordinal() if d else None for d in (t.since, t.until)]
-                period = Scope(min_day=days[0], max_day=days[1])
-            composed = desk.timeline(state.standalone, intent, state.hits, period)
+                named = Scope(min_day=days[0], max_day=days[1])
+            composed = desk.timeline(state.standalone, intent, state.hits, named)
             intro = TIMELINE_INTRO.render(topic=intent.topic or "the story")
             empty = NO_TIMELINE
         else:

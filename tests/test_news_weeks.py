@@ -124,3 +124,25 @@ def test_an_answer_round_trips_its_conflicts_and_events(desk: NewsRAG) -> None:
     for case in ("latest-toll", "toll-timeline"):
         a = ask(desk, case)
         assert Answer.from_dict(json.loads(json.dumps(a.to_dict()))) == a
+
+
+def test_a_copy_of_a_story_that_changes_the_figure_is_read_as_an_update(tmp_path: Path, minilm: Any) -> None:
+    """Wire copies near-identical but for the figure are one story to retrieval (one passage
+    read, the other listed as "also reported by"); the conflict check reads the copy too."""
+    svc = make_service(tmp_path, embedder=minilm)
+    text = ("The death toll from the flooding in Marlow Valley rose to {n} on {day}, regional officials said, "
+            "as rescue boats reached villages cut off by the river. Hundreds of homes remain under water "
+            "and the main road to the valley is closed.")  # fmt: skip
+    svc.ingestor.ingest([
+        ("t", Article(title="Marlow Valley flood toll rises", text=text.format(n=23, day="Monday"),
+                      source="Valley Post", published="2026-03-02", id="flood-1")),
+        ("t", Article(title="Marlow Valley flood toll rises", text=text.format(n=41, day="Tuesday"),
+                      source="River Wire", published="2026-03-03", id="flood-2")),
+    ])  # fmt: skip
+    a = svc.ask(
+        "What is the death toll from the flooding in Marlow Valley?", filters=Filters(as_of=dt.date(2026, 3, 5))
+    )
+    assert len({h for h in a.retrieved}) == 2 and len(a.read) == 2
+    (c,) = a.conflicts
+    assert c.kind == "update" and [r.value for r in c.values] == ["41", "23"]
+    assert a.short == "41"

@@ -149,10 +149,10 @@ def find_conflict(
     for v in sorted(values, key=lambda v: -v.score):
         per_article.setdefault(passages[v.passage].article_id, v)
     ranked = sorted(per_article.values(), key=lambda v: -v.score)
-    kinds: dict[tuple[bool, bool, frozenset[str]], int] = {}
-    for v in ranked:
-        kinds[_kind(v.text)] = kinds.get(_kind(v.text), 0) + 1
-    common = max(kinds, key=lambda k: kinds[k])  # the kind most passages give (ties: the best value's)
+    kinds: dict[tuple[bool, bool, frozenset[str]], set[str]] = {}
+    for v in ranked:  # a story's copies are one vote
+        kinds.setdefault(_kind(v.text), set()).add(passages[v.passage].story or passages[v.passage].article_id)
+    common = max(kinds, key=lambda k: len(kinds[k]))  # the kind most stories give (ties: the best value's)
     groups: list[_Group] = []
     for v in ranked:
         if _kind(v.text) != common:

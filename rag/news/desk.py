@@ -29,6 +29,10 @@ class ArticleShelf(Protocol):
 
     def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]: ...
 
+    def best_passages(
+        self, article_ids: Sequence[str], vector: np.ndarray, records: dict[str, StoredArticle] | None = None
+    ) -> list[Hit]: ...
+
 
 class NewsDesk:
     def __init__(self, store: ArticleShelf, embedder: Embedder, values: ValueReader | None, min_score: float) -> None:
@@ -37,12 +41,20 @@ class NewsDesk:
         self.values = values
         self.min_score = min_score
 
-    def conflict(self, question: str, intent: Intent, passages: Sequence[Hit]) -> Conflict | None:
-        """Values the passages revise or dispute for what ``question`` asks."""
+    def conflict(
+        self, question: str, intent: Intent, passages: Sequence[Hit], vector: np.ndarray | None = None
+    ) -> tuple[Conflict | None, list[Hit]]:
+        """Values the passages revise or dispute for what ``question`` asks, and the passages of
+        the stories' other copies it read too (their ``n`` follow the passages'): a copy that
+        changes the figure is a revision, though retrieval counted it as the same story."""
         if self.values is None or not passages:
-            return None
-        values = self.values.values(intent.value_question or question, passages)
-        return find_conflict(values, passages, self.embedder.embed, ASKED_CLAIM if intent.disputed else SAME_CLAIM)
+            return None, []
+        copies = [a.article_id for h in passages for a in h.also]
+        extra = self.store.best_passages(copies, vector) if copies and vector is not None else []
+        read = [*passages, *extra]
+        values = self.values.values(intent.value_question or question, read)
+        found = find_conflict(values, read, self.embedder.embed, ASKED_CLAIM if intent.disputed else SAME_CLAIM)
+        return found, extra
 
     def timeline(self, question: str, intent: Intent, hits: Sequence[Hit], window: Scope | None = None) -> Composed:
         """The story's dated lines; within ``window`` when the question names a period ("since January")."""
