@@ -197,7 +197,8 @@ class ArticleStage:
 @dataclass
 class TimeStage:
     """Time, two ways.  A period the question names ("this week", "in March", "since
-    Monday"): the inner rankings restricted to it, at ``weight``.  No period, only news
+    Monday"): the inner rankings restricted to what was published from its start to the
+    as-of date (reports of a period come during it and after it), at ``weight``.  No period, only news
     about the present (every other question, "latest"): a *preference* among what is
     relevant anyway: the candidates of the unrestricted ranking's first ``pool`` that were
     published in the ``recent_days`` before the as-of date and are within ``margin`` of the
@@ -221,7 +222,9 @@ class TimeStage:
         t = req.time
         if not t.has_window:
             return None
-        since, until = t.since, t.until or req.as_of
+        # news of a past period is reported during it and after it (a year's figures in January,
+        # last week's crash this week): the window runs to the as-of date (benchmarks/window_bm25.py)
+        since, until = t.since, req.as_of
         max_day = until.toordinal()
         if req.scope.max_day is not None:
             max_day = min(max_day, req.scope.max_day)
