@@ -78,6 +78,7 @@ def test_a_figure_over_time_is_a_dated_series_oldest_first(desk: NewsRAG) -> Non
     values = [e.value or "" for e in a.events]
     found = [next(i for i, v in enumerate(values) if want in v) for want in ("112", "131")]
     assert found == sorted(found)
+    assert not any("6.8" in v for v in values)  # the quake's magnitude is no toll
     for e in a.events:
         assert e.cited and all(1 <= n <= len(a.citations) for n in e.cited)
     copies = next(e for e in a.events if e.day == "2026-11-10")

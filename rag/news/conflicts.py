@@ -121,6 +121,18 @@ class _Group:
 Embed = Callable[[list[str]], np.ndarray]
 
 
+def of_common_kind(values: Sequence[Value], passages: Sequence[Hit]) -> list[Value]:
+    """The values of the kind most stories give (a story's copies are one vote; ties: the
+    first value's kind), in their order."""
+    if not values:
+        return []
+    kinds: dict[tuple[bool, bool, frozenset[str]], set[str]] = {}
+    for v in values:
+        kinds.setdefault(_kind(v.text), set()).add(passages[v.passage].story or passages[v.passage].article_id)
+    common = max(kinds, key=lambda k: len(kinds[k]))
+    return [v for v in values if _kind(v.text) == common]
+
+
 def claim(hit: Hit, v: Value) -> str:
     """The sentence that gives the value, the value masked: what is claimed, whatever the figure."""
     s, e = sentence_of(hit.text, v.start, v.end)
@@ -148,15 +160,9 @@ def find_conflict(
     per_article: dict[str, Value] = {}
     for v in sorted(values, key=lambda v: -v.score):
         per_article.setdefault(passages[v.passage].article_id, v)
-    ranked = sorted(per_article.values(), key=lambda v: -v.score)
-    kinds: dict[tuple[bool, bool, frozenset[str]], set[str]] = {}
-    for v in ranked:  # a story's copies are one vote
-        kinds.setdefault(_kind(v.text), set()).add(passages[v.passage].story or passages[v.passage].article_id)
-    common = max(kinds, key=lambda k: len(kinds[k]))  # the kind most stories give (ties: the best value's)
+    ranked = of_common_kind(sorted(per_article.values(), key=lambda v: -v.score), passages)
     groups: list[_Group] = []
     for v in ranked:
-        if _kind(v.text) != common:
-            continue
         hit = passages[v.passage]
         home = next((g for g in groups if same(g.value.text, v.text)), None)
         if home is None:

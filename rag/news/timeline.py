@@ -1,7 +1,8 @@
 """How a story developed: one dated line per day, oldest first, each quoting the sentence that
 tells that day's news with its [n]; copies of a story are one line ("also reported by").
 When the question names a figure ("How did the death toll change?") each day gives the
-value its sources report, so a revised figure reads as a series (38 → 112 → 131)."""
+value its sources report (of the kind most of them give: a toll, not a magnitude), so a
+revised figure reads as a series (38 → 112 → 131)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from vectorstore.records import Hit
 from ..answer import Event
 from ..support import cited_sentence
 from .composed import Composed
-from .conflicts import ValueReader, sentence_of, when
+from .conflicts import ValueReader, of_common_kind, sentence_of, when
 from .values import Value
 
 MAX_DAYS = 12
@@ -43,8 +44,8 @@ def timeline(
     story = [h for h in relevant(hits, min_score) if h.published]
     found: dict[str, Value] = {}
     if values is not None and value_question:
-        found = {story[v.passage].chunk_id: v for v in values.values(value_question, story)}
-        story = [h for h in story if h.chunk_id in found] or story
+        read = sorted(values.values(value_question, story), key=lambda v: -v.score)
+        found = {story[v.passage].chunk_id: v for v in of_common_kind(read, story)}
     out = Composed()
     dated = sorted(enumerate(story), key=lambda ih: (ih[1].published or "", ih[0]))
     years = {h.published[:4] for _, h in dated if h.published}
