@@ -35,6 +35,9 @@ def test_a_figure_in_a_timeline_or_a_dispute_is_read_as_a_value() -> None:
     assert classify("Do the reports disagree about the death toll?").value_question == "What is the death toll?"
     assert classify("How did the port strike develop?").value_question == ""
     assert classify("What was the first reported death toll?").first
+    assert classify("What was the initial estimate of the damage?").first
+    assert not classify("Who was the first pope to resign?").first  # a first in history, not a first report
+    assert not classify("A comet is visible for the first time in 50,000 years. Which color is it?").first
 
 
 def hit(n: int, source: str, published: str | None, text: str) -> Hit:

@@ -40,7 +40,11 @@ _FIGURE = re.compile(
     r"|how many|how much)\b",
     re.I,
 )
-_FIRST = re.compile(r"\b(first|initial|initially|earliest|original(?:ly)?)\b", re.I)
+_FIRST = re.compile(
+    r"\b(?:first|initial|earliest|original)(?:ly)? (?:reported|report|figure|estimate|count|toll|tally|number)\b"
+    r"|\b(?:at first|initially|originally) (?:reported|said|put)\b",
+    re.I,
+)
 _DISAGREE = re.compile(
     r"^(?:do|did|does) (?:the )?(?:reports?|sources?|outlets?|articles?|they) (?:disagree|differ|agree|conflict)"
     r"(?: (?:about|on|over))? (?P<topic>.+)$",
