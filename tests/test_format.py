@@ -29,3 +29,26 @@ def test_a_quoted_sentence_loses_its_dateline(quoted: str, shown: str) -> None:
 def test_a_dateline_that_holds_the_short_answer_stays() -> None:
     text = "**Malatya** — MALATYA, Turkey - The quake struck at dawn. [1]"
     assert without_datelines(text, keep="Malatya") == text
+
+
+def test_a_timeline_keeps_one_line_a_day_in_the_terminal_and_its_cards_are_escaped() -> None:
+    from rag.answer import Answer, Conflict, Event, Reported
+    from ui.format import answer_markdown
+    from ui.render import answer_text
+
+    text = ("How the strike developed, oldest first:\n\n"
+            "- **2 November** — Dockworkers walked out. [1]\n- **12 November** — Talks <b>opened</b>. [2]")  # fmt: skip
+    events = [Event("2026-11-02", "Dockworkers walked out.", (1,)), Event("2026-11-12", "Talks <b>opened</b>.", (2,))]
+    a = Answer(question="q", standalone_question="q", text=text, citations=[], mode="timeline", events=events)
+    assert answer_text(a).splitlines()[2:4] == ["- **2 November** — Dockworkers walked out. [1]",
+                                                 "- **12 November** — Talks <b>opened</b>. [2]"]  # fmt: skip
+    shown = answer_markdown(a, key=4)
+    assert '<time datetime="2026-11-12">12 November 2026</time>' in shown and 'href="#source-4-2"' in shown
+    assert "<b>" not in shown  # the article's words are text, never markup
+
+    ref = {"article_id": "x", "title": "t", "source": "<i>Wire</i>", "published": "2026-11-17", "url": None}
+    conflict = Conflict("update", (Reported(**ref, value="131", n=1), Reported(**ref, value="<112>", n=2)))
+    a = Answer(question="q", standalone_question="q", text="**131** — 131 [1], up from 112 [2].", citations=[],
+               short="131", conflicts=[conflict])  # fmt: skip
+    shown = answer_markdown(a)
+    assert 'class="conflict update"' in shown and "<i>" not in shown and "<112>" not in shown
