@@ -197,8 +197,9 @@ class ArticleStage:
 @dataclass
 class TimeStage:
     """Time, two ways.  A period the question names ("this week", "in March", "since
-    Monday"): the inner rankings restricted to what was published from its start to the
-    as-of date (reports of a period come during it and after it), at ``weight``.  No period, only news
+    Monday"): the inner rankings restricted to what was published from its start to
+    ``reported_days`` after its end (reports of a period come during it and after it), at
+    ``weight``.  No period, only news
     about the present (every other question, "latest"): a *preference* among what is
     relevant anyway: the candidates of the unrestricted ranking's first ``pool`` that were
     published in the ``recent_days`` before the as-of date and are within ``margin`` of the
@@ -217,14 +218,15 @@ class TimeStage:
     pool: int = 30
     margin: float = 0.2  # benchmarks/tune_stages.py (RealTimeQA 2024): cosine below the pool's best still relevant
     share: float = 0.75  # and at least this share of the best's cosine (a weak best); tune_stages.py, mixed-age
+    reported_days: int = 31  # a named period's window runs this far past its end (RealTimeQA 2024, 2025; docs/news.md)
 
     def window(self, req: Request) -> Scope | None:
         t = req.time
         if not t.has_window:
             return None
         # news of a past period is reported during it and after it (a year's figures in January,
-        # last week's crash this week): the window runs to the as-of date (benchmarks/window_bm25.py)
-        since, until = t.since, req.as_of
+        # last week's crash this week): the window runs ``reported_days`` past its end
+        since, until = t.since, min(req.as_of, shift(t.until or req.as_of, self.reported_days))
         max_day = until.toordinal()
         if req.scope.max_day is not None:
             max_day = min(max_day, req.scope.max_day)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -49,12 +50,23 @@ class NewsDesk:
         changes the figure is a revision, though retrieval counted it as the same story."""
         if self.values is None or not passages:
             return None, []
-        copies = [a.article_id for h in passages for a in h.also]
-        extra = self.store.best_passages(copies, vector) if copies and vector is not None else []
+        asked = intent.value_question or question
+        values = self.values.values(asked, passages)
+        extra = self._changed_copies(passages, {v.passage: v.text for v in values}, vector)
+        if extra:
+            more = self.values.values(asked, extra)
+            values += [replace(v, passage=v.passage + len(passages)) for v in more]
         read = [*passages, *extra]
-        values = self.values.values(intent.value_question or question, read)
         found = find_conflict(values, read, self.embedder.embed, ASKED_CLAIM if intent.disputed else SAME_CLAIM)
         return found, extra
+
+    def _changed_copies(self, passages: Sequence[Hit], said: dict[int, str], vector: np.ndarray | None) -> list[Hit]:
+        """The best passages of the copies of stories whose passage gives a value, where the copy
+        does not hold that value (a copy that holds it says the same: it is not read again)."""
+        owner = {a.article_id: i for i, h in enumerate(passages) if i in said for a in h.also}
+        if not owner or vector is None:
+            return []
+        return [h for h in self.store.best_passages(list(owner), vector) if said[owner[h.article_id]] not in h.text]
 
     def timeline(self, question: str, intent: Intent, hits: Sequence[Hit], window: Scope | None = None) -> Composed:
         """The story's dated lines; within ``window`` when the question names a period ("since January")."""
