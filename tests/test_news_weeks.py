@@ -147,3 +147,21 @@ def test_a_copy_of_a_story_that_changes_the_figure_is_read_as_an_update(tmp_path
     (c,) = a.conflicts
     assert c.kind == "update" and [r.value for r in c.values] == ["41", "23"]
     assert a.short == "41"
+
+
+def test_a_story_with_many_copies_and_two_passages_read_is_answered(tmp_path: Path, minilm: Any) -> None:
+    """Two passages of one article among those read, and its story's copies: each copy is read
+    once (Chroma refuses an id asked for twice), and at most ``COPIES`` of them."""
+    from rag.news.desk import COPIES
+
+    svc = make_service(tmp_path, embedder=minilm)
+    first = ("The ferry to Inch Island was cancelled on Monday after a storm damaged the pier at Carrow. "
+             "Harbour staff said 40 sailings would be lost this week. ") * 6  # fmt: skip
+    second = "The pier at Carrow will take a month to repair, the harbour master said, and 40 sailings are lost."
+    svc.ingestor.ingest(
+        ("t", Article(title="Inch Island ferry cancelled", text=first + second, source=f"Outlet {i}",
+                      published=f"2026-04-{i + 1:02d}", id=f"ferry-{i}"))
+        for i in range(COPIES + 3)
+    )  # fmt: skip
+    a = svc.ask("How many sailings would be lost?", filters=Filters(as_of=dt.date(2026, 4, 30)))
+    assert not a.abstained and "40" in a.text

@@ -21,6 +21,7 @@ from .timeline import relevant, timeline
 from .values import ASKED_CLAIM, SAME_CLAIM
 
 DEFAULT_DAYS = 7  # a briefing with no period named covers the week up to as-of
+COPIES = 3  # of a story's copies, the conflict check reads at most this many (a wire story has dozens)
 
 
 class ArticleShelf(Protocol):
@@ -63,7 +64,10 @@ class NewsDesk:
     def _changed_copies(self, passages: Sequence[Hit], said: dict[int, str], vector: np.ndarray | None) -> list[Hit]:
         """The best passages of the copies of stories whose passage gives a value, where the copy
         does not hold that value (a copy that holds it says the same: it is not read again)."""
-        owner = {a.article_id: i for i, h in enumerate(passages) if i in said for a in h.also}
+        owner: dict[str, int] = {}
+        for i, h in enumerate(passages):
+            for a in h.also[-COPIES:] if i in said else ():  # the newest copies: a revision is a later one
+                owner.setdefault(a.article_id, i)
         if not owner or vector is None:
             return []
         return [h for h in self.store.best_passages(list(owner), vector) if said[owner[h.article_id]] not in h.text]
