@@ -6,6 +6,7 @@ These tests never skip: without a browser they fail and say how to install it.
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +51,19 @@ def app_url(app_data: Path, minilm: Any) -> Iterator[str]:
 
 @pytest.fixture
 def page(app_url: str, tmp_path: Path) -> Iterator[Any]:
+    with chat_page(app_url, tmp_path) as pg:
+        yield pg
+
+
+@contextmanager
+def chat_page(url: str, tmp_path: Path) -> Iterator[Any]:
+    """Chromium on the chat at ``url`` (1280×1100); a screenshot of the end is kept."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         pg = browser.new_page(viewport={"width": 1280, "height": 1100})
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(app_url)
+        pg.goto(url)
         pg.get_by_label("Question").wait_for(timeout=30_000)
         yield pg
         shot(pg, tmp_path, "final")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import running_app
-from tests.test_browser import CHROMIUM_FLAGS, ask, chromium_path, shot
+from tests.test_browser import ask, chat_page, shot
 from vectorstore.article import Article
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -27,15 +27,8 @@ def news_url(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> Iterator[
 
 @pytest.fixture
 def page(news_url: str, tmp_path: Path) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 1100})
-        pg.goto(news_url)
-        pg.get_by_label("Question").wait_for(timeout=30_000)
+    with chat_page(news_url, tmp_path) as pg:
         yield pg
-        browser.close()
 
 
 def as_of(page: Any, day: str) -> None:
