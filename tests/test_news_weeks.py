@@ -165,3 +165,12 @@ def test_a_story_with_many_copies_and_two_passages_read_is_answered(tmp_path: Pa
     )  # fmt: skip
     a = svc.ask("How many sailings would be lost?", filters=Filters(as_of=dt.date(2026, 4, 30)))
     assert not a.abstained and "40" in a.text
+
+
+def test_whats_new_about_a_story_is_a_briefing_of_its_week(desk: NewsRAG) -> None:
+    a = desk.ask("What's new about the Brightwater port strike?", filters=Filters(as_of=dt.date(2026, 11, 26)))
+    assert a.mode == "briefing" and "about the Brightwater port strike" in a.text
+    (story,) = a.events  # the deal, in two outlets' copies; the rate cut of the same week is another story
+    assert (
+        "9 percent" in story.text and story.articles == 2 and set(story.outlets) == {"Meridian Daily", "Coastal Wire"}
+    )
