@@ -114,6 +114,7 @@ def test_a_briefing_ranks_the_periods_stories_by_outlets(desk: NewsRAG) -> None:
     lantern = next(e for e in a.events if "lantern" in e.text.lower())
     assert lantern.outlets == ("Harbour Herald",) and "one outlet only (Harbour Herald)" in a.text
     assert not any("walk out" in t for t in titles)  # 2 November: not last week
+    assert "Brightwater port strike ends with 9 percent pay deal" in [e.text for e in a.events]  # the original's title
 
 
 def test_a_period_with_nothing_published_says_so(desk: NewsRAG) -> None:

@@ -20,15 +20,19 @@ MAX_STORIES = 10
 MAX_ARTICLES = 300  # the period's newest; a briefing reads no more
 
 
+Copies = list[StoredArticle]  # one story's near-duplicate copies, as ingest grouped them
+
+
 def _stories(articles: Sequence[StoredArticle], embed: Callable[[list[str]], np.ndarray],
-             leads: dict[str, str]) -> list[list[StoredArticle]]:  # fmt: skip
-    """The articles grouped into stories: ingest's copies, then related ones joined."""
+             leads: dict[str, str]) -> list[list[Copies]]:  # fmt: skip
+    """The articles grouped into stories: ingest's copies, then related ones joined (a story:
+    its groups of copies, the first group's first article the newest)."""
     by_story: dict[str, list[StoredArticle]] = {}
     for a in articles:
         by_story.setdefault(a.story or a.id, []).append(a)
     groups = list(by_story.values())
     if len(groups) < 2:
-        return groups
+        return [groups] if groups else []
     vectors = embed([f"{g[0].title}. {leads.get(g[0].id, '')}" for g in groups])
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     parent = list(range(len(groups)))
@@ -44,15 +48,25 @@ def _stories(articles: Sequence[StoredArticle], embed: Callable[[list[str]], np.
         for j in range(i + 1, len(groups)):
             if sims[i, j] >= RELATED:
                 parent[root(j)] = root(i)
-    joined: dict[int, list[StoredArticle]] = {}
+    joined: dict[int, list[Copies]] = {}
     for i, g in enumerate(groups):
-        joined.setdefault(root(i), []).extend(g)
+        joined.setdefault(root(i), []).append(g)
     return list(joined.values())
 
 
-def _rank(story: list[StoredArticle]) -> tuple[int, int, str]:
-    outlets = {a.source or a.id for a in story}
-    return len(outlets), len(story), max(a.published or "" for a in story)
+def _rank(story: list[Copies]) -> tuple[int, int, str]:
+    articles = [a for g in story for a in g]
+    outlets = {a.source or a.id for a in articles}
+    return len(outlets), len(articles), max(a.published or "" for a in articles)
+
+
+def _headline(story: list[Copies]) -> list[StoredArticle]:
+    """The story's articles, the one to show first: of its largest group of copies (the most
+    syndicated telling), the original (the copy ingest saw first), else the newest."""
+    main = max(story, key=len)  # the first of equals: the newest
+    firsts = sorted(main, key=lambda a: (a.story not in ("", a.id), a.published or ""), reverse=False)
+    rest = [a for g in story for a in g if a not in firsts]
+    return [*firsts, *sorted(rest, key=lambda a: (a.published or "", a.id), reverse=True)]
 
 
 def briefing(articles: Sequence[StoredArticle], leads: dict[str, Hit],
@@ -64,8 +78,8 @@ def briefing(articles: Sequence[StoredArticle], leads: dict[str, Hit],
     stories = sorted(_stories(articles, embed, firsts), key=_rank, reverse=True)
     out = Composed()
     lines: list[str] = []
-    for story in stories[:MAX_STORIES]:
-        story.sort(key=lambda a: (a.published or "", a.id), reverse=True)
+    for grouped in stories[:MAX_STORIES]:
+        story = _headline(grouped)
         lead = next((a for a in story if a.id in leads), None)
         if lead is None:
             continue
