@@ -26,7 +26,6 @@ from rag.settings import Settings
 
 MARGINS = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
 CLAIMS = [0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]
-SPREAD = 100.0
 
 
 def readings(folder: Path, store: Path, limit: int, embed: list[Any]) -> list[tuple[list[Value], list]]:
@@ -94,7 +93,7 @@ def main() -> None:
                 fits.append((m + c, m, c))  # the loosest: lowest margin and claim threshold together
     if fits:
         _, m, c = min(fits)
-        print(json.dumps({"margin": m, "same_claim": c, "spread": SPREAD}))
+        print(json.dumps({"margin": m, "same_claim": c}))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from vectorstore.errors import InputError
+from vectorstore.ingest.chunker import sentence_around
 from vectorstore.records import Hit, Scope, StoredArticle
 
 from .answer import Answer, Citation, Closest, Conflict, ShortSource
@@ -25,7 +26,7 @@ from .citations import parse_citations
 from .condense import Message, condense
 from .filters import Filters
 from .news.composed import Composed
-from .news.conflicts import conflict_line, sentence_of
+from .news.conflicts import conflict_line
 from .news.desk import DEFAULT_DAYS, NewsDesk
 from .news.intent import ANSWER, TIMELINE, Intent, classify
 from .prompts import (
@@ -233,7 +234,7 @@ class AnswerChain:
             for r in conflict.values:
                 text = state.passages[r.n - 1].text
                 at = text.find(r.value)
-                anchors[r.n] = sentence_of(text, at, at + len(r.value)) if at >= 0 else (0, len(text))
+                anchors[r.n] = sentence_around(text, at, at + len(r.value)) if at >= 0 else (0, len(text))
         parsed = parse_citations(raw, len(state.passages))
         if parsed.dropped:
             log.info("dropped citation markers that point at no passage: %s", parsed.dropped)

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vectorstore.ingest.chunker import sentence_spans
+from vectorstore.ingest.chunker import sentence_around
 from vectorstore.records import Hit
 
 from ..prompts import ABSTAIN
@@ -73,14 +73,6 @@ def short_span(reading: Reading) -> Span | None:
     return next((sp for sp in reading.spans if reading.sentences[0].holds(sp)), None)
 
 
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence(s) of ``text`` that hold ``start:end``."""
-    spans = sentence_spans(text) or [(0, len(text))]
-    first = next((s for s in spans if s[0] <= start < s[1]), spans[0])
-    last = next((s for s in spans if s[0] < end <= s[1]), first)
-    return first[0], max(first[1], last[1])
-
-
 class ReadingAnswerer:
     name = "extractive"
 
@@ -117,7 +109,7 @@ class ReadingAnswerer:
         return text if not words or words == quoted[0].rsplit(" [", 1)[0] else f"**{words}** — {text}"
 
     def _short(self, best: Span, text: str) -> str:
-        s, e = _sentence(text, best.start, best.end)
+        s, e = sentence_around(text, best.start, best.end)
         sentence, short = text[s:e].strip(), text[best.start : best.end].strip()
         if not short or best.score < self.calibration.short_margin or short == sentence:
             return f"{sentence} [{best.passage + 1}]"

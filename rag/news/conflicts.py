@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vectorstore.ingest.chunker import sentence_spans
+from vectorstore.ingest.chunker import sentence_around
 from vectorstore.records import Hit
 
 from ..answer import Conflict, Reported
@@ -99,14 +99,6 @@ def said_by(sentence: str) -> str:
     return ""
 
 
-def sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence of ``text`` holding characters ``start:end``."""
-    for s, e in sentence_spans(text) or [(0, len(text))]:
-        if s <= start < e:
-            return s, max(e, end)
-    return 0, len(text)
-
-
 @dataclass
 class _Group:
     value: Value
@@ -135,7 +127,7 @@ def of_common_kind(values: Sequence[Value], passages: Sequence[Hit]) -> list[Val
 
 def claim(hit: Hit, v: Value) -> str:
     """The sentence that gives the value, the value masked: what is claimed, whatever the figure."""
-    s, e = sentence_of(hit.text, v.start, v.end)
+    s, e = sentence_around(hit.text, v.start, v.end)
     return (hit.text[s : v.start] + "…" + hit.text[v.end : e]).strip()
 
 
@@ -184,7 +176,7 @@ def find_conflict(
 
 def _reported(g: _Group) -> Reported:
     v, hit = max(g.members, key=lambda m: (m[1].published or "", m[0].score))
-    s, e = sentence_of(hit.text, v.start, v.end)
+    s, e = sentence_around(hit.text, v.start, v.end)
     return Reported(**hit.ref_fields(), value=v.text, n=v.passage + 1, said_by=said_by(hit.text[s:e]))
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import groupby
 
+from vectorstore.ingest.chunker import sentence_around
 from vectorstore.records import Hit
 
 from ..answer import Event
 from ..support import cited_sentence
 from .composed import Composed
-from .conflicts import ValueReader, of_common_kind, sentence_of, when
+from .conflicts import ValueReader, of_common_kind, when
 from .values import Value
 
 MAX_DAYS = 12
@@ -59,7 +60,7 @@ def timeline(
         count = 0
         for _, h in group:
             v = found.get(h.chunk_id)
-            span = sentence_of(h.text, v.start, v.end) if v else cited_sentence(topic, h.text)
+            span = sentence_around(h.text, v.start, v.end) if v else cited_sentence(topic, h.text)
             n = out.cite(h, span)
             cited.append(n)
             also = [a.source for a in h.also if a.source and a.source != h.source]

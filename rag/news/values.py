@@ -10,16 +10,14 @@ from vectorstore.records import Hit
 
 from ..readers.base import Reader
 
-# A passage's value counts when the reader prefers it to "no answer" by CONFLICT_MARGIN, its
-# margin is within CONFLICT_SPREAD of the best passage's, and its sentence claims what the best
-# value's does (cosine at least SAME_CLAIM, values masked).  Fitted by
-# benchmarks/calibrate_conflicts.py on sets whose sources don't contradict each other.
-# Fitted there (false flags at most 0.04 on squad-3 and RealTimeQA 2025 H2, 300 questions each:
-# 0.015 and 0.003).  When the question itself asks whether the sources disagree, a conflict is
+# A passage's value counts when the reader prefers it to "no answer" by CONFLICT_MARGIN and its
+# sentence claims what the best value's does (cosine at least SAME_CLAIM, values masked).
+# Fitted by benchmarks/calibrate_conflicts.py on sets whose sources don't contradict each other
+# (false flags at most 0.04 on squad-3 and RealTimeQA 2025 H2, 300 questions each: 0.015 and
+# 0.003).  When the question itself asks whether the sources disagree, a conflict is
 # what it expects, so a looser sentence match counts (ASKED_CLAIM: false flags 0.121 and 0.040
 # on those sets' ordinary questions, which don't ask).
 CONFLICT_MARGIN = -2.0
-CONFLICT_SPREAD = 100.0
 SAME_CLAIM = 0.8
 ASKED_CLAIM = 0.6
 
@@ -36,19 +34,15 @@ class Value:
 class ReaderValues:
     """Values from a span reader (the shipped ``minilm-span``): one per passage at most."""
 
-    def __init__(self, reader: Reader, min_margin: float = CONFLICT_MARGIN, spread: float = CONFLICT_SPREAD) -> None:
+    def __init__(self, reader: Reader, min_margin: float = CONFLICT_MARGIN) -> None:
         self.reader = reader
         self.min_margin = min_margin
-        self.spread = spread
 
     def values(self, question: str, passages: Sequence[Hit]) -> list[Value]:
         reading = self.reader.read(question, passages)
-        if not reading.spans:
-            return []
-        floor = max(self.min_margin, reading.spans[0].score - self.spread)
         best: dict[int, Value] = {}
         for sp in reading.spans:  # best first
-            if sp.sentence or sp.score < floor or sp.passage in best:
+            if sp.sentence or sp.score < self.min_margin or sp.passage in best:
                 continue
             text = passages[sp.passage].text[sp.start : sp.end].strip()
             if text:

@@ -40,6 +40,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) of ``text`` that hold characters ``start:end``."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    first = next((s for s in spans if s[0] <= start < s[1]), spans[0])
+    last = next((s for s in spans if s[0] < end <= s[1]), first)
+    return first[0], max(first[1], last[1])
+
+
 def _words(text: str) -> int:
     return len(text.split())
 
