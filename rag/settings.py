@@ -42,9 +42,9 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "answerer": ("NEWSRAG_ANSWERER", "`extractive` (default, no LLM), `openai`, `ollama` or `llamacpp`."),
     "reader": (
         "NEWSRAG_READER",
-        "What the extractive answerer reads with: `minilm` (default: the sentence model's sentences, the "
-        "trained reader's short answer and abstention), `minilm-span` (the trained reader alone) or `sentences` "
-        "(the sentence model alone, as before).",
+        "What the extractive answerer reads with: `minilm` (default: the trained reader's short answer, the "
+        "sentence holding it and its abstention, with the sentence model's other sentences), `minilm-span` (the "
+        "trained reader alone) or `sentences` (the sentence model alone, as before).",
     ),
     "model": (
         "NEWSRAG_MODEL",

@@ -4,6 +4,7 @@ supervision, train, export int8 ONNX, and read with the exported model."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,16 @@ def test_train_export_and_read_on_a_tiny_sample(tmp_path: Path) -> None:
     train.main(["--squad", str(DATA), "--rtqa", str(DATA / "rtqa"), "--leave-out", str(LEAVE_OUT),
                 "--cache", str(tmp_path / "examples.jsonl"), "--out", str(tmp_path / "run"),
                 "--limit", "3", "--max-steps", "1", "--batch", "4"])  # fmt: skip
-    assert len(list(read(tmp_path / "examples.jsonl"))) >= 6
-    shipped = export.export(tmp_path / "run" / "model", tmp_path / "model")
+    cached = list(read(tmp_path / "examples.jsonl"))
+    assert len(cached) >= 6
+    news_questions = len({train.question_of(e.qid) for e in cached if not e.origin.startswith("squad")})
+    assert news_questions == 2
+    # the second stage: from the first's weights, every news question and a few SQuAD ones
+    train.main(["--squad", str(DATA), "--leave-out", str(LEAVE_OUT), "--cache", str(tmp_path / "examples.jsonl"),
+                "--out", str(tmp_path / "news"), "--init", str(tmp_path / "run" / "model"),
+                "--squad-questions", "1", "--max-steps", "1", "--batch", "4"])  # fmt: skip
+    assert json.loads((tmp_path / "news" / "model" / "training.json").read_text())["questions"] == 1 + news_questions
+    shipped = export.export(tmp_path / "news" / "model", tmp_path / "model")
     assert (shipped / "reader-int8.onnx").stat().st_size < 30e6
     reading = SpanReader(shipped).read_texts("Who founded Port Ellis?", ["Port Ellis was founded by Tomas Reed."])
     assert reading.spans and all(0 <= s.start < s.end <= 38 for s in reading.spans)

@@ -51,12 +51,16 @@ def _calibration_news(e: ex.Example) -> bool:
     return day[:8] >= CALIBRATION_FROM.replace("-", "") if day else False
 
 
-def subsample(items: list[ex.Example], limit: int | None, seed: int) -> list[ex.Example]:
-    """Whole questions (all their windows), in a seeded order."""
+def subsample(items: list[ex.Example], limit: int | None, seed: int, squad: int | None = None) -> list[ex.Example]:
+    """Whole questions (all their windows), in a seeded order; with ``squad``, every news
+    question and only that many SQuAD questions (a news-weighted continuation)."""
     groups: dict[str, list[ex.Example]] = {}
     for e in items:
         groups.setdefault(question_of(e.qid), []).append(e)
     keys = sorted(groups, key=lambda k: hashlib.sha1(f"{seed}:{k}".encode()).hexdigest())
+    if squad is not None:
+        kept = set([k for k in keys if groups[k][0].origin.startswith("squad")][:squad])
+        keys = [k for k in keys if not groups[k][0].origin.startswith("squad") or k in kept]
     if limit is not None:
         keys = keys[:limit]
     return [e for k in keys for e in groups[k]]
@@ -89,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--cache", type=Path, default=Path("eval-data/reader/examples.jsonl"))
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--limit", type=int, default=None, help="train on this many questions")
+    ap.add_argument(
+        "--squad-questions",
+        type=int,
+        default=None,
+        help="every news question, and only this many SQuAD questions (seeded)",
+    )
     ap.add_argument("--max-steps", type=int, default=-1)
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--batch", type=int, default=32)
@@ -114,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     set_seed(a.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     leave_out = {json.loads(line)["title"] for line in (a.leave_out / "corpus.jsonl").open()}
-    items = subsample(gather(a.squad, a.rtqa, leave_out, a.cache), a.limit, a.seed)
+    items = subsample(gather(a.squad, a.rtqa, leave_out, a.cache), a.limit, a.seed, a.squad_questions)
     questions = len({question_of(e.qid) for e in items})
     random.Random(a.seed).shuffle(items)
     tok = AutoTokenizer.from_pretrained(minilm_path())

@@ -6,10 +6,11 @@ answer is (spans, best first, each with a score) and how strongly it finds none
 into the short answer, the sentence that holds it and the decision to abstain.
 Pick one by name with :func:`make_reader`:
 
-- ``minilm`` (the default, :mod:`.hybrid`): the sentence model chooses the sentences, the
-  trained reader the short answer inside them and the evidence for abstaining;
+- ``minilm`` (the default, :mod:`.hybrid`): the trained reader finds the short answer and the
+  evidence for abstaining, the sentence model chooses the other sentences to quote;
 - ``minilm-span``: all-MiniLM-L6-v2 fine-tuned here as an extractive reader, alone, shipped
-  as int8 ONNX (:mod:`.span`; how it was made: ``model/CARD.md``);
+  as int8 ONNX (:mod:`.span`; how it was made: ``model/CARD.md``), its spans ordered by
+  how many passages back them (:mod:`.voting`);
 - ``sentences``: the fitted logistic sentence model that answered before it
   (:mod:`.sentences`): whole sentences, no short answer.
 """
@@ -30,17 +31,17 @@ ReaderFactory = Callable[[Embedder, int], Reader]  # (the embedder, how many pas
 
 def _span(embedder: Embedder, passages: int) -> Reader:
     from .span import SpanReader
+    from .voting import VotingReader
 
-    return SpanReader.shared()
+    return VotingReader(SpanReader.shared())
 
 
 def _hybrid(embedder: Embedder, passages: int) -> Reader:
     from .hybrid import HybridReader
     from .sentences import SentenceReader
-    from .span import SpanReader
 
     # the sentence model never abstains here: the calibrated span evidence decides
-    return HybridReader(SpanReader.shared(), SentenceReader(embedder, passages=passages, threshold=0.0))
+    return HybridReader(_span(embedder, passages), SentenceReader(embedder, passages=passages, threshold=0.0))
 
 
 def _sentences(embedder: Embedder, passages: int) -> Reader:
