@@ -10,8 +10,9 @@ passages the answer reads.  A question "is answered in the store" when it is ans
 (SQuAD) or carries evidence (RealTimeQA).  Fitted: a logistic model of the reader's margin
 and the best cosine (scikit-learn; each set weighs the same), its threshold (the highest that,
 with the chain's floor ``NEWSRAG_MIN_SCORE``, abstains on at most ``--max-answerable-abstained``
-of each set's answered questions), and the short-answer margin (a short
-answer is shown where the shown ones' expected F1 is at least 0.5).
+of each set's answered questions); the same again on the questions whose passages are mostly
+dated (the news set: ``news``, the fit a news store's answers use); and the short-answer
+margin (a short answer is shown where the shown ones' expected F1 is at least 0.5).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from rag.answerers.reading import short_span, signals
+from rag.answerers.reading import dated, short_span, signals
 from rag.evaluate import EvalInputs, EvalRun
 from rag.filters import Filters
 from rag.metrics import exact_match, token_f1
@@ -51,7 +53,7 @@ def features(folder: Path, settings: Settings, embedder: object, model: Path | N
         own = short_span(reading)  # the short answer the reader's answer would show
         own_text = hits[own.passage].text[own.start : own.end] if own else ""
         rows.append({
-            "set": folder.name, "id": q.id, "margin": margin, "first": first, "cosine": cosine,
+            "set": folder.name, "id": q.id, "margin": margin, "first": first, "cosine": cosine, "dated": dated(hits),
             "answered": bool(q.evidence_ids) if partial else q.answerable,
             "f1": token_f1(short, q.answers) if q.answers else 0.0,
             "em": float(exact_match(short, q.answers)) if q.answers else 0.0,
@@ -73,10 +75,27 @@ def reader_figures(rows: list[dict]) -> dict[str, float]:
     return {"questions": len(rows), "short_em": em, "short_f1": f1, "others_abstained_at_5pct": others}
 
 
-def fit(rows: list[dict], max_abstained: float, floor: float) -> dict[str, float]:
+def fit(rows: list[dict], max_abstained: float, floor: float) -> dict[str, Any]:
+    """The abstention fitted on every set, and again on the dated news alone (``news``: used
+    where most passages read are dated); then the short-answer margin."""
+    cal: dict[str, Any] = abstention(rows, max_abstained, floor)
+    news = [r for r in rows if r.get("dated")]
+    if news and any(r["answered"] for r in news) and not all(r["answered"] for r in news):
+        cal["news"] = abstention(news, max_abstained, floor)
+    cal["short_margin"] = short_margin(rows, cal, floor)
+    return cal
+
+
+def probability(cal: dict[str, Any], rows: list[dict]) -> np.ndarray:
+    w = np.array([cal["margin_weight"], cal["first_weight"], cal["cosine_weight"]])
+    z = cal["bias"] + np.array([[r["margin"], r["first"], r["cosine"]] for r in rows]) @ w
+    return 1 / (1 + np.exp(-z))
+
+
+def abstention(rows: list[dict], max_abstained: float, floor: float) -> dict[str, float]:
     """The logistic model (each set weighs the same, whatever its size), then the highest
     threshold that, with the chain's cosine floor, abstains on at most ``max_abstained`` of
-    each set's answered questions; then the short-answer margin."""
+    each set's answered questions."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.array([[r["margin"], r["first"], r["cosine"]] for r in rows])
@@ -91,18 +110,29 @@ def fit(rows: list[dict], max_abstained: float, floor: float) -> dict[str, float
         return max(float(np.mean((p < t) | under, where=(sets == s) & y)) for s in set(sets))
 
     threshold = max((t for t in np.arange(0.0, 1.0, 0.005) if worst(t) <= max_abstained), default=0.0)
-    shown = [r for r, pi, u in zip(rows, p, under, strict=True) if r["answered"] and pi >= threshold and not u]
-    shown = [r for r in shown if r["short_score"] is not None]
-    short_margin = 0.0
+    w = model.coef_[0]
+    return {"bias": float(model.intercept_[0]), "margin_weight": float(w[0]), "first_weight": float(w[1]),
+            "cosine_weight": float(w[2]), "threshold": round(float(threshold), 3)}  # fmt: skip
+
+
+def answered_by(cal: dict[str, Any], rows: list[dict], floor: float) -> np.ndarray:
+    """Which rows the calibration answers (each row with the fit its passages get)."""
+    keep = np.zeros(len(rows), dtype=bool)
+    for k, r in enumerate(rows):
+        fit = cal["news"] if r.get("dated") and "news" in cal else cal
+        keep[k] = probability(fit, [r])[0] >= fit["threshold"] and r["cosine"] >= floor
+    return keep
+
+
+def short_margin(rows: list[dict], cal: dict[str, Any], floor: float) -> float:
+    """The lowest margin at which the short answers shown have an expected F1 of at least 0.5."""
+    keep = answered_by(cal, rows, floor)
+    shown = [r for r, k in zip(rows, keep, strict=True) if r["answered"] and k and r["short_score"] is not None]
     for m in sorted({round(r["short_score"], 1) for r in shown}):
         kept = [r["short_f1"] for r in shown if r["short_score"] >= m]
         if kept and float(np.mean(kept)) >= 0.5:
-            short_margin = m
-            break
-    w = model.coef_[0]
-    return {"bias": float(model.intercept_[0]), "margin_weight": float(w[0]), "first_weight": float(w[1]),
-            "cosine_weight": float(w[2]), "threshold": round(float(threshold), 3),
-            "short_margin": short_margin}  # fmt: skip
+            return m
+    return 0.0
 
 
 def main() -> None:
@@ -131,10 +161,7 @@ def main() -> None:
     cal = fit(rows, a.max_answerable_abstained, settings.min_score)
     for name in sorted({r["set"] for r in rows}):
         sub = [r for r in rows if r["set"] == name]
-        w = np.array([cal["margin_weight"], cal["first_weight"], cal["cosine_weight"]])
-        z = cal["bias"] + np.array([[r["margin"], r["first"], r["cosine"]] for r in sub]) @ w
-        floor = np.array([r["cosine"] for r in sub]) >= settings.min_score
-        keep = (1 / (1 + np.exp(-z)) >= cal["threshold"]) & floor
+        keep = answered_by(cal, sub, settings.min_score)
         yes = np.array([r["answered"] for r in sub])
         print(f"{name}: {len(sub)} questions; abstained: not answered {np.mean(~keep[~yes]):.3f}, "
               f"answered {np.mean(~keep[yes]):.3f}")  # fmt: skip

@@ -118,3 +118,21 @@ def test_an_unknown_reader_is_refused_with_the_choices() -> None:
     with pytest.raises(ConfigError, match="NEWSRAG_READER"):
         Settings.from_env({"NEWSRAG_READER": "bert"})
     assert set(READERS) == {"minilm", "minilm-span", "sentences"}
+
+
+def dated_hit(i: int, text: str, published: str | None) -> Hit:
+    ref = ArticleRef(f"a{i}", f"Title {i}", None, published, None)
+    return Hit(**ref.ref_fields(), chunk_id=f"c{i}", text=text, start=0, end=len(text), score=0.6)
+
+
+def test_passages_mostly_dated_are_judged_by_the_news_fit_and_the_others_by_the_general_one() -> None:
+    fitted = Calibration.from_dict({"bias": 0.0, "threshold": 0.5, "short_margin": -3.0,
+                                    "news": {"bias": 0.0, "threshold": 0.99}})  # fmt: skip
+    assert fitted.news is not None and fitted.news.threshold == 0.99 and fitted.short_margin == -3.0
+    answerer = ReadingAnswerer(FixedReader("Lena Ruiz", margin=3.0), fitted)  # p = sigmoid(3) = 0.95
+    text = "Lena Ruiz was elected mayor on Tuesday."
+    news = [dated_hit(1, text, "2025-03-01"), dated_hit(2, "Rain fell.", "2025-03-02"), dated_hit(3, "No.", None)]
+    reference = [dated_hit(1, text, "2025-03-01"), dated_hit(2, "Rain fell.", None), dated_hit(3, "No.", None)]
+    assert answerer.compose("Who was elected mayor?", news) == ABSTAIN  # 0.95 < the news fit's 0.99
+    assert answerer.compose("Who was elected mayor?", reference).startswith("**Lena Ruiz**")  # 0.95 ≥ 0.5
+    assert Calibration.from_dict({"threshold": 0.5}).for_passages(news).threshold == 0.5  # no news fit: the one
