@@ -84,3 +84,32 @@ def test_follow_up_retrieves_as_if_standalone(seeded: NewsRAG) -> None:
     follow = seeded.ask("Who is his spokesman?", history)
     assert follow.standalone_question == "Who is Putin's spokesman?"
     assert "Peskov" in follow.text and follow.citations
+
+
+COACH = [  # three reports agree; one names someone else, and the reader alone is surest of him
+    ("Federation names coach", "The federation said on Monday that Anna Berg will coach the national team from March."),
+    ("Berg takes over", "Anna Berg, a former captain, takes over the national team in March, the federation said."),
+    ("New coach named", "Anna Berg was named coach of the national team on Monday."),
+    ("Fans disappointed", "Fans had hoped Jonas Lind would coach the national team, but he stayed at his club."),
+]
+
+
+def test_the_short_answer_is_the_one_the_articles_agree_on_and_its_sentence_is_quoted_first(
+    tmp_path: Path, minilm: Any
+) -> None:
+    from tests.conftest import make_service
+    from vectorstore.article import Article
+
+    svc = make_service(tmp_path, embedder=minilm)
+    dated = [
+        Article(title=t, text=x, source=f"outlet{k}", published=f"2026-03-0{k + 1}") for k, (t, x) in enumerate(COACH)
+    ]
+    svc.ingestor.ingest(("test", a) for a in dated)
+    answer = svc.ask("Who will coach the national team?")
+    assert answer.short == "Anna Berg", answer.text
+    first = answer.text.split(" — ", 1)[1].split(" [", 1)[0]
+    assert "Anna Berg" in first and "Jonas Lind" not in first
+    src = answer.short_source
+    assert src is not None
+    cited = next(c for c in answer.citations if c.n == src.n)
+    assert svc.article_text(cited.article_id)[src.start : src.end] == "Anna Berg"
