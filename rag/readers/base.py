@@ -31,7 +31,7 @@ class Reading:
     spans: tuple[Span, ...]  # best first
     no_answer: float  # how strongly the reader finds no answer (its own scale; higher: surer)
     # The sentences to quote, when a sentence chooser picked them (best first): the short
-    # answer is then the best of ``spans`` inside them.
+    # answer is then the best of ``spans`` inside them (the hybrid puts its own first).
     sentences: tuple[Span, ...] = ()
 
 
