@@ -6,8 +6,8 @@ The sentence holding the short answer is quoted first — the sentence model's o
 chose it, else the one around the span.  Measured (docs/reader.md): the span reader alone
 quotes the sentence holding the answer less often than the sentence model on news, but its
 best span is a better short answer than the best span inside the sentence model's choice
-(held-out RealTimeQA 2025 H2: exact match 0.532 against 0.429), so each does what it does
-best.
+(held-out RealTimeQA 2025 H2, exact match: 0.571 against 0.442 with the shipped model, 0.532
+against 0.429 with the one-epoch model before it), so each does what it does best.
 """
 
 from __future__ import annotations
