@@ -11,8 +11,9 @@ passages the answer reads.  A question "is answered in the store" when it is ans
 and the best cosine (scikit-learn; each set weighs the same), its threshold (the highest that,
 with the chain's floor ``NEWSRAG_MIN_SCORE``, abstains on at most ``--max-answerable-abstained``
 of each set's answered questions); the same again on the questions whose passages are mostly
-dated (the news set: ``news``, the fit a news store's answers use; its threshold must be 95%
-sure of the cap, since that set is small); and the short-answer
+dated, with ``--news-fit`` (the news set: ``news``, the fit a news store's answers would use;
+its threshold must be 95% sure of the cap, since that set is small; measured, not shipped:
+docs/reader.md); and the short-answer
 margin (a short answer is shown where the shown ones' expected F1 is at least 0.5).
 """
 
@@ -79,11 +80,11 @@ def reader_figures(rows: list[dict]) -> dict[str, float]:
     return {"questions": len(rows), "short_em": em, "short_f1": f1, "others_abstained_at_5pct": others}
 
 
-def fit(rows: list[dict], max_abstained: float, floor: float) -> dict[str, Any]:
-    """The abstention fitted on every set, and again on the dated news alone (``news``: used
-    where most passages read are dated); then the short-answer margin."""
+def fit(rows: list[dict], max_abstained: float, floor: float, news_fit: bool = False) -> dict[str, Any]:
+    """The abstention fitted on every set, and with ``news_fit`` again on the dated news alone
+    (``news``: used where most passages read are dated); then the short-answer margin."""
     cal: dict[str, Any] = abstention(rows, max_abstained, floor)
-    news = [r for r in rows if r.get("dated")]
+    news = [r for r in rows if r.get("dated")] if news_fit else []
     if news and any(r["answered"] for r in news) and not all(r["answered"] for r in news):
         cal["news"] = abstention(news, max_abstained, floor, sure=True)
     cal["short_margin"] = short_margin(rows, cal, floor)
@@ -154,6 +155,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sets", type=Path, nargs="+")
     ap.add_argument("--max-answerable-abstained", type=float, default=0.05)
+    ap.add_argument(
+        "--news-fit", action="store_true", help="also fit dated news alone (measured, not shipped: docs/reader.md)"
+    )
     ap.add_argument("--write", type=Path)
     ap.add_argument("--model", type=Path, help="read with this exported model (a learning-curve point)")
     ap.add_argument("--from-rows", action="store_true", help="fit on --rows from an earlier run")
@@ -172,7 +176,7 @@ def main() -> None:
         return
     if not a.from_rows:
         a.rows.write_text(json.dumps(rows))
-    cal = fit(rows, a.max_answerable_abstained, settings.min_score)
+    cal = fit(rows, a.max_answerable_abstained, settings.min_score, a.news_fit)
     for name in sorted({r["set"] for r in rows}):
         sub = [r for r in rows if r["set"] == name]
         keep = answered_by(cal, sub, settings.min_score)

@@ -22,7 +22,8 @@ def rows(name: str, answered: int, other: int, dated: bool, seed: int) -> list[d
 
 def test_dated_news_gets_its_own_fit_and_the_general_one_still_holds_both_sets_to_the_cap() -> None:
     reference, news = rows("squad", 400, 400, False, 0), rows("news", 60, 200, True, 1)
-    cal = fit(reference + news, 0.05, floor=0.33)
+    assert "news" not in fit(reference + news, 0.05, floor=0.33)  # only when asked for
+    cal = fit(reference + news, 0.05, floor=0.33, news_fit=True)
     assert "news" in cal
     for sub in (reference, news):  # the general fit abstains on at most 5% of either set's answered
         keep = answered_by({k: v for k, v in cal.items() if k != "news"}, sub, 0.33)
