@@ -55,6 +55,11 @@ def test_answers_hold_the_fact_and_cite_the_passage_holding_it(seeded: NewsRAG, 
         ("Who is Putin's spokesman?", "Dmitry Peskov"),
         ("When did Russia invade Ukraine?", "February 2022"),
         ("Which agreements froze fighting in Ukraine in 2014-2015?", "Minsk agreements"),
+        pytest.param(
+            "Where might Trump and Putin meet?",
+            "Saudi Arabia",
+            marks=pytest.mark.xfail(strict=True, reason="the news-stage reader's short answer is 'Ukraine'"),
+        ),
     ],
 )
 def test_the_shipped_reader_answers_short_from_the_cited_sentence(seeded: NewsRAG, question: str, short: str) -> None:
