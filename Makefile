@@ -74,7 +74,8 @@ bench: $(BIN)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py
 
 # The reader (rag/readers/model), retrained from scratch with a fixed seed: about 65 minutes on
-# 2 cores (one epoch over everything, then one over every news question and 3,000 SQuAD ones).  SQUAD is rajpurkar/SQuAD-explorer (its gh-pages branch), RTQA realtimeqa_public
+# 2 cores (one epoch over everything, then one over every news question and 3,000 SQuAD ones).
+# SQUAD is rajpurkar/SQuAD-explorer (its gh-pages branch), RTQA realtimeqa_public
 # (`fetch` brings both).  Trains on 2023 after the dev weeks, 2024 and 2025; never 2022 or 2026.
 SQUAD ?= /work/.mirror/rajpurkar+SQuAD-explorer/repo
 RTQA ?= /work/.mirror/realtimeqa+realtimeqa_public/repo

@@ -21,34 +21,49 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag.answerers.reading import dated, short_span, signals
-from rag.evaluate import EvalInputs, EvalRun
+from rag.evaluate import EvalInputs, EvalRun, Question
 from rag.filters import Filters
 from rag.metrics import exact_match, token_f1
 from rag.readers import make_reader
+from rag.readers.base import Reader, Reading
 from rag.readers.span import SpanReader
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
-from vectorstore.embedders import make_embedder
+from vectorstore.embedders import Embedder, make_embedder
+from vectorstore.records import Hit
 
 
-def features(folder: Path, settings: Settings, embedder: object, model: Path | None = None) -> list[dict]:
+def read_set(
+    folder: Path, settings: Settings, embedder: object, reader_of: Callable[[Embedder], Reader]
+) -> Iterator[tuple[Question, bool, list[Hit], Reading]]:
+    """Each question of the set (its store in ``eval-data/stores``), whether the store answers it
+    (SQuAD: answerable; RealTimeQA: with evidence), the passages the answer reads (retrieved as of
+    its date) and the reading of ``reader_of``'s reader."""
     inputs = EvalInputs.resolve(folder, None, None).load()
     run = EvalRun(settings=settings, inputs=inputs, embedder=embedder, store_dir=Path("eval-data/stores") / folder.name)
     run.ingest()
     svc = run._service()
-    reader = SpanReader(model) if model else make_reader(settings.reader, svc.embedder, settings.context_k)
+    reader = reader_of(svc.embedder)
     partial = folder.name.startswith("rtqa")
-    rows = []
     for q in inputs.items:
         found = svc.retriever.retrieve(q.question, filters=Filters.parse(as_of=q.question_date))
-        hits = found.hits[: settings.context_k]
-        reading = reader.read(q.question, hits)
+        hits = list(found.hits[: settings.context_k])
+        yield q, (bool(q.evidence_ids) if partial else q.answerable), hits, reader.read(q.question, hits)
+
+
+def features(folder: Path, settings: Settings, embedder: object, model: Path | None = None) -> list[dict]:
+    def reader_of(embedder: Embedder) -> Reader:
+        return SpanReader(model) if model else make_reader(settings.reader, embedder, settings.context_k)
+
+    rows = []
+    for q, answered, hits, reading in read_set(folder, settings, embedder, reader_of):
         best = reading.spans[0] if reading.spans else None
         short = hits[best.passage].text[best.start : best.end] if best else ""
         margin, first, cosine = signals(reading, hits)
@@ -56,7 +71,7 @@ def features(folder: Path, settings: Settings, embedder: object, model: Path | N
         own_text = hits[own.passage].text[own.start : own.end] if own else ""
         rows.append({
             "set": folder.name, "id": q.id, "margin": margin, "first": first, "cosine": cosine, "dated": dated(hits),
-            "answered": bool(q.evidence_ids) if partial else q.answerable,
+            "answered": answered,
             "f1": token_f1(short, q.answers) if q.answers else 0.0,
             "em": float(exact_match(short, q.answers)) if q.answers else 0.0,
             "short_score": own.score if own else None,

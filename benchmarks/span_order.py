@@ -27,15 +27,15 @@ import argparse
 import importlib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rag.evaluate import EvalInputs, EvalRun
-from rag.filters import Filters
+from benchmarks.calibrate_reader import read_set
 from rag.metrics import exact_match, normalize_answer
 from rag.readers.base import Span
 from rag.readers.span import SpanReader
+from rag.readers.voting import support
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
 from vectorstore.embedders import make_embedder
@@ -74,21 +74,6 @@ def asks_for(question: str) -> frozenset[str]:
     return next((types for pattern, types in ASKS if re.search(pattern, q)), frozenset())
 
 
-def support(spans: Sequence[Span], texts: Sequence[str], unit: Callable[[int], object]) -> dict[str, float]:
-    """Each answer's log-sum-exp over units (a passage, or an article) of its best score there."""
-    best: dict[str, dict[object, float]] = {}
-    for s in spans:
-        key = normalize_answer(texts[s.passage][s.start : s.end])
-        if key:
-            seen = best.setdefault(key, {})
-            seen[unit(s.passage)] = max(seen.get(unit(s.passage), -math.inf), s.score)
-    out = {}
-    for key, scores in best.items():
-        top = max(scores.values())
-        out[key] = top + math.log(sum(math.exp(v - top) for v in scores.values()))
-    return out
-
-
 class Types:
     """Named-entity types of spans, by spaCy (loaded on first use)."""
 
@@ -114,23 +99,11 @@ class Types:
 
 
 def rows(folder: Path, settings: Settings, embedder: Any, model: Path | None) -> list[dict[str, Any]]:
-    """Each answered question's passages and reading."""
-    inputs = EvalInputs.resolve(folder, None, None).load()
-    run = EvalRun(settings=settings, inputs=inputs, embedder=embedder, store_dir=Path("eval-data/stores") / folder.name)
-    run.ingest()
-    svc = run._service()
-    reader = SpanReader(model) if model else SpanReader.shared()
-    partial = folder.name.startswith("rtqa")
-    out = []
-    for q in inputs.items:
-        if not (bool(q.evidence_ids) if partial else q.answerable) or not q.answers:
-            continue
-        hits = svc.retriever.retrieve(q.question, filters=Filters.parse(as_of=q.question_date)).hits
-        hits = hits[: settings.context_k]
-        reading = reader.read(q.question, hits)
-        out.append({"q": q.question, "answers": q.answers, "texts": [h.text for h in hits],
-                    "articles": [h.article_id for h in hits], "spans": reading.spans})  # fmt: skip
-    return out
+    """Each answered question's passages and the reader's own spans (not yet voted)."""
+    found = read_set(folder, settings, embedder, lambda _: SpanReader(model) if model else SpanReader.shared())
+    return [{"q": q.question, "answers": q.answers, "texts": [h.text for h in hits],
+             "articles": [h.article_id for h in hits], "spans": reading.spans}
+            for q, answered, hits, reading in found if answered and q.answers]  # fmt: skip
 
 
 def first_em(row: dict[str, Any], score: Callable[[Span, str], float]) -> float:
@@ -144,7 +117,7 @@ def first_em(row: dict[str, Any], score: Callable[[Span, str], float]) -> float:
 
 def orders(row: dict[str, Any], types: Types | None) -> dict[str, float]:
     spans, texts = row["spans"], row["texts"]
-    by_passage = support(spans, texts, lambda p: p)
+    by_passage = support(spans, texts)
     by_article = support(spans, texts, lambda p: row["articles"][p])
     out = {
         "best": first_em(row, lambda s, key: s.score),
