@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from vectorstore.chroma_config import LOG_SYNC_EVERY, sync_every
+from vectorstore.chroma_config import LOG_SYNC_EVERY
 from vectorstore.errors import is_damaged_index
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,7 @@ class ChangeLog:
             metadata={"hnsw:sync_threshold": LOG_SYNC_EVERY, "hnsw:batch_size": LOG_SYNC_EVERY},
             embedding_function=None,
         )
-        sync_every(collection, LOG_SYNC_EVERY)
-        return collection
+        return collection  # its short threshold is set by the store (ChromaStore.sync_thresholds)
 
     def floor(self) -> float:
         """Entries that began before this time may have been deleted (0.0: none was)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -25,13 +26,31 @@ ARTICLES_SYNC_EVERY = 100
 # The change log's index holds one-number vectors: saving it is cheap, and its records (lists
 # of up to 5,000 ids) are the largest to read back.
 LOG_SYNC_EVERY = 10
+SYNC_EVERY = {"chunks": PASSAGES_SYNC_EVERY, "articles": ARTICLES_SYNC_EVERY, "log": LOG_SYNC_EVERY}  # by role
 
 
-def sync_every(collection: Any, n: int) -> None:
-    """Give a collection made with another threshold this one (Chroma applies it when it next loads it)."""
-    try:
-        current = (collection.configuration or {}).get("hnsw", {}).get("sync_threshold")
-        if current is not None and current != n:
-            collection.modify(configuration={"hnsw": {"sync_threshold": n, "batch_size": min(n, 100)}})
-    except Exception as e:  # an older server: the store works as it is, only slower to write
-        log.info("could not set the sync threshold of %s: %s", getattr(collection, "name", "?"), e)
+SYNC_TRIES = 4  # a busy server (a loaded machine) can refuse or time out one call: try again, waiting longer
+SYNC_WAIT_S = 0.25  # the first wait; then 0.5 s, 1 s
+
+
+def sync_every(collection: Any, n: int, tries: int = SYNC_TRIES, pause: Any = time.sleep) -> bool:
+    """Give a collection made with another threshold this one (Chroma applies it when it next loads
+    it).  True when the collection has it now; False, with a warning, when ``tries`` calls failed
+    (the store works as it is, only slower to write, and tries again at its next write)."""
+    error: Exception | None = None
+    for attempt in range(tries):
+        try:
+            current = (collection.configuration or {}).get("hnsw", {}).get("sync_threshold")
+            if current is not None and current != n:
+                collection.modify(configuration={"hnsw": {"sync_threshold": n, "batch_size": min(n, 100)}})
+            return True
+        except Exception as e:  # a busy or older server
+            error = e
+            if attempt + 1 < tries:
+                pause(SYNC_WAIT_S * 2**attempt)
+    log.warning(
+        "could not set the sync threshold of %s to %d (%d calls failed; the last: %s: %s): writes stay slower "
+        "until it is set; newsrag tries again at the next write",
+        getattr(collection, "name", "?"), n, tries, type(error).__name__, error,
+    )  # fmt: skip
+    return False

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from vectorstore.changelog import ChangeLog
+from vectorstore.chroma_config import SYNC_EVERY, sync_every
 from vectorstore.errors import (
     BackendUnavailable,
     NewsragError,
@@ -72,11 +73,22 @@ class StoreBase:
     chunks: Any  # Chroma's collections
     articles: Any
     changes: ChangeLog
+    unsynced: set[str]  # roles whose sync threshold a busy server refused (settle_thresholds)
     is_new: bool
     keywords: KeywordIndex
     article_keywords: KeywordIndex
     stories: StoryIndex
     max_batch: int
+
+    def collection(self, role: str) -> Any:
+        """The Chroma collection of a role: "chunks" (passages), "articles" or "log"."""
+        return {"chunks": self.chunks, "articles": self.articles, "log": self.changes.log}[role]
+
+    def settle_thresholds(self) -> None:
+        """Set the sync thresholds a busy server refused when the store was opened (before a write:
+        the unsaved tail they keep short is what makes writes slow)."""
+        if self.unsynced:
+            self.unsynced = {r for r in self.unsynced if not sync_every(self.collection(r), SYNC_EVERY[r], tries=1)}
 
     def reopen(self, opened: int) -> bool:
         """Open the embedded client again, when the store's ``opened`` count is still ``opened``

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore.changelog import ChangeLog
-from vectorstore.chroma_config import ARTICLES_SYNC_EVERY, PASSAGES_SYNC_EVERY, sync_every
+from vectorstore.chroma_config import ARTICLES_SYNC_EVERY, PASSAGES_SYNC_EVERY, SYNC_EVERY, sync_every
 from vectorstore.errors import BackendUnavailable, ConfigError
 from vectorstore.ingest.dedup import StoryIndex, StoryRecord
 from vectorstore.keyword import KeywordBackend
@@ -59,8 +59,7 @@ class ChromaStore(Checks):
                 embedding_function=None,
             )
             self.changes = ChangeLog(client, prefix)
-            sync_every(self.chunks, PASSAGES_SYNC_EVERY)
-            sync_every(self.articles, ARTICLES_SYNC_EVERY)
+            self.unsynced = {role for role, n in SYNC_EVERY.items() if not sync_every(self.collection(role), n)}
         except Exception as e:
             raise BackendUnavailable(f"Cannot open the Chroma collections ({e}). Check the store settings.") from e
         self.is_new = self._seeded_name not in names

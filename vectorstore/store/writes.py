@@ -29,6 +29,7 @@ class Writes(Reads):
         """Store several articles: all their chunks, then their records (the commit),
         then delete the passages their records superseded.  ``stories`` gives an article's
         story and signature (vectorstore.ingest.dedup); without one it is a story of its own."""
+        self.settle_thresholds()
         stories = stories or {}
         ids: list[str] = []
         vecs: list[np.ndarray] = []
