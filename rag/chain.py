@@ -39,6 +39,7 @@ from .prompts import (
     NOT_COVERED_NONE,
     TIMELINE_INTRO,  # fmt: skip
 )
+from .readers.base import QUESTION_CHARS_READ, question_read
 from .retriever import NewsRetriever
 from .stages import retrieved_articles
 from .support import check_answer, cited_sentence
@@ -139,6 +140,8 @@ class AnswerChain:
         state.standalone = condense(q, history)
         state.intent = classify(state.standalone)
         state.timings["condense_ms"] = (time.perf_counter() - t0) * 1000
+        if len(state.standalone) > QUESTION_CHARS_READ:  # the reader reads its start only: said with the timings
+            state.timings["question_read_chars"] = float(len(question_read(state.standalone)))
         return state
 
     def _retrieve(self, state: _State) -> _State:

@@ -239,6 +239,7 @@ PAGES = {
 REQUESTS: Counter[str] = Counter()  # path -> times the site served it (tests add pages to PAGES)
 REDIRECTS: dict[str, str] = {}  # path -> where the site redirects it (302)
 DRIP = "/drip.html"  # a page sent one byte every half second, for ever
+DRIP_HEADERS = "/drip-headers.html"  # a page whose headers come one byte every half second, for ever
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -249,6 +250,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", REDIRECTS[self.path])
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if self.path == DRIP_HEADERS:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            stop = time.monotonic() + 120
+            while time.monotonic() < stop:
+                try:
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                except OSError:
+                    return  # the client gave up
+                time.sleep(0.5)
             return
         if self.path == DRIP:
             self.send_response(200)

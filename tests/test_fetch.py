@@ -1,16 +1,18 @@
 """Articles by URL, fetched from a local HTTP server on 127.0.0.1 (never the internet)."""
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DRIP, REDIRECTS, REQUESTS, free_port, make_service
+from tests.conftest import DRIP, DRIP_HEADERS, REDIRECTS, REQUESTS, free_port, make_service
 from tests.test_feeds import rss
 from tests.test_hardening import cli
 from vectorstore.errors import IngestError
+from vectorstore.ingest import fetch
 
 
 def test_ingest_urls_with_title_outlet_and_date(site: str, tmp_path: Path) -> None:
@@ -114,3 +116,12 @@ def test_a_redirect_loop_and_a_page_that_never_ends_fail_alone_with_a_reason(sit
     with pytest.raises(IngestError, match="redirects more than 5 times"):
         svc.follow_feed(f"{site}/loop-a")
     assert svc.feeds.all() == []  # and nothing was followed
+
+
+def test_the_fetch_deadline_holds_while_headers_arrive_one_byte_at_a_time(site: str) -> None:
+    """A server sending one header byte every half second kept a fetch going for 400 s (and two
+    such URLs held both add slots): httpx's timeout is per read.  The whole fetch has its time."""
+    started = time.monotonic()
+    with pytest.raises(IngestError, match="took over 2 s to arrive"):
+        fetch.get(f"{site}{DRIP_HEADERS}", fetch.FetchPolicy(seconds=2.0, timeout=1.5, allow_private=True))
+    assert time.monotonic() - started < 10  # the server would drip for 120 s

@@ -379,3 +379,34 @@ def test_an_as_of_date_or_a_period_at_the_calendar_s_edge_is_answered_not_a_trac
                  ["--as-of", "9999-12-31", "What is the latest?"]):  # fmt: skip
         p = cli("ask", *args, data=data)
         assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+
+
+LONG_QUESTION = ("Which US agency, according to officials speaking on condition of anonymity to reporters, said "
+                 "this week that it could run out of cash " * 14)[:1990] + "?"  # fmt: skip
+
+
+def test_a_question_at_the_length_limit_is_answered_and_the_timings_say_it_was_read_in_part(tmp_path: Path) -> None:
+    """A 1,600-character question crashed the reader ("Truncation error") with a traceback in the
+    CLI and "Unexpected error" on the web; so did a long history turn in a chat."""
+    data = tmp_path / "data"
+    art = tmp_path / "irs.txt"
+    art.write_text("IRS may run out of cash\n\nThe IRS said this week it could run out of cash by June. " * 3)
+    assert cli("ingest", str(art), "--date", "2025-03-01", data=data).returncode == 0
+    p = cli("ask", "--json", LONG_QUESTION, data=data, NEWSRAG_MIN_SCORE="-1")
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    answer = json.loads(p.stdout)
+    assert answer["citations"] and 100 < answer["timings"]["question_read_chars"] <= 250
+    turns = f"{LONG_QUESTION[:1800]}\nWho said it could run out of cash?\n"
+    p = children.run([NEWSRAG, "-q", "chat"], input=turns,
+                     env={**os.environ, "NEWSRAG_DATA_DIR": str(data), "NEWSRAG_EMBEDDER": "hash",
+                          "NEWSRAG_MIN_SCORE": "-1"})  # fmt: skip
+    assert p.returncode == 0 and "Traceback" not in p.stderr and "Unexpected" not in p.stdout, p.stderr
+    assert p.stdout.count("[1]") >= 2  # both turns answered, cited
+
+
+def test_the_span_reader_reads_a_long_question_in_part() -> None:
+    from rag.readers.span import SpanReader
+
+    passage = "The IRS said on Tuesday it could run out of cash this week. " * 3
+    reading = SpanReader().read_texts(LONG_QUESTION, [passage])
+    assert reading.spans and reading.spans[0].passage == 0

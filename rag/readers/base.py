@@ -8,6 +8,19 @@ from typing import Protocol
 
 from vectorstore.records import Hit
 
+# A reader reads at most this much of a question (the first characters, cut at a word): the span
+# reader's question and passage share 256 tokens, and a 1,600-character question left no room for
+# the passage (the chain says so in the answer's timings: ``question_read_chars``).
+QUESTION_CHARS_READ = 250
+
+
+def question_read(question: str) -> str:
+    """The part of ``question`` a reader reads (all of it, up to :data:`QUESTION_CHARS_READ`)."""
+    if len(question) <= QUESTION_CHARS_READ:
+        return question
+    cut = question[:QUESTION_CHARS_READ]
+    return cut[: cut.rfind(" ")] if " " in cut[QUESTION_CHARS_READ // 2 :] else cut
+
 
 @dataclass(frozen=True)
 class Span:

@@ -26,11 +26,12 @@ import numpy as np
 from vectorstore.errors import ConfigError
 from vectorstore.records import Hit
 
-from .base import Reading, Span
+from .base import Reading, Span, question_read
 
 MODEL_DIR = Path(__file__).parent / "model"
 MODEL = "reader-int8.onnx"
 MAX_TOKENS = 256  # question + passage; the product's 120-word passages fit (training/train.py uses it too)
+MAX_QUESTION_TOKENS = 96  # and at most this many of the question's (a question of symbols is many tokens)
 MAX_ANSWER_TOKENS = 24
 TOP = 12  # start and end candidates per passage
 REMEMBERED = 16  # readings kept: the answer and the conflict check read the same passages
@@ -95,6 +96,14 @@ class SpanReader:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="reader")
             self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
+    def _question(self, question: str) -> str:
+        """The question as read: its first characters (base.question_read), then tokens."""
+        question = question_read(question)
+        asked = self._tokenizer.encode(question, add_special_tokens=False)
+        if len(asked.ids) > MAX_QUESTION_TOKENS:
+            return question[: asked.offsets[MAX_QUESTION_TOKENS - 1][1]]
+        return question
+
     def _one(self, question: str, passage: str, k: int) -> tuple[float, list[Span]]:
         enc = self._tokenizer.encode(question, passage)
         ids = np.asarray([enc.ids], dtype=np.int64)
@@ -131,7 +140,8 @@ class SpanReader:
                 return self._readings[key]
         self._load()
         assert self._pool is not None
-        results = list(self._pool.map(lambda kp: self._one(question, kp[1], kp[0]), enumerate(texts)))
+        asked = self._question(question)
+        results = list(self._pool.map(lambda kp: self._one(asked, kp[1], kp[0]), enumerate(texts)))
         spans = sorted((s for _, ss in results for s in ss), key=lambda x: -x.score)
         best = max(b for b, _ in results)
         reading = Reading(spans=tuple(spans), no_answer=-best)

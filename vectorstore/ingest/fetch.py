@@ -36,7 +36,7 @@ PRIVATE_HINT = "Set NEWSRAG_ALLOW_PRIVATE_URLS=1 to let newsrag fetch from this 
 @dataclass(frozen=True)
 class FetchPolicy:
     """How a page the user asked for is fetched: its size cap, how long the whole fetch may take
-    (redirects and body included; ``timeout`` is each network wait), and whether addresses of this
+    (connecting, headers, redirects and body included; ``timeout`` is each network wait), and whether addresses of this
     machine and of private networks may be reached (off: a URL must never reach them)."""
 
     max_mb: float = DEFAULT_MAX_FILE_MB
@@ -79,19 +79,49 @@ def _address(host: str, port: int, allow_private: bool) -> str:
     return str(addrs[0])
 
 
-def _transport(allow_private: bool) -> Any:
+def _transport(allow_private: bool, deadline: float) -> Any:
     """httpx's own transport whose every connection, redirects included, goes through
-    :func:`_address` (a network backend of httpcore's; httpx has no setting for one)."""
+    :func:`_address` (a network backend of httpcore's; httpx has no setting for one), and whose
+    every network wait ends by ``deadline`` (monotonic seconds): httpx's timeouts are per read, so
+    a server sending one header byte every few seconds would never hit them."""
     import httpcore
     import httpx
 
+    def left(timeout: float | None, late: type[Exception]) -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise late("the fetch's time is up")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    class Bounded(httpcore.NetworkStream):
+        def __init__(self, stream: httpcore.NetworkStream) -> None:
+            self.stream = stream
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return self.stream.read(max_bytes, left(timeout, httpcore.ReadTimeout))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self.stream.write(buffer, left(timeout, httpcore.WriteTimeout))
+
+        def close(self) -> None:
+            self.stream.close()
+
+        def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                      timeout: float | None = None) -> httpcore.NetworkStream:  # fmt: skip
+            return Bounded(self.stream.start_tls(ssl_context, server_hostname, left(timeout, httpcore.ConnectTimeout)))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self.stream.get_extra_info(info)
+
     class Guarded(httpcore.SyncBackend):
-        def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None, *args: Any,
+                        **kwargs: Any) -> httpcore.NetworkStream:  # fmt: skip
             try:
                 address = _address(host, port, allow_private)
             except OSError as e:
                 raise httpcore.ConnectError(str(e)) from None
-            return super().connect_tcp(address, port, *args, **kwargs)
+            connect_s = left(timeout, httpcore.ConnectTimeout)
+            return Bounded(super().connect_tcp(address, port, connect_s, *args, **kwargs))
 
     transport = httpx.HTTPTransport(trust_env=False)
     transport._pool = httpcore.ConnectionPool(  # TLS still checks the certificate against the URL's host name
@@ -116,7 +146,7 @@ def get(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
         path=url,
     )
     try:
-        client = httpx.Client(transport=_transport(policy.allow_private), trust_env=False,
+        client = httpx.Client(transport=_transport(policy.allow_private, deadline), trust_env=False,
                               headers={"User-Agent": USER_AGENT})  # fmt: skip
         with client:
             current = httpx.URL(url)
