@@ -78,7 +78,10 @@ def _parse(text: str, as_of: dt.date) -> dt.date | None:
         "PREFER_DATES_FROM": "past",
         "PREFER_DAY_OF_MONTH": "first",
     }
-    got = dateparser.parse(text, languages=["en"], settings=settings)
+    try:
+        got = dateparser.parse(text, languages=["en"], settings=settings)
+    except (OverflowError, ValueError):  # "Monday" before an as-of date in year 1 is before the calendar
+        return None
     return got.date() if got is not None else None
 
 
@@ -109,7 +112,7 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
         window, words = _month_range(prev.year, prev.month), "last month"
     elif re.search(r"\bthis year\b|\bso far this year\b", q):
         window, words = (dt.date(as_of.year, 1, 1), as_of), "this year"
-    elif re.search(r"\blast year\b", q):
+    elif re.search(r"\blast year\b", q) and as_of.year > dt.MINYEAR:
         window, words = (dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31)), "last year"
     elif m := _SINCE.search(question):
         start = _parse(m.group(1), as_of)

@@ -376,7 +376,8 @@ def test_eval_store_of_another_corpus_is_refused(tmp_path: Path) -> None:
 def test_an_as_of_date_or_a_period_at_the_calendar_s_edge_is_answered_not_a_traceback(tmp_path: Path) -> None:
     data = tmp_path / "data"
     for args in (["--as-of", "0001-01-01", "What happened?"], ["what happened 100000000 weeks ago?"],
-                 ["--as-of", "9999-12-31", "What is the latest?"]):  # fmt: skip
+                 ["--as-of", "9999-12-31", "What is the latest?"], ["--as-of", "0001-01-01", "News since Monday?"],
+                 ["--as-of", "0001-01-03", "News since Friday?"]):  # fmt: skip
         p = cli("ask", *args, data=data)
         assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
 

@@ -57,6 +57,20 @@ def test_periods_beyond_the_calendar_are_held_within_it() -> None:
     assert parse_time("What happened 99999999999999 years ago?", AS_OF).since is not None
 
 
+@pytest.mark.parametrize("as_of", [D.min, D(1, 1, 3), D.max])
+@pytest.mark.parametrize(
+    "question",
+    ["News since Monday?", "What happened on Monday?", "News since Friday?", "What happened last year?",
+     "What happened in March?", "What happened on March 3?", "What happened last month?"],
+)  # fmt: skip
+def test_weekdays_and_periods_near_the_calendar_s_first_and_last_day_are_read_not_an_overflow(
+    question: str, as_of: dt.date
+) -> None:
+    """`ask "since Monday?" --as-of 0001-01-01` was an OverflowError from the date parser."""
+    said = parse_time(question, as_of)
+    assert said.until is None or said.until <= as_of
+
+
 def test_filters_say_what_is_wrong() -> None:
     with pytest.raises(InputError, match="as_of: date '2023-02-30' does not exist"):
         Filters.parse(as_of="2023-02-30")
