@@ -207,10 +207,11 @@ def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ign
 @contextmanager
 def running_app(data_dir: Path, embedder: Any, articles: Sequence[Article] = (), **overrides: Any) -> Iterator[str]:
     """A real Gradio server for the UI on 127.0.0.1 and a free port, seeded (and holding
-    ``articles``); yields its URL."""
+    ``articles``); yields its URL.  ``port=`` serves on that one (a restart on the same address)."""
     from ui.web import serve
 
-    settings = Settings(data_dir=data_dir, seeds_dir=SEEDS, port=free_port(), **overrides)
+    overrides.setdefault("port", free_port())
+    settings = Settings(data_dir=data_dir, seeds_dir=SEEDS, **overrides)
     svc = NewsRAG.build(settings, embedder=embedder)
     svc.ensure_seeded()
     if articles:

@@ -262,6 +262,32 @@ def test_a_conversation_survives_a_restart_and_another_user_never_sees_it(tmp_pa
         browser.close()
 
 
+def test_without_a_login_a_browser_s_conversations_survive_a_restart(tmp_path: Path, minilm: Any) -> None:
+    """The browser's id is kept encrypted in its local storage; the key was made anew at each start,
+    so after a restart no id could be read and every conversation was orphaned (docs/web.md
+    promised the opposite).  The key is kept in the data folder, readable by its owner only."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import free_port
+    from ui.web.kept import SECRET_FILE
+
+    data, port = tmp_path / "data", free_port()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        pg = browser.new_context(viewport={"width": 1280, "height": 1100}).new_page()
+        with running_app(data, minilm, port=port) as url:
+            pg.goto(url)
+            ask(pg, "When did Russia invade Ukraine?")
+            expect(pg.locator("#conv-list")).to_contain_text("When did Russia invade Ukraine?", timeout=60_000)
+        assert (data / SECRET_FILE).stat().st_mode & 0o777 == 0o600
+        with running_app(data, minilm, port=port) as url:  # the server restarted, on the same address
+            pg.goto(url)
+            expect(pg.locator("#chat")).to_contain_text("February 2022", timeout=30_000)
+            expect(pg.locator("#conv-list")).to_contain_text("When did Russia invade Ukraine?")
+            shot(pg, tmp_path, "after-restart")
+        browser.close()
+
+
 def test_an_abstention_lists_the_closest_stories_and_each_opens_in_the_panel(page: Any, tmp_path: Path) -> None:
     ask(page, "What is the capital of Peru?")
     first = page.locator("#chat a.cite[href$='-c1']").last

@@ -18,8 +18,9 @@ from .page import SOURCE_HINT
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
-def conversations_panel() -> SimpleNamespace:
-    """Built inside the chat tab's row, before the chat's column."""
+def conversations_panel(secret: str) -> SimpleNamespace:
+    """Built inside the chat tab's row, before the chat's column; ``secret``: the key of the
+    browser's stored id (kept.browser_secret, the same across restarts)."""
     k = SimpleNamespace()
     with gr.Column(scale=1, min_width=220, elem_id="conversations"):
         k.new = gr.Button("New conversation", elem_id="conv-new", size="sm")
@@ -35,7 +36,7 @@ def conversations_panel() -> SimpleNamespace:
                 k.confirm = gr.Button("Delete for good", elem_id="conv-confirm", size="sm", variant="stop")
                 k.cancel = gr.Button("Cancel", elem_id="conv-cancel", size="sm")
         k.said = gr.Markdown(elem_id="conv-said")
-    k.browser = gr.BrowserState("", storage_key="newsrag-browser")  # this browser's id (no login)
+    k.browser = gr.BrowserState("", storage_key="newsrag-browser", secret=secret)  # this browser's id (no login)
     k.conv_id = gr.State("")  # the open conversation ("" until its first answer)
     return k
 

@@ -4,7 +4,11 @@ reopening one with its sources still clickable, renaming, deleting, exporting.""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import re
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -19,6 +23,37 @@ from ..transcript import conversation_json, conversation_markdown, file_stem
 from .actions import Asked, user_of
 
 BROWSER_ID = re.compile(r"[0-9a-f]{32}")
+SECRET_FILE = "browser-secret"  # in the data folder: the key of each browser's stored id
+log = logging.getLogger(__name__)
+
+
+def browser_secret(data_dir: Path) -> str:
+    """The key that encrypts each browser's id in its local storage, made once and kept in the data
+    folder (readable by this user only): with a new key at each start, as Gradio makes by default,
+    a restart could read no browser's id and every conversation kept without a login was lost."""
+    path = data_dir / SECRET_FILE
+    try:
+        kept = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        kept = ""
+    except (OSError, UnicodeDecodeError) as e:
+        log.warning("the browser key %s cannot be read (%s): making a new one", SECRET_FILE, e)
+        kept = ""
+    if len(kept) >= 32:
+        return kept
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=f".{SECRET_FILE}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32))
+        if kept or path.exists():  # damaged or empty: replaced whole
+            os.replace(tmp, path)
+        else:
+            with contextlib.suppress(FileExistsError):  # a second server starting at once keeps the first's
+                os.link(tmp, path)  # made whole or not at all
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()
 
 
 class Keeper(Protocol):

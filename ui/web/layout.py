@@ -19,7 +19,7 @@ from ..format import FEED_COLUMNS, feed_rows
 from .actions import Asked, Rated, Service, WebActions
 from .chats import conversations_panel, wire_conversations
 from .friendly import friendly
-from .kept import KeptActions
+from .kept import KeptActions, browser_secret
 from .page import SHOW_CITED_SENTENCE, SHOW_LAST_QUESTION, SOURCE_HINT
 
 LIBRARY_COLUMNS = ["title", "outlet", "date", "passages", "url"]
@@ -37,7 +37,7 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
         with gr.Accordion("Settings", open=False) as settings_box:
             top = SimpleNamespace(box=settings_box, view=gr.Markdown(actions.settings_md()))
             top.answerer = gr.Dropdown(service.answerer_names(), value=service.answerer.name, label="Answerer")
-        chat = chat_tab(actions)
+        chat = chat_tab(actions, browser_secret(settings.data_dir))
         add = add_tab()
         feeds = feeds_tab(actions, settings)
         library = library_tab(actions)
@@ -50,10 +50,10 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
     return app
 
 
-def chat_tab(actions: WebActions) -> SimpleNamespace:
+def chat_tab(actions: WebActions, secret: str) -> SimpleNamespace:
     c = SimpleNamespace()
     with gr.Tab("Chat"), gr.Row():
-        c.kept = conversations_panel()
+        c.kept = conversations_panel(secret)
         with gr.Column(scale=3):
             c.welcome = gr.Markdown(elem_id="welcome")
             with gr.Row(elem_id="examples"):
