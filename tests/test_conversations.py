@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from rag.service import NewsRAG
 from ui.web import WebActions
 from ui.web.guards import LoginGuard, auth_accounts
 from ui.web.kept import KeptActions, browser_id, owner_of
+from vectorstore.article import Article
 from vectorstore.errors import InputError, NotFound, StoreDamaged
 
 
@@ -89,6 +91,7 @@ def test_the_web_keeps_reopens_and_exports_a_conversation(svc: NewsRAG, tmp_path
     with pytest.raises(NotFound):
         kept.open(owner_of(None, browser_id(None)), conv_id)  # another browser
     assert kept.export(owner, conv_id) == (md_path, json_path)  # written over, not piling up
+    assert sorted(p.name for p in md_path.parent.iterdir()) == sorted([md_path.name, json_path.name])
     assert kept.delete(owner, conv_id) == "How many homes lost power?" and not md_path.exists()
 
 
@@ -161,3 +164,50 @@ def test_a_kill_while_keeping_leaves_every_conversation_and_rating_whole(tmp_pat
     assert kept <= len(turns) <= kept + 1
     assert [t.answer.question for t in turns] == [f"question {i}" for i in range(len(turns))]
     assert kept <= len(ratings.all()) <= kept + 1 and all(r.rating == "up" for r in ratings.all())
+
+
+BEACON = "http://127.0.0.1:9/beacon"
+PAYLOADS = f"![x]({BEACON}.png) [Log in]({BEACON}) <script>window.x=1</script> <img src={BEACON}> www.evil.example"
+
+
+def test_the_markdown_export_shows_what_articles_and_users_wrote_and_acts_on_none_of_it(
+    svc: NewsRAG, tmp_path: Path
+) -> None:
+    """Titles, outlets, passages, questions and names with an image, a link or a script went into the
+    .md as they were: a Markdown viewer made requests, showed phishing links and ran scripts."""
+    from markdown_it import MarkdownIt
+
+    text = f"The ferry to the island resumed on Sunday. {PAYLOADS}"
+    hostile = Article(id="evil", title=f"Ferry news {PAYLOADS}", source=f"Outlet {PAYLOADS}", published="2025-03-02",
+                      url="https://ferry.example/news", text=text)  # fmt: skip
+    svc.ingestor.ingest([("t", hostile)])
+    actions, kept = WebActions(svc, svc.settings), KeptActions(svc, tmp_path / "exports")
+    owner = owner_of(None, browser_id(None))
+    asked = list(actions.chat(f"When did the ferry resume? {PAYLOADS}", [], {}, as_of="2025-03-05"))[-1][2]
+    conv_id = kept.keep(asked, "", owner)
+    kept.rename(owner, conv_id, f"Ferry {PAYLOADS}")
+    md = kept.export_file(owner, conv_id, "md").read_text()
+    shown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(md)
+    assert "<img" not in shown and "<script" not in shown, shown
+    links = re.findall(r'<a href="([^"]*)"', shown)
+    assert links and set(links) <= {"https://ferry.example/news"}, links  # only the sources' own addresses
+    assert not re.search(r"(?<!\\)(https?:|www\.)", md.replace("<https://ferry.example/news>", "")), md  # no bare link
+    assert "Ferry news ![x](http://127.0.0.1:9/beacon.png)" in re.sub(r"\\(.)", r"\1", md)  # shown as typed
+    assert f"# Ferry {PAYLOADS}" in re.sub(r"\\(.)", r"\1", md)
+
+
+def test_exports_are_written_when_asked_readable_by_their_owner_only(svc: NewsRAG, tmp_path: Path) -> None:
+    """Every conversation was exported after every answer, world-readable, into a folder left behind."""
+    actions, kept = WebActions(svc, svc.settings), KeptActions(svc)
+    owner = owner_of(None, browser_id(None))
+    asked = list(actions.chat("How many homes lost power?", [], {}, as_of="2025-03-05"))[-1][2]
+    conv_id = kept.keep(asked, "", owner)
+    folder = kept.export_dir
+    assert folder.stat().st_mode & 0o077 == 0 and not any(folder.rglob("*.md"))  # nothing written by answering
+    path = kept.export_file(owner, conv_id, "md")
+    assert path.stat().st_mode & 0o777 == 0o600 and "How many homes lost power?" in path.read_text()
+    del kept
+    import gc
+
+    gc.collect()
+    assert not folder.exists()  # the server's export folder goes with it

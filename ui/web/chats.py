@@ -16,6 +16,9 @@ from .kept import KeptActions, browser_id, owner_of
 from .page import SOURCE_HINT
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+# the hidden download button, clicked once an export is written into it
+CLICK_DOWNLOAD = """() => { const el = document.querySelector('#conv-download');
+  (el && el.tagName === 'BUTTON' ? el : el?.querySelector('button'))?.click(); }"""
 
 
 def conversations_panel(secret: str) -> SimpleNamespace:
@@ -28,9 +31,10 @@ def conversations_panel(secret: str) -> SimpleNamespace:
         with gr.Accordion("This conversation", open=False, elem_id="conv-tools"):
             k.name = gr.Textbox(label="Name", elem_id="conv-name")
             k.rename = gr.Button("Rename", elem_id="conv-rename", size="sm")
-            with gr.Row():
-                k.export_md = gr.DownloadButton("Markdown", elem_id="conv-export-md", size="sm", value=None)
-                k.export_json = gr.DownloadButton("JSON", elem_id="conv-export-json", size="sm", value=None)
+            with gr.Row():  # each writes its file when clicked (not after every answer), then downloads it
+                k.export_md = gr.Button("Markdown", elem_id="conv-export-md", size="sm")
+                k.export_json = gr.Button("JSON", elem_id="conv-export-json", size="sm")
+            k.download = gr.DownloadButton("Download", elem_id="conv-download", visible="hidden", value=None)
             k.delete = gr.Button("Delete", elem_id="conv-delete", size="sm", variant="stop")
             with gr.Row(visible=False) as k.confirm_row:
                 k.confirm = gr.Button("Delete for good", elem_id="conv-confirm", size="sm", variant="stop")
@@ -45,13 +49,10 @@ def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c:
     """``c``: the chat's components; ``asked``: the event of an answered question (kept after it)."""
 
     def shown(owner: str, conv_id: str) -> tuple[Any, ...]:
-        """The list, this conversation's name and its two downloads."""
-        files = kept.export(owner, conv_id)
-        title = kept.title(owner, conv_id)
-        return (gr.update(choices=kept.choices(owner), value=conv_id or None), title,
-                str(files[0]) if files else None, str(files[1]) if files else None)  # fmt: skip
+        """The list and this conversation's name."""
+        return gr.update(choices=kept.choices(owner), value=conv_id or None), kept.title(owner, conv_id)
 
-    listing = [k.list, k.name, k.export_md, k.export_json]
+    listing = [k.list, k.name]
 
     @friendly
     def on_load(browser: Any, request: gr.Request) -> tuple[Any, ...]:
@@ -104,3 +105,11 @@ def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c:
         return ("", [], {}, SOURCE_HINT, f"Deleted “{md_escape(title)}”.", *shown(owner, ""), gr.update(visible=False))
 
     k.confirm.click(delete, [k.conv_id, k.browser], [*opened, k.confirm_row], **PRIVATE)
+
+    for button, kind in ((k.export_md, "md"), (k.export_json, "json")):
+
+        @friendly
+        def export(conv_id: str, browser: Any, request: gr.Request, kind: str = kind) -> str:
+            return str(kept.export_file(owner_of(request, browser), conv_id, kind))
+
+        button.click(export, [k.conv_id, k.browser], k.download, **PRIVATE).success(None, js=CLICK_DOWNLOAD)

@@ -93,7 +93,10 @@ def chat_turns(conv: Conversation) -> tuple[list[dict[str, Any]], dict[int, Aske
 class KeptActions:
     def __init__(self, service: Keeper, export_dir: Path | None = None) -> None:
         self.service = service
-        self.export_dir = export_dir or Path(tempfile.mkdtemp(prefix="newsrag-export-"))
+        if export_dir is None:  # this server's own folder (mode 0700), removed when the process ends
+            self._exports = tempfile.TemporaryDirectory(prefix="newsrag-export-", ignore_cleanup_errors=True)
+            export_dir = Path(self._exports.name)
+        self.export_dir = export_dir
 
     @property
     def log(self) -> ConversationLog:
@@ -131,15 +134,25 @@ class KeptActions:
         shutil.rmtree(self.export_dir / conv_id, ignore_errors=True)  # and its downloads
         return title
 
-    def export(self, owner: str, conv_id: str) -> tuple[Path, Path] | None:
-        """The conversation as Markdown and JSON files to download (None before its first answer)."""
+    def export_file(self, owner: str, conv_id: str, kind: str) -> Path:
+        """The conversation as a Markdown (``kind`` "md") or JSON file to download, written now
+        (readable by this user only, in a folder of this server's removed when it stops)."""
         if not conv_id:
-            return None
+            raise InputError("Ask a question first: a conversation can be exported from its first answer.")
         conv = self.log.get(owner, conv_id)
         folder = self.export_dir / conv.id  # one folder a conversation, written over as it grows
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        md, js = folder / f"{file_stem(conv)}.md", folder / f"{file_stem(conv)}.json"
-        md.write_text(conversation_markdown(conv), encoding="utf-8")
-        js.write_text(conversation_json(conv), encoding="utf-8")
-        return md, js
+        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+        for old in folder.glob(f"*.{kind}"):  # under its former name too (renamed since)
+            old.unlink(missing_ok=True)
+        path = folder / f"{file_stem(conv)}.{kind}"
+        text = conversation_markdown(conv) if kind == "md" else conversation_json(conv)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # Gradio's copy keeps the mode
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def export(self, owner: str, conv_id: str) -> tuple[Path, Path] | None:
+        """Both files (None before the first answer)."""
+        if not conv_id:
+            return None
+        return self.export_file(owner, conv_id, "md"), self.export_file(owner, conv_id, "json")

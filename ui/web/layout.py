@@ -28,11 +28,13 @@ LIBRARY_COLUMNS = ["title", "outlet", "date", "passages", "url"]
 ADD_CONCURRENCY = 2
 ADDS: dict[str, Any] = {"concurrency_limit": ADD_CONCURRENCY, "concurrency_id": "add"}
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+CACHE_KEPT = (900, 3600)  # Gradio's delete_cache: how often, and past what age (seconds)
 
 
 def build_app(service: Service, settings: Settings) -> gr.Blocks:
     actions = WebActions(service, settings)
-    with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
+    # Gradio's copies of downloads and uploads: those over an hour old go every 15 minutes, all at exit
+    with gr.Blocks(title="newsrag", analytics_enabled=False, delete_cache=CACHE_KEPT) as app:
         gr.Markdown("# newsrag — answers from your news articles, every claim cited")
         with gr.Accordion("Settings", open=False) as settings_box:
             top = SimpleNamespace(box=settings_box, view=gr.Markdown(actions.settings_md()))
