@@ -54,6 +54,15 @@ def test_a_rating_keeps_the_question_the_answer_its_sentences_and_who_gave_it(sv
         ({"question": "Q?", "text": "A.", "citations": [{"x": 1}]}, "up", "", "citations are not as /ask returned"),
         ({"question": "Q?", "text": "A."}, "down", "x" * 2001, "The correction is 2,001 characters long"),
         ({"question": "Q?", "text": "A."}, "down", 7, "The correction must be text, not int."),
+        ({"question": "Q?", "text": "x" * 30_000_000}, "up", "", "The answer's text is 30,000,000 characters long"),
+        ({"question": "Q?" * 20_000, "text": "A."}, "up", "", "The question is 40,000 characters long"),
+        (
+            {"question": "Q?", "text": "A.", "citations": [{"n": 1, "article_id": "a", "passage": "p" * 6000}]},
+            "up",
+            "",
+            "has a field over 5,000 characters",
+        ),
+        ({"question": "Q?", "text": "A.", "retrieved": ["a"] * 101}, "up", "", "more than 100 citations or retrieved"),
     ],
 )
 def test_what_is_not_a_rating_is_refused_and_nothing_is_kept(

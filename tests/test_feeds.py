@@ -183,3 +183,13 @@ def test_feed_commands(site: str, tmp_path: Path) -> None:
     gone = env_run("remove", url)
     assert gone.returncode == 1 and "You don't follow" in gone.stderr and "Traceback" not in gone.stderr
     assert "You follow no feeds" in env_run("list").stdout
+
+
+def test_a_feed_with_a_huge_title_is_followed_with_its_title_cut(site: str, tmp_path: Path) -> None:
+    """A followed feed's 5 MB <title> was stored in feeds.json and sent with every Feeds tab load."""
+    publish("/huge/feed.xml", "application/rss+xml", rss("Huge " * 1_000_000, []))
+    svc = make_service(tmp_path)
+    feed, _ = svc.follow_feed(f"{site}/huge/feed.xml")
+    assert feed.title.startswith("Huge Huge") and len(feed.title) <= 300 and feed.title.endswith("…")
+    assert all(len(f.title) <= 300 for f in svc.feeds.all())
+    assert (tmp_path / "data" / "feeds.json").stat().st_size < 10_000

@@ -10,6 +10,11 @@ from vectorstore.errors import InputError
 
 RATINGS = ("up", "down")
 MAX_TEXT = 2000  # a comment's or a correction's characters
+# What a rating keeps of the answer it rates, at most (a real answer is far under each: a long
+# briefing is a few thousand characters); a rating over one is refused, nothing kept.
+MAX_ANSWER = 20_000  # the question's and the answer's characters
+MAX_CITED = 100  # cited sentences, and articles retrieved
+MAX_CITED_TEXT = 5_000  # a cited sentence's, title's, outlet's or address's characters
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,16 @@ def check_rating(fb: Feedback) -> None:
             raise InputError(f"The {name} must be text, not {type(value).__name__}.")
         if len(value) > MAX_TEXT:
             raise InputError(f"The {name} is {len(value):,} characters long; keep it under {MAX_TEXT:,}.")
+    resend = "Send the answer as /ask returned it."
+    for name, value in (("question", fb.question), ("answer's text", fb.answer), ("short answer", fb.short or "")):
+        if len(str(value)) > MAX_ANSWER:
+            raise InputError(f"The {name} is {len(str(value)):,} characters long, over the {MAX_ANSWER:,} an answer "
+                             f"of newsrag has at most. {resend}")  # fmt: skip
+    if len(fb.cited) > MAX_CITED or len(fb.retrieved) > MAX_CITED:
+        raise InputError(f"The answer has more than {MAX_CITED} citations or retrieved articles. {resend}")
+    for c in fb.cited:
+        if max(len(str(v or "")) for v in (c.sentence, c.title, c.source, c.url, c.article_id)) > MAX_CITED_TEXT:
+            raise InputError(f"Citation [{c.n}] has a field over {MAX_CITED_TEXT:,} characters. {resend}")
 
 
 def _all_cited(citations: Any) -> tuple[CitedSentence, ...]:

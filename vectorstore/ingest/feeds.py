@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SEEN_KEPT = 2000  # links remembered per feed (a feed lists its latest items only)
 MAX_ITEMS = 50  # new items fetched per feed per poll
+MAX_TITLE = 300  # a feed's or an item's title, at most (kept in feeds.json and sent with every Feeds tab)
 RETRY_MINUTES = 30.0  # a failed item waits this long, doubled at each further failure
 RETRY_MAX_MINUTES = 24 * 60.0
 
@@ -99,8 +100,15 @@ def parse_feed(url: str, body: bytes) -> tuple[str, list[FeedItem]]:
             continue
         when = e.get("published_parsed") or e.get("updated_parsed")
         day = dt.datetime.fromtimestamp(calendar.timegm(when), dt.UTC).date().isoformat() if when else None
-        items.append(FeedItem(link=link, title=str(e.get("title") or ""), published=day))
-    return str(parsed.feed.get("title") or ""), items
+        items.append(FeedItem(link=link, title=short_title(e.get("title")), published=day))
+    return short_title(parsed.feed.get("title")), items
+
+
+def short_title(title: object) -> str:
+    """A title as kept: one line, at most :data:`MAX_TITLE` characters (a feed's 5 MB title was kept
+    whole and sent with every load of the Feeds tab)."""
+    text = " ".join(str(title or "").split())
+    return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
 
 
 def read_feed(url: str, policy: FetchPolicy | None = None) -> tuple[str, list[FeedItem]]:
