@@ -7,6 +7,7 @@ keeps the two in step).
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -99,6 +100,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "NEWSRAG_QUESTIONS_PER_MINUTE",
         "Questions one client address may ask the UI and its API per minute. Default 0: no limit.",
     ),
+    "trusted_proxies": (
+        "NEWSRAG_TRUSTED_PROXIES",
+        "Addresses or networks of reverse proxies (comma-separated) whose X-Forwarded-For names the client, for "
+        "the question limit and the login's. Default none: the header is ignored.",
+    ),
     "auth": (
         "NEWSRAG_AUTH",
         "`user:password` (several: comma-separated) to require a login in the UI (use it with a public --host); "
@@ -141,6 +147,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     questions_per_minute: int = 0
+    trusted_proxies: str = ""
     auth: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -188,6 +195,14 @@ class Settings:
             raise ConfigError(f"feed_minutes must be 0 (off) or more, got {self.feed_minutes} (NEWSRAG_FEED_MINUTES).")
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb} (NEWSRAG_MAX_FILE_MB).")
+        for proxy in filter(None, (p.strip() for p in self.trusted_proxies.split(","))):
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"trusted_proxies: {proxy!r} is not an address or a network (NEWSRAG_TRUSTED_PROXIES takes e.g. "
+                    "127.0.0.1 or 10.0.0.0/8, comma-separated)."
+                ) from None
         if not 1 <= self.port <= 65535 or not 1 <= self.chroma_port <= 65535:
             raise ConfigError("ports must be between 1 and 65535 (NEWSRAG_PORT, NEWSRAG_CHROMA_PORT).")
 

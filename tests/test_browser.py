@@ -760,8 +760,8 @@ def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path,
 
 
 def test_login_page_says_and_keeps_the_pause_after_five_wrong_passwords(tmp_path: Path, minilm: Any) -> None:
-    """NEWSRAG_AUTH: the right password opens the chat; five wrong ones pause every login, the
-    right one too, and the login page says so before anyone tries."""
+    """NEWSRAG_AUTH: the right password opens the chat; five wrong ones pause the logins from that
+    address, the right one too, and the login page says so before anyone tries."""
     from playwright.sync_api import sync_playwright
 
     from ui.web import LOGIN_MESSAGE

@@ -156,6 +156,55 @@ def test_wrong_passwords_lock_the_login_for_a_while() -> None:
     assert guard("editor", "s3cret")
 
 
+def test_wrong_passwords_lock_out_their_address_and_account_not_everyone() -> None:
+    """Five wrong passwords for any name locked out every user for a minute: one request every
+    12 s kept everyone out.  Now an address is locked after 5, an account after 20 from anywhere."""
+    from ui.web import LoginGuard
+
+    now, client = [0.0], ["203.0.113.1"]
+    guard = LoginGuard({"ana": "pw-ana", "ben": "pw-ben"}, clock=lambda: now[0], client=lambda: client[0])
+    assert not any(guard("nobody", f"guess{i}") for i in range(5))
+    assert not guard("ana", "pw-ana")  # that address waits, for every account
+    client[0] = "198.51.100.7"
+    assert guard("ana", "pw-ana") and guard("ben", "pw-ben")  # everyone else logs in
+    for i in range(20):  # a guesser spread over many addresses, at one account
+        client[0] = f"192.0.2.{i}"
+        assert not guard("ana", f"guess{i}")
+    client[0] = "198.51.100.7"
+    assert not guard("ana", "pw-ana") and guard("ben", "pw-ben")  # that account waits, the others don't
+    now[0] = 61.0
+    assert guard("ana", "pw-ana")
+
+
+def test_forwarded_addresses_count_only_from_a_configured_proxy(tmp_path: Path, minilm: Any) -> None:
+    """uvicorn trusted X-Forwarded-For from 127.0.0.1, so any local client could name another
+    address and pass the question limit (and the login's)."""
+    import httpx
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    Q = "Where might Trump and Putin meet?"
+    data = tmp_path / "data"
+
+    def as_from(url: str, address: str, **login: Any) -> Any:
+        return Client(url, verbose=False, headers={"X-Forwarded-For": address}, **login)
+
+    with running_app(data, minilm, questions_per_minute=3) as url:
+        for i in range(3):
+            assert not as_from(url, f"203.0.113.{i}").predict(Q, None, "", "", "", "", api_name="/ask")["abstained"]
+        with pytest.raises(AppError, match="Too many questions: 3 a minute"):
+            as_from(url, "203.0.113.9").predict(Q, None, "", "", "", "", api_name="/ask")
+    with running_app(data, minilm, questions_per_minute=3, trusted_proxies="127.0.0.1", auth="ana:pw-ana") as url:
+        for i in range(4):  # behind a proxy that names them, each client has its own minute
+            client = as_from(url, f"203.0.113.{i}", auth=("ana", "pw-ana"))
+            assert client.predict(Q, None, "", "", "", "", api_name="/ask")
+        login = lambda pw, who: httpx.post(url + "login", data={"username": "ana", "password": pw},  # noqa: E731
+                                           headers={"X-Forwarded-For": who})  # fmt: skip
+        assert [login(f"guess{i}", "203.0.113.50").status_code for i in range(5)] == [400] * 5
+        assert login("pw-ana", "203.0.113.50").status_code == 400  # that client waits
+        assert login("pw-ana", "203.0.113.51").status_code == 200  # another does not
+
+
 def test_the_question_limit_frees_a_client_after_a_minute_and_forgets_idle_ones() -> None:
     from ui.web import QuestionLimit
 

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from vectorstore.errors import InputError
@@ -17,27 +18,69 @@ log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-LOGIN_MESSAGE = "After 5 wrong passwords within a minute, logins pause for a minute after the last one."
+LOGIN_MESSAGE = (
+    "After 5 wrong passwords within a minute from one address, logins from it pause for a minute "
+    "after the last one (after 20 for one account from anywhere, that account's do)."
+)
+# The address the request being answered came from (set by ClientAddress for the login route:
+# Gradio's login check is told the name and the password only).
+REQUEST_CLIENT: ContextVar[str] = ContextVar("newsrag_request_client", default="local")
+
+
+class ClientAddress:
+    """ASGI middleware: keeps the login request's client address in :data:`REQUEST_CLIENT`
+    (uvicorn has set it from X-Forwarded-For only when the sender is a trusted proxy)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or not str(scope.get("path", "")).rstrip("/").endswith("/login"):
+            await self.app(scope, receive, send)
+            return
+        token = REQUEST_CLIENT.set(str((scope.get("client") or ("unknown",))[0]))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            REQUEST_CLIENT.reset(token)
 
 
 class LoginGuard:
-    """Gradio's login check, with a limit: after ``tries`` wrong passwords within ``window`` seconds,
-    every login is refused (the right password too) until ``window`` seconds after the last wrong one,
-    so a password cannot be guessed at the speed of the network.  Gradio's check is not told who
-    asks, so the limit is the account's; the log says when it holds."""
+    """Gradio's login check, with limits: after ``tries`` wrong passwords within ``window`` seconds
+    from one client address, that address's logins are refused (the right password too) until
+    ``window`` seconds after its last wrong one; after ``account_tries`` wrong ones for one account
+    from anywhere, that account's are.  So a password cannot be guessed at the speed of the network,
+    and no one can keep every user out (the limit was global: one request every 12 s did it).
+    ``client``: the address asking (:data:`REQUEST_CLIENT`); the log says when a limit holds."""
 
     def __init__(self, accounts: dict[str, str], tries: int = 5, window: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic, account_tries: int = 20,
+                 client: Callable[[], str] = REQUEST_CLIENT.get) -> None:  # fmt: skip
         self.accounts, self.tries, self.window, self.clock = dict(accounts), tries, window, clock
-        self._wrong: list[float] = []
+        self.account_tries, self.client = account_tries, client
+        self._wrong: dict[str, list[float]] = {}  # "client:ADDRESS" or "account:NAME" -> wrong tries' times
         self._lock = threading.Lock()
 
+    def _recent(self, key: str, now: float) -> list[float]:
+        recent = [t for t in self._wrong.get(key, []) if now - t < self.window]
+        if recent:
+            self._wrong[key] = recent
+        else:
+            self._wrong.pop(key, None)
+        return recent
+
     def __call__(self, user: str, password: str) -> bool:
-        now = self.clock()
+        now, client = self.clock(), self.client()
+        by_client, by_account = f"client:{client}", f"account:{user}"
         with self._lock:
-            self._wrong = [t for t in self._wrong if now - t < self.window]
-            if len(self._wrong) >= self.tries:
-                log.warning("login refused: %d wrong passwords in the last %g s", len(self._wrong), self.window)
+            self._wrong = {k: ts for k, ts in self._wrong.items() if now - ts[-1] < self.window}  # idle ones go
+            if len(self._recent(by_client, now)) >= self.tries:
+                log.warning("login refused: %d wrong passwords from %s in the last %g s", self.tries, client,
+                            self.window)  # fmt: skip
+                return False
+            if len(self._recent(by_account, now)) >= self.account_tries:
+                log.warning("login refused: %d wrong passwords for one account in the last %g s", self.account_tries,
+                            self.window)  # fmt: skip
                 return False
             right = False
             for name, secret in self.accounts.items():  # every account compared, in constant time each
@@ -45,7 +88,8 @@ class LoginGuard:
                     password.encode(), secret.encode()
                 )
             if not right:
-                self._wrong.append(now)
+                for key in (by_client, by_account):
+                    self._wrong.setdefault(key, []).append(now)
             return right
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+from starlette.middleware import Middleware
 
 from rag.settings import Settings
 
 from .actions import Service
-from .guards import LOGIN_MESSAGE, LoginGuard, auth_accounts, check_port_free
+from .guards import LOGIN_MESSAGE, ClientAddress, LoginGuard, auth_accounts, check_port_free
 from .layout import build_app
 from .page import CITE_SCRIPT, CSS
 
@@ -21,7 +24,12 @@ def serve(service: Service, settings: Settings, block: bool = True) -> Any:
     check_port_free(settings.host, settings.port)  # the CLI checks (and warns) before its slow start too
     app = build_app(service, settings)
     app.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    # uvicorn takes a client's address from X-Forwarded-For only when the sender is one of these
+    # (its own default trusts 127.0.0.1, so any local client could name any address and pass the
+    # question limit); Gradio passes uvicorn no setting for it but this variable
+    os.environ["FORWARDED_ALLOW_IPS"] = settings.trusted_proxies
     app.launch(
+        app_kwargs={"middleware": [Middleware(ClientAddress)]},
         server_name=settings.host,
         server_port=settings.port,
         share=False,
