@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vectorstore.article import Article
+from vectorstore.article import Article, normalize_id
 from vectorstore.embedders import Embedder, Remembering, make_embedder
 from vectorstore.ingest.chunker import Chunker
 from vectorstore.ingest.feeds import Feed, FeedList, Poller, PollResult, follow, poll
@@ -165,7 +165,7 @@ class NewsRAG:
         return self.store.article_text(article_id)
 
     def delete(self, article_id: str) -> StoredArticle:
-        return self.store.delete_article(article_id)
+        return self.store.delete_article(normalize_id(article_id))
 
     def check(self, repair: bool = False) -> tuple[CheckReport, CheckReport | None]:
         """Find (and with ``repair`` fix) what a crash can leave behind; returns the

@@ -411,3 +411,23 @@ def test_the_span_reader_reads_a_long_question_in_part() -> None:
     passage = "The IRS said on Tuesday it could run out of cash this week. " * 3
     reading = SpanReader().read_texts(LONG_QUESTION, [passage])
     assert reading.spans and reading.spans[0].passage == 0
+
+
+def test_ids_that_print_the_same_are_one_article_and_look_alikes_are_told_apart(tmp_path: Path) -> None:
+    """`art-1`, `аrt-1` (Cyrillic а), `art-1` with a zero-width space and `café` composed or not were
+    four articles that `list` printed alike; a U+202E in a title reversed the line."""
+    data = tmp_path / "data"
+    ids = ["art-1", "\u0430rt-1", "art-1\u200b", "caf\u00e9", "cafe\u0301", "\u202eart-1"]
+    for i, id_ in enumerate(ids):
+        f = tmp_path / f"a{i}.jsonl"
+        title = "Harbour \u202ereopens\u202c today" if i == 0 else f"Story {i}"
+        f.write_text(json.dumps({"id": id_, "title": title, "text": f"Story number {i} about the harbour."}))
+        assert cli("ingest", str(f), data=data).returncode == 0
+    out = cli("list", data=data).stdout
+    listed = [line.split("\t")[0] for line in out.splitlines() if "harbour" in line.lower() or "Story" in line]
+    assert sorted(listed) == sorted(["art-1", "\u0430rt-1 (\\u0430rt-1)", "caf\u00e9 (caf\\xe9)"]), out
+    assert not any(c in out for c in "\u202e\u202c\u200b"), out  # nothing that turns or hides text
+    assert cli("delete", "cafe\u0301", data=data).returncode == 0  # typed decomposed: the same article
+    assert cli("delete", "art-1\u200b", data=data).returncode == 0
+    left = [line.split("\t")[0] for line in cli("list", data=data).stdout.splitlines() if "Story" in line]
+    assert left == ["\u0430rt-1 (\\u0430rt-1)"]

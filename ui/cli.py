@@ -161,10 +161,10 @@ def list_(obj: Context, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps([a.listing() for a in arts], indent=2, ensure_ascii=False))
             return
-        from .render import list_line
+        from .render import id_shown, list_line
 
         for a in arts:
-            click.echo(list_line(a.id, a.title, a.source or "-", a.published or "-", a.n_chunks))
+            click.echo(list_line(id_shown(a.id), a.title, a.source or "-", a.published or "-", a.n_chunks))
         click.echo(f"{len(arts)} articles.", err=True)
 
     run_safely(go)

@@ -24,9 +24,22 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# Characters that show as nothing or turn the text around them: soft hyphen, zero-width ones, the
+# byte-order mark and the bidirectional controls (a U+202E in a title reversed the line in `list`).
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
+
+
 def _one_line(text: str) -> str:
-    """A field of one line: control characters gone, white space folded, ends stripped."""
-    return _WS.sub(" ", clean_text(text)).strip()
+    """A field of one line: control and invisible characters gone, white space folded, ends stripped."""
+    return _WS.sub(" ", _INVISIBLE.sub("", clean_text(text))).strip()
+
+
+def normalize_id(value: str) -> str:
+    """An article id as kept: NFC, one line, no invisible characters, so ids that print the same are
+    the same (``café`` composed or not, ``art-1`` with a zero-width space); ids in other scripts
+    that only look alike (a Cyrillic ``а``) stay apart, and `list` shows them escaped."""
+    return _one_line(unicodedata.normalize("NFC", value))
 
 
 def text_hash(text: str) -> str:
@@ -77,11 +90,11 @@ class Article:
     def __post_init__(self) -> None:
         # control characters (NUL, ESC, BEL…) are no part of an article: they go, wherever it came from
         object.__setattr__(self, "title", _one_line(self.title))
-        object.__setattr__(self, "text", clean_text(self.text))
+        object.__setattr__(self, "text", _BIDI_CONTROL.sub("", clean_text(self.text)))
         for name in ("source", "url"):
             value = getattr(self, name)
             object.__setattr__(self, name, _one_line(value) or None if value is not None else None)
-        object.__setattr__(self, "id", _one_line(self.id))  # an id of spaces is no id
+        object.__setattr__(self, "id", normalize_id(self.id))  # an id of spaces is no id
         if not self.id:
             object.__setattr__(self, "id", text_hash(self.text))
 
