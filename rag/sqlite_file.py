@@ -1,6 +1,7 @@
 """A small SQLite file in the data directory (the feedback log, the conversations): a
 connection per call, so any thread may use it; each call one transaction, so a crash keeps
-a change whole or not at all; a damaged file says to move it aside, never a traceback."""
+a change whole or not at all; a damaged file says to move it aside, never a traceback.  Messages
+name the file, not its path: they reach every browser the server answers."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ class SqliteFile:
                 yield con
         except sqlite3.DatabaseError as e:
             raise StoreDamaged(
-                f"The {self.what} {self.path} cannot be read ({e}). Move it aside to start a new one; "
-                "the articles are not affected."
+                f"The {self.what} {self.path.name} in newsrag's data folder cannot be read ({e}). Move it aside "
+                "to start a new one; the articles are not affected."
             ) from e
 
     def check(self) -> str:
@@ -43,4 +44,8 @@ class SqliteFile:
                 result = con.execute("PRAGMA integrity_check").fetchone()[0]
         except StoreDamaged as e:
             return str(e)
-        return "" if result == "ok" else f"The {self.what} {self.path} is damaged: {result}. Move it aside."
+        return (
+            ""
+            if result == "ok"
+            else f"The {self.what} {self.path.name} in newsrag's data folder is damaged: {result}. Move it aside."
+        )

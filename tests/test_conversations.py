@@ -61,9 +61,11 @@ def test_conversations_are_kept_per_owner_and_another_owner_never_finds_them(svc
 
 def test_a_damaged_conversation_store_says_to_move_it_aside(svc: NewsRAG, tmp_path: Path) -> None:
     (tmp_path / "data" / "conversations.sqlite3").write_bytes(b"not a database" * 200)
-    with pytest.raises(StoreDamaged, match="Move it aside"):
+    with pytest.raises(StoreDamaged, match="Move it aside") as damaged:
         svc.conversations.list("user:ana")
     assert "Move it aside" in svc.conversations.check()
+    for said in (str(damaged.value), svc.conversations.check()):  # every browser reads it: the file, no path
+        assert "conversations.sqlite3" in said and str(tmp_path) not in said and "/data/" not in said
 
 
 def test_the_web_keeps_reopens_and_exports_a_conversation(svc: NewsRAG, tmp_path: Path) -> None:
