@@ -75,12 +75,19 @@ bench: $(BIN)/.dev-installed
 
 # The reader (rag/readers/model), retrained from scratch with a fixed seed: about 65 minutes on
 # 2 cores (one epoch over everything, then one over every news question and 3,000 SQuAD ones).
-# SQUAD is rajpurkar/SQuAD-explorer (its gh-pages branch), RTQA realtimeqa_public
-# (`fetch` brings both).  Trains on 2023 after the dev weeks, 2024 and 2025; never 2022 or 2026.
+# SQUAD: a full clone (with its history) of the public GitHub repository rajpurkar/SQuAD-explorer;
+# RTQA: one of realtimeqa/realtimeqa_public; SHARED: the folder with eval/ (../shared beside a
+# checkout).  Give them as `make reader SQUAD=... RTQA=... SHARED=...` (the search tool's `fetch`
+# brings both repositories to /work/.mirror, the defaults).  Trains on 2023 after the dev weeks,
+# 2024 and 2025; never 2022 or 2026.
 SQUAD ?= /work/.mirror/rajpurkar+SQuAD-explorer/repo
 RTQA ?= /work/.mirror/realtimeqa+realtimeqa_public/repo
-BUILD_RTQA := $(PYTHON) ../shared/eval/realtimeqa/build.py
+SHARED ?= ../shared
+BUILD_RTQA := $(PYTHON) $(SHARED)/eval/realtimeqa/build.py
 reader: $(BIN)/.dev-installed
+	@test -d '$(SQUAD)' || { echo "make reader: no SQuAD-explorer copy at SQUAD=$(SQUAD). Clone the public repository rajpurkar/SQuAD-explorer (GitHub, full history) and run make reader SQUAD=that-folder."; exit 1; }
+	@test -d '$(RTQA)' || { echo "make reader: no RealTimeQA copy at RTQA=$(RTQA). Clone the public repository realtimeqa/realtimeqa_public (GitHub) and run make reader RTQA=that-folder."; exit 1; }
+	@test -f '$(SHARED)/eval/realtimeqa/build.py' || { echo "make reader: no $(SHARED)/eval/realtimeqa/build.py. Put the project's shared folder beside the checkout, or give SHARED=that-folder."; exit 1; }
 	mkdir -p eval-data/train eval-data/calib
 	$(BUILD_RTQA) '$(RTQA)' eval-data/rtqa-2023
 	$(BUILD_RTQA) '$(RTQA)' eval-data/train/rtqa-2023-weeks --year 2023 --weeks 60

@@ -6,11 +6,12 @@ supervision, train, export int8 ONNX, and read with the exported model.  (And
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from training import news, squad_pages
+from training import news, squad_pages, train
 from training.examples import read
 
 DATA = Path(__file__).parent / "data" / "reader"
@@ -82,3 +83,49 @@ def test_soup_weighs_the_two_models_and_refuses_two_architectures(tmp_path: Path
     save_file({"w": torch.zeros(3)}, str(tmp_path / "b" / soup.WEIGHTS))
     with pytest.raises(SystemExit, match="not the same architecture"):
         soup.soup(tmp_path / "a", tmp_path / "b", 0.75, tmp_path / "again")
+
+
+def squad_history(tmp_path: Path) -> tuple[Path, str]:
+    """A two-page stand-in of SQuAD-explorer's history: the train pages in one commit, gone in the next."""
+    import subprocess
+
+    repo, page = tmp_path / "explorer", (DATA / "explore" / "v2.0" / "dev" / "Harbour_town.html").read_text()
+    train = repo / "explore" / "1.1" / "train"
+    train.mkdir(parents=True)
+    answerable = page.replace('<span class="no-answer">&lt;No Answer&gt;</span>', '<span class="answer">1871</span>')
+    (train / "Harbour_town.html").write_text(answerable)
+    # as the 2016 pages are: no question ids, answers in an ordered list
+    old_style = re.sub(r' data-id="[^"]+"', "", answerable).replace("<ul", "<ol").replace("</ul>", "</ol>")
+    (train / "Valley_farm.html").write_text(old_style.replace("Harbour town", "Valley farm"))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "train pages"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run([*git, "rm", "-rq", "explore"], check=True)
+    subprocess.run([*git, "commit", "-qm", "dev pages only"], check=True)
+    return repo, commit
+
+
+def test_squad_train_pages_are_read_from_a_commit_and_negatives_never_hold_the_answer(tmp_path: Path) -> None:
+    repo, commit = squad_history(tmp_path)
+    got = list(squad_pages.train_examples(repo, leave_out=set(), ref=commit))
+    assert {e.origin for e in got} == {"squad1-train"}
+    positives = [e for e in got if e.answerable]
+    assert len({e.qid for e in positives}) == 8 and {"t1", "t2", "t3", "t4"} <= {e.qid for e in positives}
+    assert {e.question for e in positives if not e.qid.startswith("t")} == {
+        "Who founded Port Ellis?", "When was the lighthouse built?", "Who designed the lighthouse?",
+        "When does the market open?"}  # fmt: skip
+    assert len({train.question_of(e.qid) for e in got}) == 8  # ids that group each question's windows
+    assert all(e.context[e.start : e.start + len(e.answer)] == e.answer for e in positives)
+    negatives = [e for e in got if not e.answerable]
+    answer_of = {e.qid: e.answer for e in positives}
+    assert negatives and all(answer_of[e.qid.removesuffix("-other")] not in e.context for e in negatives)
+    assert all(e.qid.endswith("-other") for e in negatives)  # made from another paragraph, SQuAD 2.0's way
+    none = list(squad_pages.train_examples(repo, leave_out=set(), negatives=0.0, ref=commit))
+    assert all(e.answerable for e in none) and len(none) == len(positives)
+    half = [e for e in squad_pages.train_examples(repo, leave_out=set(), negatives=0.5, ref=commit) if not e.answerable]
+    assert {e.qid for e in half} < {e.qid for e in negatives}  # a seeded share, the same ones each time
+    assert list(squad_pages.train_examples(repo, {"Harbour town", "Valley farm"}, ref=commit)) == []
+    with pytest.raises(SystemExit, match="with its history"):
+        list(squad_pages.train_examples(repo, leave_out=set(), ref="0" * 40))

@@ -3,7 +3,8 @@ tokens, and "no answer" as the span at [CLS] (the SQuAD 2.0 recipe of BERT), wit
 transformers' ``BertForQuestionAnswering`` head and ``Trainer``.
 
     .venv/bin/python -m training.train --squad DIR --rtqa DIR [DIR ...] --out DIR \\
-        [--limit N] [--max-steps N] [--epochs 1] [--seed 0] [--curve 1000,4000,16000]
+        [--squad-train] [--squad-negatives 1.0] [--limit N] [--max-steps N] [--epochs 1] [--seed 0]
+        [--curve 1000,4000,16000]
 
 Reproducible: a fixed seed for the subsample, the order and the head's initialisation.
 The examples are cached (``--cache``), tokenised once.  ``--curve`` saves the model after
@@ -35,10 +36,16 @@ def question_of(qid: str) -> str:
     return qid.removesuffix("-other").rsplit("-p", 1)[0].rsplit("-n", 1)[0]
 
 
-def gather(squad: Path, rtqa: Sequence[Path], leave_out: set[str], cache: Path) -> list[ex.Example]:
+def gather(squad: Path, rtqa: Sequence[Path], leave_out: set[str], cache: Path, squad_train: bool = False,
+           negatives: float = 1.0) -> list[ex.Example]:  # fmt: skip
+    """Every example: SQuAD's dev pages (and with ``squad_train`` SQuAD 1.1 train from the
+    repository's history, a share ``negatives`` of its questions also paired with a paragraph
+    that does not answer them), then the news sets; kept in ``cache`` (delete it to gather anew)."""
     if cache.exists():
         return list(ex.read(cache))
     items = list(squad_pages.examples(squad, leave_out | CALIBRATION_TITLES))
+    if squad_train:
+        items += squad_pages.train_examples(squad, leave_out | CALIBRATION_TITLES, negatives)
     for folder in rtqa:
         origin = folder.name
         items += [e for e in news.examples(folder, origin) if not _calibration_news(e)]
@@ -99,6 +106,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="every news question, and only this many SQuAD questions (seeded)",
     )
+    ap.add_argument(
+        "--squad-train",
+        action="store_true",
+        help=f"also SQuAD 1.1 train, from commit {squad_pages.TRAIN_COMMIT} of --squad (a full clone)",
+    )
+    ap.add_argument(
+        "--squad-negatives",
+        type=float,
+        default=1.0,
+        help="share of SQuAD 1.1 train questions also given a paragraph that does not answer them",
+    )
     ap.add_argument("--max-steps", type=int, default=-1)
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--batch", type=int, default=32)
@@ -124,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     set_seed(a.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     leave_out = {json.loads(line)["title"] for line in (a.leave_out / "corpus.jsonl").open()}
-    items = subsample(gather(a.squad, a.rtqa, leave_out, a.cache), a.limit, a.seed, a.squad_questions)
+    gathered = gather(a.squad, a.rtqa, leave_out, a.cache, a.squad_train, a.squad_negatives)
+    items = subsample(gathered, a.limit, a.seed, a.squad_questions)
     questions = len({question_of(e.qid) for e in items})
     random.Random(a.seed).shuffle(items)
     tok = AutoTokenizer.from_pretrained(minilm_path())
