@@ -254,27 +254,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.path == DRIP_HEADERS:
             self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-            stop = time.monotonic() + 120
-            while time.monotonic() < stop:
-                try:
-                    self.wfile.write(b"a")
-                    self.wfile.flush()
-                except OSError:
-                    return  # the client gave up
-                time.sleep(0.5)
+            self.drip(b"a")  # a header that never ends
             return
         if self.path == DRIP:
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.end_headers()
-            stop = time.monotonic() + 120
-            while time.monotonic() < stop:
-                try:
-                    self.wfile.write(b" ")
-                    self.wfile.flush()
-                except OSError:
-                    return  # the client gave up
-                time.sleep(0.5)
+            self.drip(b" ")  # a body that never ends
             return
         kind, body = PAGES.get(self.path, ("text/plain", b""))
         self.send_response(200 if self.path in PAGES else 404)
@@ -282,6 +268,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def drip(self, byte: bytes) -> None:
+        """One byte every half second, for 120 s or until the client gives up (the pace, not a wait)."""
+        stop = time.monotonic() + 120
+        while time.monotonic() < stop:
+            try:
+                self.wfile.write(byte)
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up
+            time.sleep(0.5)
 
     def log_message(self, *args: object) -> None:
         pass
