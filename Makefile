@@ -79,7 +79,9 @@ bench: $(BIN)/.dev-installed
 # RTQA: one of realtimeqa/realtimeqa_public; SHARED: the folder with eval/ (../shared beside a
 # checkout).  Give them as `make reader SQUAD=... RTQA=... SHARED=...` (the search tool's `fetch`
 # brings both repositories to /work/.mirror, the defaults).  Trains on 2023 after the dev weeks,
-# 2024 and 2025; never 2022 or 2026.
+# 2024 and 2025; never 2022 or 2026.  Stopped, it resumes: a stage goes on from its last
+# checkpoint (every 200 steps, in build/reader*/trainer) and a finished stage is not run again;
+# `rm -rf build/reader build/reader-news` starts over.
 SQUAD ?= /work/.mirror/rajpurkar+SQuAD-explorer/repo
 RTQA ?= /work/.mirror/realtimeqa+realtimeqa_public/repo
 SHARED ?= ../shared
@@ -95,10 +97,12 @@ reader: $(BIN)/.dev-installed
 	$(BUILD_RTQA) '$(RTQA)' eval-data/train/rtqa-2024-all --year 2024 --weeks 60
 	$(BUILD_RTQA) '$(RTQA)' eval-data/train/rtqa-2025-all --year 2025 --weeks 60
 	$(BIN)/python -m training.calibration_sets eval-data/train/rtqa-2025-all eval-data/calib
-	rm -f eval-data/reader/examples.jsonl
-	$(BIN)/python -m training.train --squad '$(SQUAD)' --cache eval-data/reader/examples.jsonl --out build/reader \
+	test -d build/reader/trainer || rm -f eval-data/reader/examples.jsonl
+	test -f build/reader/model/training.json || \
+	  $(BIN)/python -m training.train --squad '$(SQUAD)' --cache eval-data/reader/examples.jsonl --out build/reader \
 	  --rtqa eval-data/train/rtqa-2023-rest eval-data/train/rtqa-2024-all eval-data/train/rtqa-2025-all
-	$(BIN)/python -m training.train --squad '$(SQUAD)' --cache eval-data/reader/examples.jsonl --out build/reader-news \
+	test -f build/reader-news/model/training.json || \
+	  $(BIN)/python -m training.train --squad '$(SQUAD)' --cache eval-data/reader/examples.jsonl --out build/reader-news \
 	  --init build/reader/model --squad-questions 3000 --lr 5e-5
 	$(BIN)/python -m training.export build/reader-news/model rag/readers/model
 	$(BIN)/python -m benchmarks.calibrate_reader eval-data/calib/squad-3 eval-data/calib/rtqa-2025-h2 \

@@ -129,3 +129,24 @@ def test_squad_train_pages_are_read_from_a_commit_and_negatives_never_hold_the_a
     assert list(squad_pages.train_examples(repo, {"Harbour town", "Valley farm"}, ref=commit)) == []
     with pytest.raises(SystemExit, match="with its history"):
         list(squad_pages.train_examples(repo, leave_out=set(), ref="0" * 40))
+
+
+@pytest.mark.slow
+def test_training_stopped_and_run_again_resumes_to_the_model_of_one_run(tmp_path: Path) -> None:
+    """`make reader` runs for hours on 2 cores: a stopped run goes on from its last checkpoint."""
+    import torch
+    from safetensors.torch import load_file
+
+    common = ["--squad", str(DATA), "--rtqa", str(DATA / "rtqa"), "--leave-out", str(LEAVE_OUT),
+              "--cache", str(tmp_path / "examples.jsonl"), "--limit", "3", "--max-steps", "4", "--batch", "2",
+              "--checkpoint-every", "2"]  # fmt: skip
+    train.main([*common, "--out", str(tmp_path / "once")])
+    train.main([*common, "--out", str(tmp_path / "twice"), "--stop-after", "2"])
+    assert not (tmp_path / "twice" / "model").exists() and (tmp_path / "twice" / "trainer" / "checkpoint-2").is_dir()
+    train.main([*common, "--out", str(tmp_path / "twice")])
+    once = load_file(tmp_path / "once" / "model" / "model.safetensors")
+    twice = load_file(tmp_path / "twice" / "model" / "model.safetensors")
+    assert once.keys() == twice.keys()
+    assert all(torch.allclose(once[k], twice[k], atol=1e-6) for k in once)
+    start = load_file(tmp_path / "twice" / "trainer" / "checkpoint-2" / "model.safetensors")
+    assert not all(torch.allclose(start[k], twice[k]) for k in start)  # it went on from there

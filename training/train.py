@@ -9,6 +9,11 @@ transformers' ``BertForQuestionAnswering`` head and ``Trainer``.
 Reproducible: a fixed seed for the subsample, the order and the head's initialisation.
 The examples are cached (``--cache``), tokenised once.  ``--curve`` saves the model after
 that many training questions have been seen, for the learning curve.
+
+Resumable: a checkpoint every ``--checkpoint-every`` steps in ``OUT/trainer`` (the last two
+kept); run the same command again and it goes on from the last one, to the model one
+uninterrupted run makes (the order, the learning rate's schedule and the random state are
+restored).  ``--stop-after N`` stops after N steps, as an interruption would.
 """
 
 from __future__ import annotations
@@ -124,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", type=Path, default=None, help="start from this trained reader (default: MiniLM)")
     ap.add_argument("--curve", default="", help="also save after this many questions, e.g. 1000,4000,16000")
+    ap.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints (OUT/trainer)")
+    ap.add_argument("--stop-after", type=int, default=None, help="stop after this many steps (to resume later)")
     a = ap.parse_args(argv)
 
     import torch
@@ -136,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         TrainingArguments,
         set_seed,
     )
+    from transformers.trainer_utils import get_last_checkpoint
 
     from vectorstore.embedders.minilm import minilm_path
 
@@ -159,17 +167,28 @@ def main(argv: Sequence[str] | None = None) -> None:
                 seen = round(state.global_step * a.batch / per_question)
                 kw["model"].save_pretrained(a.out / f"curve-{seen}")
                 tok.save_pretrained(a.out / f"curve-{seen}")
+            if a.stop_after is not None and state.global_step >= a.stop_after:
+                control.should_save = True  # an interruption that leaves its checkpoint
+                control.should_training_stop = True
 
     args = TrainingArguments(
         output_dir=str(a.out / "trainer"), per_device_train_batch_size=a.batch, learning_rate=a.lr,
         num_train_epochs=a.epochs, max_steps=a.max_steps, warmup_steps=0.06, weight_decay=0.01,
-        lr_scheduler_type="linear", logging_steps=50, save_strategy="no", report_to=[], seed=a.seed,
+        lr_scheduler_type="linear", logging_steps=50, save_strategy="steps", save_steps=a.checkpoint_every,
+        save_total_limit=2, report_to=[], seed=a.seed,
         data_seed=a.seed, use_cpu=True, train_sampling_strategy="group_by_length", dataloader_num_workers=0,
     )  # fmt: skip
     trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=DataCollatorWithPadding(tok),
                       callbacks=[Curve()])  # fmt: skip
     began = time.perf_counter()
-    trainer.train()
+    trainer_dir = a.out / "trainer"
+    last = get_last_checkpoint(str(trainer_dir)) if trainer_dir.is_dir() else None
+    if last:
+        print(f"resuming from {last}")
+    trainer.train(resume_from_checkpoint=last)
+    if a.stop_after is not None and trainer.state.global_step < trainer.state.max_steps:
+        print(f"stopped after step {trainer.state.global_step} of {trainer.state.max_steps}: run again to resume")
+        return
     model.save_pretrained(a.out / "model")
     tok.save_pretrained(a.out / "model")
     info = {"questions": questions, "windows": len(rows), "seconds": round(time.perf_counter() - began),
