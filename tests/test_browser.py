@@ -65,6 +65,8 @@ def chat_page(url: str, tmp_path: Path) -> Iterator[Any]:
         pg = browser.new_page(viewport={"width": 1280, "height": 1100})
         pg.goto(url)
         pg.get_by_label("Question").wait_for(timeout=30_000)
+        # loaded: the as-of date is set (a test that typed one sooner saw it replaced on a loaded machine)
+        expect(pg.locator("#as-of input")).not_to_have_value("", timeout=30_000)
         yield pg
         shot(pg, tmp_path, "final")
         browser.close()

@@ -97,7 +97,7 @@ def encode(tok: Any, items: Sequence[ex.Example]) -> list[dict[str, Any]]:
     return rows
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--squad", type=Path, required=True, help="rajpurkar/SQuAD-explorer (its gh-pages branch)")
     ap.add_argument("--rtqa", type=Path, nargs="*", default=[], help="RealTimeQA builds (2023 late, 2024, 2025)")
@@ -131,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--curve", default="", help="also save after this many questions, e.g. 1000,4000,16000")
     ap.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints (OUT/trainer)")
     ap.add_argument("--stop-after", type=int, default=None, help="stop after this many steps (to resume later)")
-    a = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    a = parse_args(argv)
 
     import torch
     from transformers import (
