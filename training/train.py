@@ -175,8 +175,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 control.should_save = True  # an interruption that leaves its checkpoint
                 control.should_training_stop = True
 
+    trainer_dir = a.out / "trainer"  # its checkpoints
     args = TrainingArguments(
-        output_dir=str(a.out / "trainer"), per_device_train_batch_size=a.batch, learning_rate=a.lr,
+        output_dir=str(trainer_dir), per_device_train_batch_size=a.batch, learning_rate=a.lr,
         num_train_epochs=a.epochs, max_steps=a.max_steps, warmup_steps=0.06, weight_decay=0.01,
         lr_scheduler_type="linear", logging_steps=50, save_strategy="steps", save_steps=a.checkpoint_every,
         save_total_limit=2, report_to=[], seed=a.seed,
@@ -185,7 +186,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=DataCollatorWithPadding(tok),
                       callbacks=[Curve()])  # fmt: skip
     began = time.perf_counter()
-    trainer_dir = a.out / "trainer"
     last = get_last_checkpoint(str(trainer_dir)) if trainer_dir.is_dir() else None
     if last:
         print(f"resuming from {last}")

@@ -8,6 +8,7 @@ from collections import Counter
 
 from rag.answer import Answer
 from rag.feedback.record import Feedback
+from vectorstore.article import INVISIBLE
 from vectorstore.ingest.feeds import PollResult
 from vectorstore.ingest.ingestor import IngestReport
 from vectorstore.store import CheckReport
@@ -15,17 +16,17 @@ from vectorstore.store import CheckReport
 from .format import NOT_FOUND, also_line, as_of_line, source_label
 
 # control characters, and the ones that turn or hide the text around them (bidi controls, zero-width)
-_HIDDEN = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_HIDDEN}]")
-_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f\x7f-\x9f{_HIDDEN}]")
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
+_CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
 
 
 def term_safe(text: str, one_line: bool = False) -> str:
     """Text for a terminal: control characters (ESC, BEL, ...) shown as ``\\x1b`` and bidi or
     invisible ones as ``\\u202e``, never sent raw.  ``one_line`` also escapes tabs and line breaks."""
     pattern = _CONTROL_OR_BREAK if one_line else _CONTROL
-    return pattern.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 and m.group(0) != "\u00ad"
-                       else f"\\u{ord(m.group(0)):04x}", text)  # fmt: skip
+    return pattern.sub(
+        lambda m: f"\\x{ord(m.group(0)):02x}" if m.group(0) < "\xa0" else f"\\u{ord(m.group(0)):04x}", text
+    )
 
 
 def id_shown(article_id: str) -> str:

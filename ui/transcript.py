@@ -45,9 +45,9 @@ def md_link(url: str | None) -> str:
 
 def md_answer(text: str, short: str | None) -> str:
     """An answer's text escaped, the short answer it leads with still in bold (that markup is ours)."""
-    lead = f"**{short}**" if short else None
-    if lead and text.startswith(lead):
-        return f"**{md_text(short or '')}**{md_text(text[len(lead) :])}"
+    lead = f"**{short}**"
+    if short and text.startswith(lead):
+        return f"**{md_text(short)}**{md_text(text[len(lead) :])}"
     return md_text(text)
 
 

@@ -26,7 +26,8 @@ def clean_text(text: str) -> str:
 
 # Characters that show as nothing or turn the text around them: soft hyphen, zero-width ones, the
 # byte-order mark and the bidirectional controls (a U+202E in a title reversed the line in `list`).
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"  # a character class
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
 
 
