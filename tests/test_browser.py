@@ -725,7 +725,6 @@ def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path,
     """An LLM answer (a fake chat model here) with one supported and one invented sentence."""
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
-    from playwright.sync_api import sync_playwright
 
     from rag.answerers.llm import ChatModelAnswerer
     from rag.chain import AnswerChain
@@ -745,18 +744,13 @@ def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path,
     svc.chain = AnswerChain(svc.retriever, ChatModelAnswerer("fake", "fake", chat, "memory", ""), min_score=-1.0)
     app = serve(svc, settings, block=False)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-            pg = browser.new_page(viewport={"width": 1280, "height": 1100})
-            pg.goto(f"http://127.0.0.1:{settings.port}/")
-            pg.get_by_label("Question").wait_for(timeout=30_000)
+        with chat_page(f"http://127.0.0.1:{settings.port}/", tmp_path) as pg:  # asked once the page has loaded
             ask(pg, "Where might Trump and Putin meet?")
             pg.get_by_text("Sources").first.wait_for(timeout=60_000)
             bot = pg.locator(".message-row, [data-testid='bot']").last.inner_text()
             assert bot.count("not found in the cited source") == 1
             assert bot.index("not found in the cited source") > bot.index("in Oslo")  # after the invented one
             shot(pg, tmp_path, "unsupported")
-            browser.close()
     finally:
         app.close()
 
