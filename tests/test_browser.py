@@ -64,12 +64,17 @@ def chat_page(url: str, tmp_path: Path) -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         pg = browser.new_page(viewport={"width": 1280, "height": 1100})
         pg.goto(url)
-        pg.get_by_label("Question").wait_for(timeout=30_000)
-        # loaded: the as-of date is set (a test that typed one sooner saw it replaced on a loaded machine)
-        expect(pg.locator("#as-of input")).not_to_have_value("", timeout=30_000)
+        loaded(pg)
         yield pg
         shot(pg, tmp_path, "final")
         browser.close()
+
+
+def loaded(pg: Any) -> None:
+    """Wait until the chat has loaded: its question box shown and its as-of date set (a test that typed
+    or asked sooner, on a loaded machine, saw its date replaced or its answer not kept)."""
+    pg.get_by_label("Question").wait_for(timeout=30_000)
+    expect(pg.locator("#as-of input")).not_to_have_value("", timeout=30_000)
 
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -240,7 +245,7 @@ def test_a_conversation_survives_a_restart_and_another_user_never_sees_it(tmp_pa
             pg = browser.new_context(viewport={"width": 1280, "height": 1100}).new_page()
             pg.goto(url)
             assert login(pg, user, f"pw-{user}") == 200
-            pg.get_by_label("Question").wait_for(timeout=30_000)
+            loaded(pg)
             return pg
 
         with running_app(data, minilm, auth=auth) as url:
@@ -279,6 +284,7 @@ def test_without_a_login_a_browser_s_conversations_survive_a_restart(tmp_path: P
         pg = browser.new_context(viewport={"width": 1280, "height": 1100}).new_page()
         with running_app(data, minilm, port=port) as url:
             pg.goto(url)
+            loaded(pg)
             ask(pg, "When did Russia invade Ukraine?")
             expect(pg.locator("#conv-list")).to_contain_text("When did Russia invade Ukraine?", timeout=60_000)
         assert (data / SECRET_FILE).stat().st_mode & 0o777 == 0o600
@@ -796,7 +802,7 @@ def test_a_question_over_the_minute_limit_says_when_to_ask_again(tmp_path: Path,
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         pg = browser.new_page(viewport={"width": 1280, "height": 1100})
         pg.goto(url)
-        pg.get_by_label("Question").wait_for(timeout=30_000)
+        loaded(pg)
         ask(pg, "Where might Trump and Putin meet?")
         pg.get_by_text("Sources").first.wait_for(timeout=60_000)
         ask(pg, "Who is the Kremlin spokesman?")
