@@ -100,6 +100,7 @@ reader: $(BIN)/.dev-installed
 	test -d build/reader/trainer || rm -f eval-data/reader/examples.jsonl
 	test -f build/reader/model/training.json || \
 	  $(BIN)/python -m training.train --squad '$(SQUAD)' --cache eval-data/reader/examples.jsonl --out build/reader \
+	  --squad-train --squad-negatives 0.5 --curve 18000,40000,80000 \
 	  --rtqa eval-data/train/rtqa-2023-rest eval-data/train/rtqa-2024-all eval-data/train/rtqa-2025-all
 	test -f build/reader-news/model/training.json || \
 	  $(BIN)/python -m training.train --squad '$(SQUAD)' --cache eval-data/reader/examples.jsonl --out build/reader-news \

@@ -33,7 +33,7 @@ def readings(folder: Path, store: Path, limit: int, embed: list[Any]) -> list[tu
     settings = Settings.from_env().with_(data_dir=store, chroma_host=None, seeds_dir=store / "no-seeds")
     svc = NewsRAG.build(settings)
     embed[:] = [svc.embedder.embed]
-    reader = SpanReader.shared()
+    reader = SpanReader()
     out = []
     for q in inputs.items:
         if not q.answerable:

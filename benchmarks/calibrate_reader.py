@@ -10,11 +10,8 @@ passages the answer reads.  A question "is answered in the store" when it is ans
 (SQuAD) or carries evidence (RealTimeQA).  Fitted: a logistic model of the reader's margin
 and the best cosine (scikit-learn; each set weighs the same), its threshold (the highest that,
 with the chain's floor ``NEWSRAG_MIN_SCORE``, abstains on at most ``--max-answerable-abstained``
-of each set's answered questions); the same again on the questions whose passages are mostly
-dated, with ``--news-fit`` (the news set: ``news``, the fit a news store's answers would use;
-its threshold must be 95% sure of the cap, since that set is small; measured, not shipped:
-docs/reader.md); and the short-answer
-margin (a short answer is shown where the shown ones' expected F1 is at least 0.5).
+of each set's answered questions); and the short-answer margin (a short answer is shown where
+the shown ones' expected F1 is at least 0.5).
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answerers.reading import dated, short_span, signals
+from rag.answerers.reading import short_span, signals
 from rag.evaluate import EvalInputs, EvalRun, Question
 from rag.filters import Filters
 from rag.metrics import exact_match, token_f1
@@ -70,7 +67,7 @@ def features(folder: Path, settings: Settings, embedder: object, model: Path | N
         own = short_span(reading)  # the short answer the reader's answer would show
         own_text = hits[own.passage].text[own.start : own.end] if own else ""
         rows.append({
-            "set": folder.name, "id": q.id, "margin": margin, "first": first, "cosine": cosine, "dated": dated(hits),
+            "set": folder.name, "id": q.id, "margin": margin, "first": first, "cosine": cosine,
             "answered": answered,
             "f1": token_f1(short, q.answers) if q.answers else 0.0,
             "em": float(exact_match(short, q.answers)) if q.answers else 0.0,
@@ -78,9 +75,6 @@ def features(folder: Path, settings: Settings, embedder: object, model: Path | N
             "short_f1": token_f1(own_text, q.answers) if q.answers and own else 0.0,
         })  # fmt: skip
     return rows
-
-
-CONFIDENCE = 0.95  # how sure the threshold must be of its cap on answered questions abstained on
 
 
 def reader_figures(rows: list[dict]) -> dict[str, float]:
@@ -95,13 +89,9 @@ def reader_figures(rows: list[dict]) -> dict[str, float]:
     return {"questions": len(rows), "short_em": em, "short_f1": f1, "others_abstained_at_5pct": others}
 
 
-def fit(rows: list[dict], max_abstained: float, floor: float, news_fit: bool = False) -> dict[str, Any]:
-    """The abstention fitted on every set, and with ``news_fit`` again on the dated news alone
-    (``news``: used where most passages read are dated); then the short-answer margin."""
+def fit(rows: list[dict], max_abstained: float, floor: float) -> dict[str, Any]:
+    """The abstention fitted on every set, then the short-answer margin."""
     cal: dict[str, Any] = abstention(rows, max_abstained, floor)
-    news = [r for r in rows if r.get("dated")] if news_fit else []
-    if news and any(r["answered"] for r in news) and not all(r["answered"] for r in news):
-        cal["news"] = abstention(news, max_abstained, floor, sure=True)
     cal["short_margin"] = short_margin(rows, cal, floor)
     return cal
 
@@ -112,13 +102,10 @@ def probability(cal: dict[str, Any], rows: list[dict]) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
-def abstention(rows: list[dict], max_abstained: float, floor: float, sure: bool = False) -> dict[str, float]:
+def abstention(rows: list[dict], max_abstained: float, floor: float) -> dict[str, float]:
     """The logistic model (each set weighs the same, whatever its size), then the highest
     threshold that, with the chain's cosine floor, abstains on at most ``max_abstained`` of each
-    set's answered questions — with ``sure``, at which we are 95% sure of it (Clopper-Pearson's
-    upper bound): the news set alone has 77 answered questions, and 3 of them abstained on is
-    3.9% seen but could be 10%.  (With both sets, SQuAD's 556 bind, and the share seen is kept.)"""
-    from scipy.stats import beta
+    set's answered questions."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.array([[r["margin"], r["first"], r["cosine"]] for r in rows])
@@ -133,10 +120,7 @@ def abstention(rows: list[dict], max_abstained: float, floor: float, sure: bool 
         bounds = []
         for s in set(sets):
             n, k = int(np.sum((sets == s) & y)), int(np.sum(((p < t) | under) & (sets == s) & y))
-            if not sure:
-                bounds.append(k / max(1, n))
-            else:
-                bounds.append(1.0 if k >= n else float(beta.ppf(CONFIDENCE, k + 1, n - k)))
+            bounds.append(k / max(1, n))
         return max(bounds)
 
     threshold = max((t for t in np.arange(0.0, 1.0, 0.005) if worst(t) <= max_abstained), default=0.0)
@@ -146,12 +130,8 @@ def abstention(rows: list[dict], max_abstained: float, floor: float, sure: bool 
 
 
 def answered_by(cal: dict[str, Any], rows: list[dict], floor: float) -> np.ndarray:
-    """Which rows the calibration answers (each row with the fit its passages get)."""
-    keep = np.zeros(len(rows), dtype=bool)
-    for k, r in enumerate(rows):
-        fit = cal["news"] if r.get("dated") and "news" in cal else cal
-        keep[k] = probability(fit, [r])[0] >= fit["threshold"] and r["cosine"] >= floor
-    return keep
+    """Which rows the calibration answers."""
+    return (probability(cal, rows) >= cal["threshold"]) & (np.array([r["cosine"] for r in rows]) >= floor)
 
 
 def short_margin(rows: list[dict], cal: dict[str, Any], floor: float) -> float:
@@ -170,9 +150,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sets", type=Path, nargs="+")
     ap.add_argument("--max-answerable-abstained", type=float, default=0.05)
-    ap.add_argument(
-        "--news-fit", action="store_true", help="also fit dated news alone (measured, not shipped: docs/reader.md)"
-    )
     ap.add_argument("--write", type=Path)
     ap.add_argument("--model", type=Path, help="read with this exported model (a learning-curve point)")
     ap.add_argument("--from-rows", action="store_true", help="fit on --rows from an earlier run")
@@ -191,7 +168,7 @@ def main() -> None:
         return
     if not a.from_rows:
         a.rows.write_text(json.dumps(rows))
-    cal = fit(rows, a.max_answerable_abstained, settings.min_score, a.news_fit)
+    cal = fit(rows, a.max_answerable_abstained, settings.min_score)
     for name in sorted({r["set"] for r in rows}):
         sub = [r for r in rows if r["set"] == name]
         keep = answered_by(cal, sub, settings.min_score)

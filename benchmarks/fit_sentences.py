@@ -1,4 +1,4 @@
-"""Fit the extractive answerer's two models (rag/answerers/sentences.py).
+"""Fit the extractive answerer's two models (rag/readers/sentence_model.py).
 
 1. Which sentence answers.  For every answerable question, retrieval runs as in
    `newsrag ask`; every sentence of the passages the answerer reads is a
@@ -15,7 +15,7 @@ Questions are split by article: half fit, half check (no article in both).
 sets: squad2-dev-rest (kept for fitting by ../shared/eval/README.md) and
 RealTimeQA weeks other than the reported ones (built by
 ../shared/eval/realtimeqa/build.py --year ...).  `--write` stores the weights in
-rag/answerers/sentence_weights.py.
+rag/readers/sentence_weights.py.
 
     .venv/bin/python -m benchmarks.fit_sentences --set FOLDER[:STORE] ... \
         [--held FOLDER[:STORE]] [--limit 3000] [--cache DIR] [--write]
@@ -35,18 +35,18 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import EVAL, ROOT
-from rag.answerers import sentence_weights as current
-from rag.answerers.extractive import ExtractiveAnswerer
-from rag.answerers.sentences import FEATURES, QUESTION_FEATURES, answerable, probabilities, question_features
 from rag.evaluate import EvalInputs, EvalRun, default_store_dir
 from rag.filters import Filters
 from rag.metrics import contains_gold
+from rag.readers import sentence_weights as current
+from rag.readers.sentence_model import FEATURES, QUESTION_FEATURES, answerable, probabilities, question_features
+from rag.readers.sentences import SentenceChooser
 from rag.service import NewsRAG
 from rag.settings import Settings
 from ui.offline import apply_offline_defaults
 from vectorstore.embedders import EMBEDDERS, Embedder, Remembering, make_embedder
 
-OUT = ROOT / "rag" / "answerers" / "sentence_weights.py"
+OUT = ROOT / "rag" / "readers" / "sentence_weights.py"
 
 
 @dataclass
@@ -89,7 +89,7 @@ def part(q: Any) -> str:
 
 def cases(args: argparse.Namespace, settings: Settings) -> list[Case]:
     embedder = Remembering(make_embedder(settings.embedder, settings.models_dir))  # loaded once for all sets
-    answerer = ExtractiveAnswerer(embedder)
+    answerer = SentenceChooser(embedder)
     out = []
     for spec, held in [(s, False) for s in args.set] + [(s, True) for s in args.held]:
         folder, _, store = spec.partition(":")
@@ -200,7 +200,7 @@ def main() -> None:
     print("answerable weights:", aw)
     if args.write:
         OUT.write_text(
-            '"""Weights of the extractive answerer\'s models (:mod:`.sentences`).  Written by\n'
+            '"""Weights of the extractive answerer\'s models (:mod:`.sentence_model`).  Written by\n'
             '``benchmarks/fit_sentences.py``; refit rather than edit by hand."""\n\n'
             f'SPACE = "{EMBEDDERS[settings.embedder].space}"  # the similarities were this embedding space\'s\n'
             f"WEIGHTS = {literal(weights)}\nANSWERABLE = {literal(aw)}\nTHRESHOLD = {threshold!r}\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from vectorstore.records import ArticleRef, Hit
@@ -74,12 +75,25 @@ class Reported(ArticleRef):
     said_by: str = ""  # whom the source attributes it to ("the health ministry"), when it says
 
 
+class Mode(StrEnum):
+    """What an answer is: one answer, how a story developed, or a period's stories."""
+
+    ANSWER = "answer"
+    TIMELINE = "timeline"
+    BRIEFING = "briefing"
+
+
+class ConflictKind(StrEnum):
+    UPDATE = "update"  # a later report revises an earlier one
+    DISAGREEMENT = "disagreement"  # reports of the same time give different values
+
+
 @dataclass(frozen=True)
 class Conflict:
     """Sources that give different values for what was asked, newest first: a later report
     revising an earlier one (``update``), or reports of the same time that disagree."""
 
-    kind: str  # "update" | "disagreement"
+    kind: ConflictKind
     values: tuple[Reported, ...]
 
 
@@ -115,7 +129,7 @@ class Answer:
     unsupported: int = 0  # sentences no cited passage supports (rag.support)
     short: str | None = None  # the short answer, shown first in bold: a span of a cited sentence
     short_source: ShortSource | None = None
-    mode: str = "answer"  # "answer", "timeline" (how a story developed) or "briefing" (a period's stories)
+    mode: Mode = Mode.ANSWER
     conflicts: list[Conflict] = field(default_factory=list)  # values the sources revise or dispute
     events: list[Event] = field(default_factory=list)  # a timeline's or a briefing's lines, in order
 
@@ -134,11 +148,12 @@ class Answer:
             return {**record, "also": tuple(ArticleRef(**a) for a in record.get("also", ()))}
 
         short = d.get("short_source")
-        return cls(**{**d, "citations": [Citation(**with_refs(c)) for c in d.get("citations", [])],
+        mode = Mode(d.get("mode", Mode.ANSWER))
+        return cls(**{**d, "mode": mode, "citations": [Citation(**with_refs(c)) for c in d.get("citations", [])],
                       "closest": [Closest(**with_refs(c)) for c in d.get("closest", [])],
                       "checks": [SentenceCheck(**c) for c in d.get("checks", [])],
                       "short_source": ShortSource(**short) if short else None,
-                      "conflicts": [Conflict(c["kind"], tuple(Reported(**v) for v in c["values"]))
+                      "conflicts": [Conflict(ConflictKind(c["kind"]), tuple(Reported(**v) for v in c["values"]))
                                     for c in d.get("conflicts", [])],
                       "events": [Event(**{**e, "cited": tuple(e["cited"]), "outlets": tuple(e["outlets"])})
                                  for e in d.get("events", [])]})  # fmt: skip

@@ -13,6 +13,7 @@ import numpy as np
 
 from vectorstore.article import Article, normalize_id
 from vectorstore.embedders import Embedder, Remembering, make_embedder
+from vectorstore.errors import InputError
 from vectorstore.ingest.chunker import Chunker
 from vectorstore.ingest.feeds import Feed, FeedList, Poller, PollResult, follow, poll
 from vectorstore.ingest.feeds import Store as FeedStore
@@ -34,6 +35,7 @@ from .filters import Filters
 from .foreground import Foreground
 from .news.desk import NewsDesk
 from .news.values import ReaderValues
+from .readers.span import SpanReader
 from .retriever import NewsRetriever
 from .settings import Settings
 from .stages import PassageSearch
@@ -50,6 +52,8 @@ class Library(PassageSearch, ArticleWriter, FeedStore, Protocol):
     client: Any  # its backend's client: the eval's naive baseline writes its own collection there
 
     def list_articles(self) -> list[StoredArticle]: ...
+
+    def get_article(self, id_: str) -> StoredArticle | None: ...
 
     def article_text(self, id_: str) -> str: ...
 
@@ -73,10 +77,14 @@ class Library(PassageSearch, ArticleWriter, FeedStore, Protocol):
 class NewsRAG:
     """Everything a user can do with newsrag, on injected parts."""
 
-    def __init__(self, settings: Settings, store: Library, embedder: Embedder, answerer: Answerer) -> None:
+    def __init__(
+        self, settings: Settings, store: Library, embedder: Embedder, answerer: Answerer, span: SpanReader | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        # the one span reader: the answerer's and the news desk's (their readings are shared)
+        self.span = span if span is not None or settings.reader == "sentences" else SpanReader()
         self.foreground = Foreground()  # questions first: adding articles gives way to them
         self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words), pause=self.foreground.pause)
         self.retriever = NewsRetriever.create(
@@ -90,11 +98,7 @@ class NewsRAG:
 
     def _make_desk(self) -> NewsDesk:
         """Timelines, briefings and conflicts; conflicts need the span reader's values."""
-        values = None
-        if self.settings.reader != "sentences":
-            from .readers.span import SpanReader
-
-            values = ReaderValues(SpanReader.shared())
+        values = ReaderValues(self.span) if self.span is not None else None
         return NewsDesk(self.store, self.embedder, values, self.settings.min_score)
 
     @classmethod
@@ -102,8 +106,9 @@ class NewsRAG:
         embedder = Remembering(embedder or make_embedder(settings.embedder, settings.models_dir))
         place = StorePlace(settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection)
         store = open_store(place, embedder.space, embedder.dim, client, settings.keyword_index)
-        answerer = make_answerer(settings.answerer, settings, embedder)
-        return cls(settings, store, embedder, answerer)
+        span = None if settings.reader == "sentences" else SpanReader()  # loads its model on first use
+        answerer = make_answerer(settings.answerer, settings, embedder, span)
+        return cls(settings, store, embedder, answerer, span)
 
     # ---- answering -------------------------------------------------------
     def warm_up(self) -> None:
@@ -118,7 +123,7 @@ class NewsRAG:
 
     def use_answerer(self, name: str) -> None:
         """Switch the answerer (e.g. from the UI); raises ConfigError for a bad name or setup."""
-        new = make_answerer(name, self.settings, self.embedder)
+        new = make_answerer(name, self.settings, self.embedder, self.span)
         self.close_answerer()
         self.chain = self._make_chain(new)
 
@@ -156,10 +161,38 @@ class NewsRAG:
         )
 
     def add_article(self, article: Article) -> Outcome:
+        """Add one article (pasted, or sent through the API); refused when its title or text is
+        empty once control characters are gone, or its text is over NEWSRAG_MAX_FILE_MB."""
+        if not article.title or not article.text.strip():
+            raise InputError("The title or the text holds only control characters. Paste the article's words.")
+        size, limit = len(article.text.encode("utf-8")), self.settings.max_file_mb
+        if size > limit * 1024 * 1024:
+            raise InputError(
+                f"The text is {size / 1024 / 1024:.1f} MB, over the {limit:g} MB limit per article. "
+                "Split it into several articles, or raise NEWSRAG_MAX_FILE_MB."
+            )
         return self.ingestor.ingest([("(pasted)", article)])[0]
 
     def list_articles(self) -> list[StoredArticle]:
         return self.store.list_articles()
+
+    def get_article(self, article_id: str) -> StoredArticle | None:
+        return self.store.get_article(article_id)
+
+    def search_articles(self, query: str, k: int) -> list[str]:
+        """The ids of the ``k`` articles the keyword index ranks best for ``query``."""
+        return list(self.store.article_search(query, k))
+
+    @property
+    def where(self) -> str:
+        """Where the store is (its folder, or the Chroma server's address)."""
+        return str(self.store.where)
+
+    def count_articles(self) -> int:
+        return self.store.count_articles()
+
+    def count_passages(self) -> int:
+        return self.store.count_chunks()
 
     def article_text(self, article_id: str) -> str:
         return self.store.article_text(article_id)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from vectorstore.ingest.chunker import sentence_spans
 
 from .answer import SentenceCheck
-from .answerers.sentences import content_words
+from .readers.sentence_model import content_words
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _LEADING_MARKERS = re.compile(r"(\s*\[\d+\])+\s*")

@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import faulthandler
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from rag.service import NewsRAG
-from rag.settings import Settings
+from tests.helpers import ROOT, SEEDS, chroma_run, free_port, make_service
+from tests.site import Handler
 from ui.offline import apply_offline_defaults
 from vectorstore.article import Article
-from vectorstore.embedders import Embedder, HashEmbedder, MiniLMEmbedder, make_embedder
+from vectorstore.embedders import Embedder, MiniLMEmbedder, make_embedder
 from vectorstore.store import open_client
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "test-artifacts"
 HUNG = ARTIFACTS / "hung-test.txt"  # .ci/run prints it when the run fails
 HANG_S = 960  # past pytest-timeout's 900 s, which a deadlock holding the GIL never lets fire
@@ -78,52 +68,6 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path)
     monkeypatch.setenv("NEWSRAG_SEEDS_DIR", str(SEEDS))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:  # type: ignore[no-untyped-def,type-arg]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {proc.returncode}")
-        try:
-            if predicate():
-                return
-        except Exception:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"{what} not ready after {timeout}s")
-
-
-class Clock:
-    """A monotonic clock a test moves by hand (instead of sleeping out a staleness bound)."""
-
-    def __init__(self) -> None:
-        self.now = time.monotonic()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def keyword_clock(svc: NewsRAG) -> Clock:
-    """Put both keyword indexes of ``svc``'s store on a clock the test moves."""
-    clock = Clock()
-    for index in (svc.store.keywords, svc.store.article_keywords):
-        index.clock = clock  # type: ignore[attr-defined]
-    return clock
-
-
-def make_service(tmp_path: Path, embedder=None, client=None, **settings) -> NewsRAG:  # type: ignore[no-untyped-def]
-    s = Settings.from_env(data_dir=tmp_path / "data", **settings)
-    return NewsRAG.build(s, embedder=embedder or HashEmbedder(), client=client)
-
-
 @pytest.fixture
 def hash_service(tmp_path: Path) -> NewsRAG:
     """A real embedded Chroma with the deterministic hash embedder (fast, no model)."""
@@ -161,30 +105,6 @@ def minilm_torch() -> MiniLMEmbedder:
     return emb
 
 
-@contextmanager
-def chroma_run(path: Path) -> Iterator[tuple[str, int, subprocess.Popen]]:  # type: ignore[type-arg]
-    """A real `chroma run` server on 127.0.0.1 and a free port, stopped afterwards."""
-    exe = shutil.which("chroma", path=str(BIN)) or shutil.which("chroma")
-    assert exe, "the `chroma` command (from the chromadb package) is missing: run `make dev`"
-    port = free_port()
-    path.mkdir(parents=True, exist_ok=True)
-    with open(path / "server.log", "wb") as log:
-        proc = subprocess.Popen(
-            [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path / "db")],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for(lambda: open_client(host="127.0.0.1", port=port) is not None, 60, "chroma server", proc)
-            yield "127.0.0.1", port, proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """One Chroma server for the session's contract tests."""
@@ -192,7 +112,15 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         yield host, port
 
 
-@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts a server is slow as well: ``-m "not slow"`` starts none."""
+    for item in items:
+        if item.get_closest_marker("server") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(params=["embedded", pytest.param("server", marks=[pytest.mark.server, pytest.mark.slow])])
 def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The same tests against the embedded store and a real Chroma server."""
     if request.param == "embedded":
@@ -202,86 +130,6 @@ def backend_client(request: pytest.FixtureRequest, tmp_path: Path):  # type: ign
     for c in client.list_collections():  # a clean server for each test
         client.delete_collection(getattr(c, "name", c))
     return client
-
-
-@contextmanager
-def running_app(data_dir: Path, embedder: Any, articles: Sequence[Article] = (), **overrides: Any) -> Iterator[str]:
-    """A real Gradio server for the UI on 127.0.0.1 and a free port, seeded (and holding
-    ``articles``); yields its URL.  ``port=`` serves on that one (a restart on the same address)."""
-    from ui.web import serve
-
-    overrides.setdefault("port", free_port())
-    settings = Settings(data_dir=data_dir, seeds_dir=SEEDS, **overrides)
-    svc = NewsRAG.build(settings, embedder=embedder)
-    svc.ensure_seeded()
-    if articles:
-        svc.ingestor.ingest(("test", a) for a in articles)
-    app = serve(svc, settings, block=False)
-    try:
-        yield f"http://127.0.0.1:{settings.port}/"
-    finally:
-        app.close()
-
-
-# ---- a local web site (127.0.0.1) with saved pages, for articles by URL --------------------------
-PAGE = (
-    "<html><head><title>Port strike ends</title><meta property='og:site_name' content='Harbour News'></head><body>"
-    "<article><h1>Port strike ends</h1><p>The strike at the port of Rotterdam ended on Tuesday after dockworkers "
-    "accepted a pay offer of seven percent over two years.</p><p>Container ships that waited at anchor for a week "
-    "began unloading on Wednesday morning, the port authority said.</p></article></body></html>"
-)
-PAGES = {
-    "/news/2023/03/14/strike.html": ("text/html; charset=utf-8", PAGE.encode()),
-    "/notes.txt": ("text/plain", b"Ferry resumes\nThe island ferry resumed service on Sunday after storm repairs.\n"),
-    "/logo.png": ("image/png", b"\x89PNG\r\n\x1a\n" + bytes(32)),
-}
-
-
-REQUESTS: Counter[str] = Counter()  # path -> times the site served it (tests add pages to PAGES)
-REDIRECTS: dict[str, str] = {}  # path -> where the site redirects it (302)
-DRIP = "/drip.html"  # a page sent one byte every half second, for ever
-DRIP_HEADERS = "/drip-headers.html"  # a page whose headers come one byte every half second, for ever
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        REQUESTS[self.path] += 1
-        if self.path in REDIRECTS:
-            self.send_response(302)
-            self.send_header("Location", REDIRECTS[self.path])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        if self.path == DRIP_HEADERS:
-            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-            self.drip(b"a")  # a header that never ends
-            return
-        if self.path == DRIP:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.drip(b" ")  # a body that never ends
-            return
-        kind, body = PAGES.get(self.path, ("text/plain", b""))
-        self.send_response(200 if self.path in PAGES else 404)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def drip(self, byte: bytes) -> None:
-        """One byte every half second, for 120 s or until the client gives up (the pace, not a wait)."""
-        stop = time.monotonic() + 120
-        while time.monotonic() < stop:
-            try:
-                self.wfile.write(byte)
-                self.wfile.flush()
-            except OSError:
-                return  # the client gave up
-            time.sleep(0.5)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="session")

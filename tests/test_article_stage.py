@@ -7,7 +7,7 @@ import pytest
 
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.conftest import make_service
+from tests.helpers import make_service
 from vectorstore.article import Article
 
 FILLER = [
@@ -68,7 +68,7 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> NewsRAG:
 
 
 def with_stages(svc: NewsRAG, stages: str) -> NewsRAG:
-    return NewsRAG(svc.settings.with_(stages=stages), svc.store, svc.embedder, svc.answerer)
+    return NewsRAG(svc.settings.with_(stages=stages), svc.store, svc.embedder, svc.answerer, svc.span)
 
 
 def test_a_story_matching_by_title_and_body_outranks_one_strong_passage(svc: NewsRAG) -> None:

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rag.feedback.log import FeedbackLog
-from tests.conftest import running_app, wait_for
+from tests.helpers import running_app, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -275,7 +275,7 @@ def test_without_a_login_a_browser_s_conversations_survive_a_restart(tmp_path: P
     promised the opposite).  The key is kept in the data folder, readable by its owner only."""
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import free_port
+    from tests.helpers import free_port
     from ui.web.kept import SECRET_FILE
 
     data, port = tmp_path / "data", free_port()
@@ -736,7 +736,7 @@ def test_a_generated_sentence_its_source_does_not_hold_is_marked(tmp_path: Path,
     from rag.chain import AnswerChain
     from rag.service import NewsRAG
     from rag.settings import Settings
-    from tests.conftest import SEEDS, free_port
+    from tests.helpers import SEEDS, free_port
     from ui.web import serve
 
     settings = Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS, port=free_port())

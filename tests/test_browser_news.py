@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import running_app
+from tests.helpers import running_app
 from tests.test_browser import ask, chat_page, shot
 from vectorstore.article import Article
 

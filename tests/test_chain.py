@@ -16,7 +16,7 @@ from rag.prompts import ABSTAIN
 from rag.service import NewsRAG
 from rag.settings import Settings
 from rag.timeexpr import parse_time
-from tests.conftest import chroma_run, free_port, make_service
+from tests.helpers import chroma_run, free_port, make_service
 from vectorstore.article import Article
 from vectorstore.errors import BackendUnavailable, InputError
 
@@ -57,7 +57,10 @@ def test_llm_answer_without_markers_is_marked_uncited(svc: NewsRAG) -> None:
 
 
 def test_llm_abstention_lists_the_closest_articles(svc: NewsRAG) -> None:
-    answer = fake_llm(svc, ABSTAIN).ask("What is the capital of Peru?")
+    items = list(fake_llm(svc, ABSTAIN).stream("What is the capital of Peru?"))
+    answer = items[-1]
+    assert isinstance(answer, Answer)
+    assert "".join(i for i in items if isinstance(i, str)) == answer.text  # the model's words were held back
     assert answer.abstained and answer.citations == []
     assert {c.article_id for c in answer.closest} == {"storm", "strike"}
     assert "found nothing about that" in answer.text

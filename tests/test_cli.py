@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import children
-from tests.conftest import BIN
+from tests.helpers import BIN
 
 pytestmark = pytest.mark.slow
 NEWSRAG = [str(BIN / "newsrag")]

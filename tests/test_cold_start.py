@@ -18,7 +18,7 @@ import pytest
 
 import vectorstore.embedders.openvino as openvino_encoder
 from tests import children
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from vectorstore.embedders import make_embedder
 from vectorstore.embedders.onnx import cache_entry
 

@@ -71,15 +71,17 @@ def test_a_damaged_conversation_store_says_to_move_it_aside(svc: NewsRAG, tmp_pa
 def test_the_web_keeps_reopens_and_exports_a_conversation(svc: NewsRAG, tmp_path: Path) -> None:
     actions, kept = WebActions(svc, svc.settings), KeptActions(svc, tmp_path / "exports")
     owner = owner_of(None, browser_id(None))
-    history, _, asked = list(actions.chat("How many homes lost power?", [], {}, as_of="2025-03-05"))[-1]
-    history, _, asked = list(actions.chat("When did the strike end?", history, asked, as_of="2025-03-05"))[-1]
+    history, _, asked = list(actions.conversation.chat("How many homes lost power?", [], {}, as_of="2025-03-05"))[-1]
+    history, _, asked = list(actions.conversation.chat("When did the strike end?", history, asked, as_of="2025-03-05"))[
+        -1
+    ]
     conv_id = kept.keep(asked, "", owner)
     day = svc.conversations.get(owner, conv_id).updated[:10]
     assert kept.choices(owner) == [(f"How many homes lost power? · {day}", conv_id)]
     messages, reopened = kept.open(owner, conv_id)
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
     assert 'href="#source-3-1"' in messages[3]["content"]  # the second answer's [1] names its place
-    assert "forty thousand homes" in actions.open_cited("source-1-1", reopened)  # its sources still open
+    assert "forty thousand homes" in actions.conversation.open_cited("source-1-1", reopened)  # its sources still open
     md_path, json_path = kept.export(owner, conv_id) or (None, None)
     assert md_path and json_path and md_path.name == "conversation-how-many-homes-lost-power.md"
     md = md_path.read_text()
@@ -147,7 +149,7 @@ def test_a_kill_while_keeping_leaves_every_conversation_and_rating_whole(tmp_pat
     import sys
 
     from tests import children
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     env = children.child_env({**os.environ, "PYTHONPATH": str(ROOT)})
     proc = subprocess.Popen([sys.executable, "-c", KEEPER, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env)
@@ -185,7 +187,7 @@ def test_the_markdown_export_shows_what_articles_and_users_wrote_and_acts_on_non
     svc.ingestor.ingest([("t", hostile)])
     actions, kept = WebActions(svc, svc.settings), KeptActions(svc, tmp_path / "exports")
     owner = owner_of(None, browser_id(None))
-    asked = list(actions.chat(f"When did the ferry resume? {PAYLOADS}", [], {}, as_of="2025-03-05"))[-1][2]
+    asked = list(actions.conversation.chat(f"When did the ferry resume? {PAYLOADS}", [], {}, as_of="2025-03-05"))[-1][2]
     conv_id = kept.keep(asked, "", owner)
     kept.rename(owner, conv_id, f"Ferry {PAYLOADS}")
     md = kept.export_file(owner, conv_id, "md").read_text()
@@ -202,7 +204,7 @@ def test_exports_are_written_when_asked_readable_by_their_owner_only(svc: NewsRA
     """Every conversation was exported after every answer, world-readable, into a folder left behind."""
     actions, kept = WebActions(svc, svc.settings), KeptActions(svc)
     owner = owner_of(None, browser_id(None))
-    asked = list(actions.chat("How many homes lost power?", [], {}, as_of="2025-03-05"))[-1][2]
+    asked = list(actions.conversation.chat("How many homes lost power?", [], {}, as_of="2025-03-05"))[-1][2]
     conv_id = kept.keep(asked, "", owner)
     folder = kept.export_dir
     assert folder.stat().st_mode & 0o077 == 0 and not any(folder.rglob("*.md"))  # nothing written by answering

@@ -13,7 +13,7 @@ from rag.evaluate import EvalInputs, EvalRun, format_table
 from rag.metrics import contains_gold, exact_match, normalize_answer, ranking, token_f1
 from rag.settings import Settings
 from tests import children
-from tests.conftest import BIN
+from tests.helpers import BIN
 
 EVAL_DOC = (Path(__file__).resolve().parent.parent / "docs" / "eval.md").read_text()
 

@@ -88,17 +88,19 @@ def test_a_damaged_log_says_to_move_it_aside_and_check_fails(svc: NewsRAG, tmp_p
 
 def test_the_web_actions_rate_an_answer_and_take_the_right_answer(svc: NewsRAG) -> None:
     actions = WebActions(svc, svc.settings)
-    *_, asked = list(actions.chat("When did the strike end?", [], {}, outlet="Harbour News"))[-1]
-    rated = actions.rate_turn(asked, 1, liked=False)
-    assert actions.rate_turn(asked, 1, liked=True) == type(rated)(rated.id, "up")  # changed, not a second rating
-    assert "Thank you" in actions.tell_more(rated, "", "after nine days")
+    *_, asked = list(actions.conversation.chat("When did the strike end?", [], {}, outlet="Harbour News"))[-1]
+    rated = actions.conversation.rate_turn(asked, 1, liked=False)
+    assert actions.conversation.rate_turn(asked, 1, liked=True) == type(rated)(
+        rated.id, "up"
+    )  # changed, not a second rating
+    assert "Thank you" in actions.conversation.tell_more(rated, "", "after nine days")
     [kept] = svc.feedback.all()
     assert (kept.rating, kept.correction, kept.filters) == ("up", "after nine days", {"source": "Harbour News"})
     with pytest.raises(InputError, match="no longer available"):
-        actions.rate_turn({}, 1, liked=True)
+        actions.conversation.rate_turn({}, 1, liked=True)
     with pytest.raises(InputError, match="Rate an answer"):
-        actions.tell_more(None, "", "x")
-    api = actions.feedback(svc.ask("How many homes lost power?").to_dict(), "up")
+        actions.conversation.tell_more(None, "", "x")
+    api = actions.api.feedback(svc.ask("How many homes lost power?").to_dict(), "up")
     assert api["id"] == 2 and api["rating"] == "up"
 
 

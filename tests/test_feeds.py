@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests import children
-from tests.conftest import BIN, PAGES, REQUESTS, make_service
+from tests.helpers import BIN, make_service
+from tests.site import PAGES, REQUESTS
 
 
 def feeds_module():  # type: ignore[no-untyped-def]

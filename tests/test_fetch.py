@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DRIP, DRIP_HEADERS, REDIRECTS, REQUESTS, free_port, make_service
+from tests.helpers import free_port, make_service
+from tests.site import DRIP, DRIP_HEADERS, REDIRECTS, REQUESTS
 from tests.test_feeds import rss
 from tests.test_hardening import cli
 from vectorstore.errors import IngestError

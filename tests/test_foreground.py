@@ -8,7 +8,7 @@ from typing import Any
 
 from rag.foreground import Foreground
 from rag.service import NewsRAG
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 from vectorstore.article import Article
 
 

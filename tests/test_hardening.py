@@ -16,7 +16,7 @@ from rag.evaluate import EvalInputs, EvalRun
 from rag.service import NewsRAG
 from rag.settings import Settings
 from tests import children
-from tests.conftest import BIN, ROOT, free_port, make_service
+from tests.helpers import BIN, ROOT, free_port, make_service
 from tests.pdfmaker import make_pdf
 from vectorstore.article import Article, parse_date
 from vectorstore.embedders import HashEmbedder
@@ -117,7 +117,7 @@ def test_serve_stopped_by_sigterm_can_be_restarted_on_its_port_at_once(tmp_path:
     first server had open linger in TIME_WAIT on its port; the second must still start."""
     from gradio_client import Client
 
-    from tests.conftest import wait_for
+    from tests.helpers import wait_for
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"

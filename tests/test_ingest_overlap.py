@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rag.service import NewsRAG
-from tests.conftest import make_service
+from tests.helpers import make_service
 from tests.test_stories import COPIES
 from vectorstore.article import Article
 from vectorstore.errors import IngestError
@@ -40,26 +40,31 @@ def test_the_next_batch_is_embedded_while_the_previous_one_is_written(svc: NewsR
     ing = ingestor(svc)
     writes: list[tuple[float, float]] = []
     embeds: list[float] = []
+    begun = [threading.Event() for _ in range(4)]  # batch k's embedding has begun
+    overlapped: list[bool] = []
     write, embed = svc.store.write_articles, ing.embedder.embed
 
-    def slow_write(*a: Any, **k: Any) -> None:
-        t = time.monotonic()
-        time.sleep(0.3)
+    def held_write(*a: Any, **k: Any) -> None:
+        """Batch k's write holds until batch k + 1's embedding has begun: it can only begin if
+        embedding goes on while a write is under way (else the wait runs out)."""
+        t, k_ = time.monotonic(), len(writes)
+        overlapped.append(begun[k_ + 1].wait(timeout=10) if k_ + 1 < len(begun) else True)
         write(*a, **k)
         writes.append((t, time.monotonic()))
 
     def timed_embed(texts: Any) -> np.ndarray:
+        begun[len(embeds)].set()
         embeds.append(time.monotonic())
         return embed(texts)
 
-    svc.store.write_articles = slow_write  # type: ignore[method-assign]
+    svc.store.write_articles = held_write  # type: ignore[method-assign]
     ing.embedder.embed = timed_embed  # type: ignore[method-assign]
     outcomes = ing.ingest(("t", story(i)) for i in range(4))
     assert [o.status for o in outcomes] == ["added"] * 4
     assert len(writes) == 4 and len(embeds) == 4
-    # every batch after the first was embedded before the one before it was written (one at a time, in order)
+    assert overlapped == [True] * 4  # every batch after the first was embedded while the one before was written
     assert all(e < w1 for (_, w1), e in zip(writes, embeds[1:], strict=False)), (writes, embeds)
-    assert all(a[1] <= b[0] for a, b in itertools.pairwise(writes))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(writes))  # one write at a time, in order
     assert sorted(svc.store.get_articles([f"a{i}" for i in range(4)])) == [f"a{i}" for i in range(4)]
 
 

@@ -21,7 +21,7 @@ import pytest
 import vectorstore.keyword.fts as fts
 from rag.filters import Filters
 from tests import children
-from tests.conftest import BIN, ROOT, SEEDS, chroma_run, free_port, keyword_clock, make_service, wait_for
+from tests.helpers import BIN, ROOT, SEEDS, chroma_run, free_port, keyword_clock, make_service, wait_for
 from vectorstore.article import Article
 from vectorstore.keyword import article_record, doc_terms, query_terms
 from vectorstore.keyword.fts import RECHECK_S, FtsDatabase, FtsIndex

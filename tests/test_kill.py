@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import children
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from vectorstore.store import ChromaStore, open_client
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from rag.answer import Answer
 from rag.answerers.llm import default_gguf
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.conftest import SEEDS, free_port, wait_for
+from tests.helpers import SEEDS, free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -140,7 +140,7 @@ def test_killed_model_process_is_reported_and_restarted(llamacpp_svc: NewsRAG) -
 def test_the_ui_survives_a_model_crash_and_says_what_happened(tmp_path: Path, minilm: Any) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import running_app
+    from tests.helpers import running_app
     from tests.test_browser import CHROMIUM_FLAGS, chromium_path
 
     with running_app(tmp_path / "data", minilm, answerer="llamacpp", context_k=3, min_score=-1.0) as url, \

@@ -16,7 +16,7 @@ from rag.evaluate import EvalInputs, Question
 from rag.filters import Filters
 from rag.metrics import contains_gold
 from rag.service import NewsRAG
-from tests.conftest import make_service
+from tests.helpers import make_service
 
 MIXED = Path(__file__).parent / "data" / "mixed-age"
 INPUTS = EvalInputs.resolve(MIXED, None, None).load()

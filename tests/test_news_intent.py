@@ -2,10 +2,13 @@
 
 import pytest
 
+from rag.answer import Mode
 from rag.news.conflicts import comparable, conflict_line, find_conflict, said_by, same
-from rag.news.intent import ANSWER, BRIEFING, TIMELINE, classify
+from rag.news.intent import classify
 from rag.news.values import Value
 from vectorstore.records import Hit
+
+ANSWER, BRIEFING, TIMELINE = Mode.ANSWER, Mode.BRIEFING, Mode.TIMELINE
 
 
 @pytest.mark.parametrize(

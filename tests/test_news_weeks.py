@@ -13,7 +13,7 @@ import pytest
 from rag.answer import Answer
 from rag.filters import Filters
 from rag.service import NewsRAG
-from tests.conftest import make_service
+from tests.helpers import make_service
 from vectorstore.article import Article
 
 pytestmark = pytest.mark.slow
@@ -178,3 +178,14 @@ def test_whats_new_about_a_story_is_a_briefing_of_its_week(desk: NewsRAG) -> Non
     assert (
         "9 percent" in story.text and story.articles == 2 and set(story.outlets) == {"Meridian Daily", "Coastal Wire"}
     )
+
+
+@pytest.mark.parametrize("case", ["latest-toll", "first-toll"])
+def test_what_a_streaming_client_is_sent_is_the_answer_it_ends_with(desk: NewsRAG, case: str) -> None:
+    """The line that says what changed is known before the first piece goes out: the text
+    streamed is never rewritten after it was sent (the final answer is what was shown)."""
+    c = CASES[case]
+    items = list(desk.stream(c["question"], filters=Filters(as_of=dt.date.fromisoformat(c["as_of"]))))
+    final = items[-1]
+    assert isinstance(final, Answer) and final.conflicts
+    assert "".join(i for i in items if isinstance(i, str)) == final.text

@@ -14,7 +14,7 @@ import pytest
 
 import vectorstore.embedders.onnx as onnx_encoder
 from tests import children
-from tests.conftest import ROOT, SEEDS
+from tests.helpers import ROOT, SEEDS
 from vectorstore.embedders import make_embedder
 from vectorstore.embedders.onnx import OnnxMiniLMEmbedder, cache_entry
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rag.filters import Filters
-from tests.conftest import make_service
+from tests.helpers import make_service
 from vectorstore.article import Article
 
 pytestmark = pytest.mark.slow

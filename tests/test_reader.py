@@ -10,10 +10,11 @@ import pytest
 
 from rag.answer import Citation
 from rag.answerers.reading import Calibration, ReadingAnswerer
-from rag.chain import AnswerChain, short_answer
-from rag.prompts import ABSTAIN
+from rag.chain import AnswerChain
+from rag.cite import short_answer
 from rag.readers import READERS, Reading, Span, make_reader
 from rag.retriever import NewsRetriever
+from rag.service import NewsRAG
 from rag.settings import Settings
 from tests.test_seams import DictStore
 from vectorstore.embedders import HashEmbedder
@@ -50,21 +51,22 @@ PASSAGES = [
 
 def test_the_short_answer_comes_first_in_bold_then_the_sentence_that_holds_it() -> None:
     answerer = ReadingAnswerer(FixedReader("Lena Ruiz"), Calibration(threshold=0.5))
-    text = answerer.compose("Who was elected mayor?", PASSAGES)
-    assert text == "**Lena Ruiz** — Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2]"
+    draft = answerer.draft("Who was elected mayor?", PASSAGES)
+    assert draft.text == "**Lena Ruiz** — Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2]"
+    assert draft.short == "Lena Ruiz" and not draft.abstained
 
 
 def test_a_span_the_reader_is_unsure_of_gives_the_sentence_alone() -> None:
     answerer = ReadingAnswerer(FixedReader("Lena Ruiz", margin=0.4), Calibration(threshold=0.5, short_margin=1.0))
-    text = answerer.compose("Who was elected mayor?", PASSAGES)
-    assert text == "Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2]"
+    draft = answerer.draft("Who was elected mayor?", PASSAGES)
+    assert draft.short is None and draft.text == "Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2]"
 
 
 def test_it_abstains_when_the_calibrated_chance_of_an_answer_is_under_the_threshold() -> None:
     unsure = ReadingAnswerer(FixedReader("Lena Ruiz", margin=-1.0), Calibration(threshold=0.5))
-    assert unsure.compose("Who was elected mayor?", PASSAGES) == ABSTAIN
+    assert unsure.draft("Who was elected mayor?", PASSAGES).abstained
     nothing = ReadingAnswerer(FixedReader("Oslo"), Calibration(threshold=0.0))
-    assert nothing.compose("Where?", PASSAGES) == ABSTAIN  # no span at all
+    assert nothing.draft("Where?", PASSAGES).abstained  # no span at all
 
 
 def test_a_reader_of_whole_sentences_quotes_them_in_article_order_without_a_short_answer() -> None:
@@ -77,8 +79,9 @@ def test_a_reader_of_whole_sentences_quotes_them_in_article_order_without_a_shor
             spans = (Span(1, a, a + len(low), 1.0, True), Span(1, b, b + len(won), 0.5, True))
             return Reading(spans=spans, no_answer=-1.0)
 
-    text = ReadingAnswerer(Sentences(), Calibration(threshold=0.5)).compose("Who?", PASSAGES)
-    assert text == "Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2] Turnout was low. [2]"
+    draft = ReadingAnswerer(Sentences(), Calibration(threshold=0.5)).draft("Who?", PASSAGES)
+    assert draft.short is None
+    assert draft.text == "Lena Ruiz was elected mayor on Tuesday, with 61 percent. [2] Turnout was low. [2]"
 
 
 def citation(passage: str) -> Citation:
@@ -88,13 +91,13 @@ def citation(passage: str) -> Citation:
 
 def test_the_chain_takes_the_short_answer_only_from_the_cited_sentence() -> None:
     c = citation(PASSAGES[1].text)
-    short, source = short_answer("**Lena Ruiz** — Lena Ruiz was elected mayor on Tuesday. [1]", [c])
+    short, source = short_answer("Lena Ruiz", [c])
     assert short == "Lena Ruiz" and source is not None
     assert c.passage[source.start - c.start : source.end - c.start] == "Lena Ruiz" and source.n == 1
     # a bold phrase that the cited sentence does not hold is no short answer (nothing invented is shown as one)
-    assert short_answer("**Mayor Ortiz** — Lena Ruiz was elected mayor on Tuesday. [1]", [c]) == (None, None)
-    assert short_answer("**low** — Lena Ruiz was elected mayor. [1]", [c]) == (None, None)  # elsewhere in the passage
-    assert short_answer("Lena Ruiz was elected mayor on Tuesday. [1]", [c]) == (None, None)
+    assert short_answer("Mayor Ortiz", [c]) == (None, None)
+    assert short_answer("low", [c]) == (None, None)  # elsewhere in the passage
+    assert short_answer(None, [c]) == (None, None)
 
 
 def test_the_answer_json_carries_the_short_answer_and_where_it_is_in_the_article() -> None:
@@ -125,14 +128,15 @@ def dated_hit(i: int, text: str, published: str | None) -> Hit:
     return Hit(**ref.ref_fields(), chunk_id=f"c{i}", text=text, start=0, end=len(text), score=0.6)
 
 
-def test_passages_mostly_dated_are_judged_by_the_news_fit_and_the_others_by_the_general_one() -> None:
-    fitted = Calibration.from_dict({"bias": 0.0, "threshold": 0.5, "short_margin": -3.0,
-                                    "news": {"bias": 0.0, "threshold": 0.99}})  # fmt: skip
-    assert fitted.news is not None and fitted.news.threshold == 0.99 and fitted.short_margin == -3.0
-    answerer = ReadingAnswerer(FixedReader("Lena Ruiz", margin=3.0), fitted)  # p = sigmoid(3) = 0.95
-    text = "Lena Ruiz was elected mayor on Tuesday."
-    news = [dated_hit(1, text, "2025-03-01"), dated_hit(2, "Rain fell.", "2025-03-02"), dated_hit(3, "No.", None)]
-    reference = [dated_hit(1, text, "2025-03-01"), dated_hit(2, "Rain fell.", None), dated_hit(3, "No.", None)]
-    assert answerer.compose("Who was elected mayor?", news) == ABSTAIN  # 0.95 < the news fit's 0.99
-    assert answerer.compose("Who was elected mayor?", reference).startswith("**Lena Ruiz**")  # 0.95 ≥ 0.5
-    assert Calibration.from_dict({"threshold": 0.5}).for_passages(news).threshold == 0.5  # no news fit: the one
+def test_a_service_reads_with_one_span_reader_shared_by_its_answerer_and_its_news_desk(hash_service) -> None:  # type: ignore[no-untyped-def]
+    """One model session and one memory of readings per service, handed to both users of it
+    (not a process-wide cache: two services never share, a switched answerer keeps it)."""
+    svc = hash_service
+    span = svc.span
+    assert span is not None
+    assert svc.chain.answerer.reader.spans.inner is span  # the answer's hybrid reader → voting → span
+    assert svc.chain.desk.values.reader is span  # the conflict check's values
+    svc.use_answerer("extractive")
+    assert svc.chain.answerer.reader.spans.inner is span and svc.chain.desk.values.reader is span
+    other = NewsRAG.build(svc.settings.with_(data_dir=svc.settings.data_dir.parent / "other"), embedder=HashEmbedder())
+    assert other.span is not None and other.span is not span

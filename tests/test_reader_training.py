@@ -1,7 +1,6 @@
 """`make reader`'s steps run end to end on a tiny sample (a few examples, one step), so
 the training code cannot rot: gather SQuAD pages and RealTimeQA-shaped news by distant
-supervision, train, export int8 ONNX, and read with the exported model.  (And
-``training.soup``, measured and not shipped, on two small models.)"""
+supervision, train, export int8 ONNX, and read with the exported model."""
 
 from __future__ import annotations
 
@@ -60,29 +59,6 @@ def test_train_export_and_read_on_a_tiny_sample(tmp_path: Path) -> None:
     assert (shipped / "reader-int8.onnx").stat().st_size < 30e6
     reading = SpanReader(shipped).read_texts("Who founded Port Ellis?", ["Port Ellis was founded by Tomas Reed."])
     assert reading.spans and all(0 <= s.start < s.end <= 38 for s in reading.spans)
-
-
-def test_soup_weighs_the_two_models_and_refuses_two_architectures(tmp_path: Path) -> None:
-    import torch
-    from safetensors.torch import load_file, save_file
-
-    from training import soup
-
-    for name, value in (("a", 1.0), ("b", 3.0)):
-        (tmp_path / name).mkdir()
-        save_file(
-            {"w": torch.full((2, 2), value), "ids": torch.tensor([value]).long()}, str(tmp_path / name / soup.WEIGHTS)
-        )
-        (tmp_path / name / "config.json").write_text(f'{{"from": "{name}"}}')
-    out = soup.soup(tmp_path / "a", tmp_path / "b", 0.75, tmp_path / "mixed")
-    got = load_file(str(out / soup.WEIGHTS))
-    assert torch.equal(got["w"], torch.full((2, 2), 2.5))  # 0.25·1 + 0.75·3
-    assert got["ids"].tolist() == [3]  # whole numbers are taken from the second, never averaged
-    assert (out / "config.json").read_text() == '{"from": "b"}'
-    assert json.loads((out / "training.json").read_text())["soup"]["second_share"] == 0.75
-    save_file({"w": torch.zeros(3)}, str(tmp_path / "b" / soup.WEIGHTS))
-    with pytest.raises(SystemExit, match="not the same architecture"):
-        soup.soup(tmp_path / "a", tmp_path / "b", 0.75, tmp_path / "again")
 
 
 def squad_history(tmp_path: Path) -> tuple[Path, str]:

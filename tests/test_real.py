@@ -8,7 +8,7 @@ import pytest
 
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,7 @@ COACH = [  # three reports agree; one names someone else, and the reader alone i
 def test_the_short_answer_is_the_one_the_articles_agree_on_and_its_sentence_is_quoted_first(
     tmp_path: Path, minilm: Any
 ) -> None:
-    from tests.conftest import make_service
+    from tests.helpers import make_service
     from vectorstore.article import Article
 
     svc = make_service(tmp_path, embedder=minilm)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answerers.extractive import ExtractiveAnswerer
+from rag.answerers.reading import Calibration, ReadingAnswerer
 from rag.chain import AnswerChain
 from rag.filters import Filters
+from rag.readers.sentences import SentenceReader
 from rag.retriever import NewsRetriever
 from rag.stages import PassageSearch
 from vectorstore.embedders import HashEmbedder
@@ -92,6 +93,11 @@ class DictStore:
         return len(ARTICLES)
 
 
+def sentences(threshold: float) -> ReadingAnswerer:
+    """The extractive answerer reading with the sentence model alone."""
+    return ReadingAnswerer(SentenceReader(HashEmbedder(), threshold=threshold), Calibration(threshold=0.0))
+
+
 def test_retrieval_and_answers_run_on_any_store_that_keeps_the_protocol() -> None:
     store: PassageSearch = DictStore()
     retriever = NewsRetriever.create(store, HashEmbedder(), k=2, fetch_k=3, stages="dense,keyword,article,time")
@@ -99,9 +105,21 @@ def test_retrieval_and_answers_run_on_any_store_that_keeps_the_protocol() -> Non
     hits, _ = retriever.search("When did the storm cut the power?", filters=as_of)
     assert [h.article_id for h in hits] == ["storm", "budget"]  # the ferry story is after the as-of date
     assert day_of(hits[0].published) <= day_of("2025-03-02")
-    chain = AnswerChain(retriever, ExtractiveAnswerer(HashEmbedder(), threshold=0.0), min_score=-1.0)
+    chain = AnswerChain(retriever, sentences(0.0), min_score=-1.0)
     answer = chain.ask("How many homes did the storm cut power to?", filters=as_of)
     assert "forty thousand homes" in answer.text and answer.citations[0].article_id == "storm"
+
+
+def test_an_answerer_that_abstains_streams_the_abstention_it_ends_with() -> None:
+    """Nothing is streamed that the final answer then replaces: the pieces a client was sent are
+    its text, whether the answerer answered or said the passages don't answer."""
+    retriever = NewsRetriever.create(DictStore(), HashEmbedder(), k=2, fetch_k=3, stages="dense,keyword")
+    for threshold, abstained in ((0.0, False), (1.01, True)):
+        chain = AnswerChain(retriever, sentences(threshold), min_score=-1.0)
+        items = list(chain.stream("How many homes did the storm cut power to?"))
+        final = items[-1]
+        assert final.abstained is abstained and final.text
+        assert "".join(i for i in items if isinstance(i, str)) == final.text
 
 
 class WordList:

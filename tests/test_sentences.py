@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answerers.extractive import ExtractiveAnswerer
-from rag.answerers.sentences import answer_kind, quotable, typed_tokens
+from rag.readers.sentence_model import answer_kind, quotable, typed_tokens
+from rag.readers.sentences import SentenceChooser
 from vectorstore.embedders import Embedder
 from vectorstore.records import Hit
 
@@ -56,13 +56,13 @@ def hits(*texts: str) -> list[Hit]:
 def test_the_quoted_sentence_is_the_one_with_what_was_asked(
     minilm: Embedder, question: str, text: str, holds: str
 ) -> None:
-    chosen = ExtractiveAnswerer(minilm).select(question, hits(text, SOLAR if text is not SOLAR else TRAM))
+    chosen = SentenceChooser(minilm).select(question, hits(text, SOLAR if text is not SOLAR else TRAM))
     assert chosen, "abstained"
     assert holds in chosen[0][1] or any(holds in s for _, s in chosen), chosen
 
 
 def test_a_heading_is_never_quoted(minilm: Embedder) -> None:
-    chosen = ExtractiveAnswerer(minilm).select("What are Trump's call and future prospects?", hits(SUMMIT))
+    chosen = SentenceChooser(minilm).select("What are Trump's call and future prospects?", hits(SUMMIT))
     assert chosen and all("Trump's Call and Future Prospects" not in s for _, s in chosen)
 
 

@@ -81,7 +81,7 @@ def test_a_store_of_another_vector_space_names_the_settings_that_fit_it(tmp_path
 
 
 def test_the_extractive_answerer_takes_its_fitted_weights_only_in_their_space() -> None:
-    from rag.answerers import sentence_weights
+    from rag.readers import sentence_weights
 
     class MiniLMSpace(HashEmbedder):
         space = "minilm"
@@ -95,8 +95,9 @@ def test_the_extractive_answerer_takes_its_fitted_weights_only_in_their_space() 
     assert make_answerer("extractive", Settings(), HashEmbedder()).calibration.threshold == 0.0  # type: ignore[attr-defined]
     # the sentence model, as before
     old = Settings(reader="sentences")
-    assert make_answerer("extractive", old, MiniLMSpace()).threshold == sentence_weights.THRESHOLD  # type: ignore[attr-defined]
-    assert make_answerer("extractive", old, HashEmbedder()).threshold == 0.0  # type: ignore[attr-defined]
+    chooser = make_answerer("extractive", old, MiniLMSpace()).reader.chooser  # type: ignore[attr-defined]
+    assert chooser.threshold == sentence_weights.THRESHOLD
+    assert make_answerer("extractive", old, HashEmbedder()).reader.chooser.threshold == 0.0  # type: ignore[attr-defined]
 
 
 def test_openai_answerer_without_url_or_key_says_what_to_set() -> None:

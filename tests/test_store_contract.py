@@ -12,7 +12,7 @@ import pytest
 
 from rag.service import NewsRAG
 from rag.stages import make_stages
-from tests.conftest import keyword_clock, make_service, wait_for
+from tests.helpers import keyword_clock, make_service, wait_for
 from vectorstore.article import Article
 from vectorstore.errors import NotFound
 from vectorstore.keyword.fts import RECHECK_S

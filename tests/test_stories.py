@@ -10,7 +10,7 @@ import pytest
 
 from rag.service import NewsRAG
 from rag.stages import retrieved_articles
-from tests.conftest import make_service
+from tests.helpers import make_service
 from ui.format import answer_markdown
 from ui.render import answer_text
 from vectorstore.article import Article

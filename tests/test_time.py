@@ -12,7 +12,7 @@ from rag.filters import Filters
 from rag.service import NewsRAG
 from rag.settings import Settings
 from rag.timeexpr import TimeScope, parse_time
-from tests.conftest import make_service
+from tests.helpers import make_service
 from vectorstore.article import Article
 from vectorstore.errors import InputError
 

@@ -11,7 +11,7 @@ import pytest
 
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.conftest import make_service
+from tests.helpers import make_service
 from ui.web import WebActions
 from vectorstore.errors import InputError
 
@@ -23,27 +23,28 @@ def actions(tmp_path: Path) -> WebActions:
 
 
 def test_an_article_added_is_listed_found_read_and_deleted(actions: WebActions) -> None:
-    added = actions.add_article("Ferry *strike* ends", "The ferry strike ended on Monday night.", "Harbour News",
+    added = actions.api.add_article("Ferry *strike* ends", "The ferry strike ended on Monday night.", "Harbour News",
                                 "2025-03-03", "https://example.org/ferry")  # fmt: skip
     assert added["status"] == "added"
-    assert actions.added_said(added).startswith(r"**added**: Ferry &#42;strike&#42; ends (id ")  # Markdown escaped
-    assert actions.list_articles() == [
+    said = actions.views.added_said(added)
+    assert said.startswith(r"**added**: Ferry &#42;strike&#42; ends (id ")  # Markdown escaped
+    assert actions.api.list_articles() == [
         {"id": added["article_id"], "title": "Ferry *strike* ends", "source": "Harbour News",
          "url": "https://example.org/ferry", "published": "2025-03-03", "n_chunks": 1, "story": added["article_id"]}
     ]  # fmt: skip
-    rows, ids, said = actions.library_view("ferry")
+    rows, ids, said = actions.views.library_view("ferry")
     assert rows == [["Ferry *strike* ends", "Harbour News", "2025-03-03", 1, "https://example.org/ferry"]]
     assert ids == [added["article_id"]] and said == "1 article of 1 holds “ferry”."
-    assert actions.library_view("harbour")[1] == ids  # the outlet
-    assert actions.library_view("Monday night")[1] == ids  # the text, every word
-    assert actions.library_view("Monday volcano")[1] == []
-    assert actions.library_view("volcano")[2] == "No article holds “volcano” in its title, outlet or text."
-    head, text = actions.library_reader(added["article_id"])
+    assert actions.views.library_view("harbour")[1] == ids  # the outlet
+    assert actions.views.library_view("Monday night")[1] == ids  # the text, every word
+    assert actions.views.library_view("Monday volcano")[1] == []
+    assert actions.views.library_view("volcano")[2] == "No article holds “volcano” in its title, outlet or text."
+    head, text = actions.views.library_reader(added["article_id"])
     assert head.startswith("### Ferry &#42;strike&#42; ends\nHarbour News, 2025&#45;03&#45;03") and "ended" in text
-    assert actions.outlets() == ["", "Harbour News"]
-    assert "**Articles:** 1" in actions.settings_md()
-    assert actions.delete_said(added["article_id"]) == r"Deleted: Ferry &#42;strike&#42; ends"
-    assert actions.library_view() == ([], [], "The library is empty: add articles in the *Add articles* tab.")
+    assert actions.views.outlets() == ["", "Harbour News"]
+    assert "**Articles:** 1" in actions.views.settings_md()
+    assert actions.views.delete_said(added["article_id"]) == r"Deleted: Ferry &#42;strike&#42; ends"
+    assert actions.views.library_view() == ([], [], "The library is empty: add articles in the *Add articles* tab.")
 
 
 @pytest.mark.parametrize(
@@ -58,57 +59,59 @@ def test_an_article_added_is_listed_found_read_and_deleted(actions: WebActions) 
 )
 def test_a_bad_article_is_refused_with_what_to_do(actions: WebActions, fields: tuple, says: str) -> None:
     with pytest.raises(InputError, match=says.replace("(", r"\(").replace(")", r"\)")):
-        actions.add_article(*fields)
-    assert actions.list_articles() == []
+        actions.api.add_article(*fields)
+    assert actions.api.list_articles() == []
 
 
 def test_the_chat_streams_an_answer_and_opens_its_sources(actions: WebActions) -> None:
-    actions.add_article("Storm hits coast", "A storm cut power to forty thousand homes on Monday.", "", "2025-03-01")
-    steps = list(actions.chat("How many homes lost power?", [], {}, as_of="2025-03-02"))
+    storm = "A storm cut power to forty thousand homes on Monday."
+    actions.api.add_article("Storm hits coast", storm, "", "2025-03-01")
+    steps = list(actions.conversation.chat("How many homes lost power?", [], {}, as_of="2025-03-02"))
     turns, box, asked = steps[-1]
     assert box == "" and [t["role"] for t in turns] == ["user", "assistant"]
     assert "forty thousand homes" in turns[-1]["content"] and 'href="#source-1-1"' in turns[-1]["content"]
     assert asked[1].answer.citations[0].title == "Storm hits coast"
-    opened = actions.open_cited("source-1-1@1700000000", asked)
+    opened = actions.conversation.open_cited("source-1-1@1700000000", asked)
     assert "forty thousand homes" in opened and "cited-sentence" in opened
-    assert "no longer available" in actions.open_cited("source-7-1", asked)
-    assert actions.open_cited("javascript:alert(1)", asked) == ""
+    assert "no longer available" in actions.conversation.open_cited("source-7-1", asked)
+    assert actions.conversation.open_cited("javascript:alert(1)", asked) == ""
 
 
 def test_a_refused_question_is_said_in_the_conversation_and_kept_in_the_box(actions: WebActions) -> None:
     warned: list[str] = []
-    turns, box, asked = list(actions.chat("Any news?", [], {}, as_of="2025-02-30", warn=warned.append))[-1]
+    turns, box, asked = list(actions.conversation.chat("Any news?", [], {}, as_of="2025-02-30", warn=warned.append))[-1]
     assert box == "Any news?" and asked == {}
     assert turns[-1]["content"].startswith("⚠ **Not answered:**") and warned and "as_of" in warned[0]
 
 
 def test_what_an_upload_and_the_feeds_say(actions: WebActions) -> None:
-    assert (
-        actions.upload_summary(["failed", "added", "added", "unchanged"]) == "**Done:** 2 added, 1 unchanged, 1 failed."
-    )
-    assert actions.upload_summary([]) == ""
-    assert html.unescape(actions.poll_said()) == "You follow no feeds yet."  # as Markdown renders it
+    said = actions.views.upload_summary(["failed", "added", "added", "unchanged"])
+    assert said == "**Done:** 2 added, 1 unchanged, 1 failed."
+    assert actions.views.upload_summary([]) == ""
+    assert html.unescape(actions.views.poll_said()) == "You follow no feeds yet."  # as Markdown renders it
     with pytest.raises(InputError, match="Choose one or more files first"):
-        actions.add_files([])
+        actions.api.add_files([])
 
 
 def test_actions_read_the_settings_they_are_given(tmp_path: Path) -> None:
     svc = make_service(tmp_path, questions_per_minute=1)
     actions = WebActions(svc, Settings(data_dir=tmp_path, questions_per_minute=1, embedder="hash"))
-    actions.ask("Anything?")
+    actions.api.ask("Anything?")
     with pytest.raises(InputError, match="Too many questions: 1 a minute"):
-        actions.ask("Anything else?")
+        actions.api.ask("Anything else?")
 
 
 def test_the_chat_says_what_the_store_holds_and_suggests_questions_about_its_newest_stories(
     actions: WebActions,
 ) -> None:
-    said, asks = actions.welcome()
+    said, asks = actions.views.welcome()
     assert said.startswith("The store is empty") and asks == []
     for i, (title, outlet) in enumerate([("Storm hits coast", "Coast Times"), ("Harbour strike ends", "Harbour News"),
                                          ("Ferry resumes", "Coast Times"), ("Tram opens", None)]):  # fmt: skip
-        actions.add_article(title, f"{title} on the {i + 1}st day, officials said.", outlet or "", f"2025-03-0{i + 1}")
-    said, asks = actions.welcome()
+        actions.api.add_article(
+            title, f"{title} on the {i + 1}st day, officials said.", outlet or "", f"2025-03-0{i + 1}"
+        )
+    said, asks = actions.views.welcome()
     assert said.startswith("**4 articles** from 2 outlets, 2025&#45;03&#45;01 to 2025&#45;03&#45;04. Ask a question")
     newest = ("Tram opens", "Ferry resumes", "Harbour strike ends")
     assert asks == [f"What do the articles say about “{t}”?" for t in newest]

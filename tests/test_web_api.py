@@ -10,7 +10,7 @@ import pytest
 from rag.feedback.log import FeedbackLog
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.conftest import free_port, running_app
+from tests.helpers import free_port, running_app
 from vectorstore.article import Article
 from vectorstore.embedders import HashEmbedder
 from vectorstore.errors import InputError
@@ -317,7 +317,7 @@ def test_a_long_add_does_not_hold_up_another_users_add(client: Any) -> None:
     """Two users add at once: the short article is stored while the long one is still being embedded."""
     from gradio_client.utils import Status
 
-    from tests.conftest import wait_for
+    from tests.helpers import wait_for
 
     sentence = "Paragraph {} of the harbour budget report lists cranes, piers and ferries."
     long_text = " ".join(sentence.format(i) for i in range(2500))
@@ -386,7 +386,7 @@ def test_add_url_and_follow_feed_never_reach_this_machine(client: Any, site_serv
     """The server runs with the default settings: a visitor cannot make it fetch a local service."""
     from gradio_client.exceptions import AppError
 
-    from tests.conftest import REQUESTS
+    from tests.site import REQUESTS
 
     port = site_server.rsplit(":", 1)[1]
     for url in (f"{site_server}/internal-admin", f"http://localhost:{port}/internal-admin",

@@ -19,6 +19,7 @@ from vectorstore.errors import BackendUnavailable, ConfigError, is_connection_er
 from vectorstore.records import Hit
 
 from ..prompts import ABSTAIN, ANSWER_SYSTEM, ANSWER_USER, PASSAGE
+from .base import Draft
 from .supervisor import ModelServer, describe_exit
 
 if TYPE_CHECKING:
@@ -56,12 +57,22 @@ class ChatModelAnswerer:
         self.where = where
         self.hint = hint
 
-    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str | Draft]:
+        """The model's words as they come, then the draft: its text, abstained when the model
+        said only that the articles don't cover it (the reply the prompt asks for)."""
+        pieces: list[str] = []
+        held = True  # while the words so far may be the abstention, nothing goes out
         try:
             for chunk in self.chat.stream(build_messages(question, passages)):
                 piece = chunk.content if isinstance(chunk.content, str) else ""
-                if piece:
+                if not piece:
+                    continue
+                pieces.append(piece)
+                if not held:
                     yield piece
+                elif not _may_abstain("".join(pieces)):
+                    held = False
+                    yield "".join(pieces)
         except Exception as e:
             if is_connection_error(e):
                 raise BackendUnavailable(
@@ -74,6 +85,17 @@ class ChatModelAnswerer:
                     "Check NEWSRAG_MODEL and NEWSRAG_API_KEY."
                 ) from e
             raise
+        text = "".join(pieces).strip()
+        abstained = not text or text.startswith(ABSTAIN.rstrip("."))
+        if held and not abstained:
+            yield "".join(pieces)
+        yield Draft(text, abstained=abstained)
+
+
+def _may_abstain(so_far: str) -> bool:
+    """Whether a reply that begins so may still be the abstention the prompt asks for."""
+    said, phrase = so_far.lstrip(), ABSTAIN.rstrip(".")
+    return phrase.startswith(said) or said.startswith(phrase)
 
 
 def openai_answerer(settings: Settings) -> ChatModelAnswerer:
@@ -161,7 +183,7 @@ class SupervisedLlamaAnswerer:
             self._url = url
         return self._answerer
 
-    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str | Draft]:
         url = self.server.ensure_running()
         try:
             yield from self._client(url).stream(question, passages)

@@ -9,12 +9,7 @@ sentences (``minilm``), they are quoted, the one holding the short answer first.
 
 Whether to answer at all is one fitted logistic model of the reader's margin and the
 retrieval's best cosine (``Calibration``; fitted by ``benchmarks/calibrate_reader.py`` on
-data the reader was not trained on); under its threshold the answerer abstains.  A
-calibration may carry a second fit for dated news (``Calibration.news``), used where most
-passages read carry a publication date: there a passage that doesn't answer is told apart far
-better than in reference text written to look answerable (SQuAD 2.0's).  The shipped
-calibration has none: fitted on 77 answered news questions, it said "not in the articles" to
-questions about the seed article (docs/reader.md).
+data the reader was not trained on); under its threshold the answerer abstains.
 """
 
 from __future__ import annotations
@@ -28,8 +23,8 @@ from pathlib import Path
 from vectorstore.ingest.chunker import sentence_around
 from vectorstore.records import Hit
 
-from ..prompts import ABSTAIN
 from ..readers.base import Reader, Reading, Span
+from .base import Draft
 
 
 @dataclass(frozen=True)
@@ -43,11 +38,6 @@ class Calibration:
     cosine_weight: float = 0.0
     threshold: float = 0.5  # under it: abstain
     short_margin: float = 0.0  # a short answer needs at least this margin
-    news: Calibration | None = None  # the fit for dated news (see ``for_passages``)
-
-    def for_passages(self, hits: Sequence[Hit]) -> Calibration:
-        """The dated-news fit where most passages carry a publication date, else this one."""
-        return self.news if self.news is not None and dated(hits) else self
 
     def answerable(self, reading: Reading, hits: Sequence[Hit]) -> float:
         if not reading.spans:
@@ -64,16 +54,10 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, data: dict) -> Calibration:
-        news = cls.from_dict(data["news"]) if isinstance(data.get("news"), dict) else None
-        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__ and k != "news"}, news=news)
+        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 FLOOR = -20.0  # the margin of a passage with no span at all
-
-
-def dated(hits: Sequence[Hit]) -> bool:
-    """Whether most of the passages carry a publication date (a news store's)."""
-    return sum(bool(h.published) for h in hits) * 2 > len(hits)
 
 
 def signals(reading: Reading, hits: Sequence[Hit]) -> tuple[float, float, float]:
@@ -101,22 +85,22 @@ class ReadingAnswerer:
         self.passages = passages
         self.model = f"none (extractive, reader {reader.name})"
 
-    def compose(self, question: str, hits: Sequence[Hit]) -> str:
-        """The answer text, or ABSTAIN."""
+    def draft(self, question: str, hits: Sequence[Hit]) -> Draft:
+        """The answer, or an abstention."""
         hits = hits[: self.passages]
         reading = self.reader.read(question, hits)
-        fit = self.calibration.for_passages(hits)
+        fit = self.calibration
         if not reading.spans or fit.answerable(reading, hits) < fit.threshold:
-            return ABSTAIN
+            return Draft(abstained=True)
         if reading.sentences:
             return self._quoted(reading, hits)
         if reading.spans[0].sentence:
             chosen = sorted(reading.spans, key=lambda s: (s.passage, s.start))
-            return " ".join(f"{hits[s.passage].text[s.start : s.end]} [{s.passage + 1}]" for s in chosen)
+            return Draft(" ".join(f"{hits[s.passage].text[s.start : s.end]} [{s.passage + 1}]" for s in chosen))
         best = reading.spans[0]
         return self._short(best, hits[best.passage].text)
 
-    def _quoted(self, reading: Reading, hits: Sequence[Hit]) -> str:
+    def _quoted(self, reading: Reading, hits: Sequence[Hit]) -> Draft:
         """The chosen sentences, the first holding the short answer (the best span inside them)."""
         first = reading.sentences[0]
         rest = sorted(reading.sentences[1:], key=lambda s: (s.passage, s.start))
@@ -124,16 +108,19 @@ class ReadingAnswerer:
         short = short_span(reading)
         text = " ".join(quoted)
         if short is None or short.score < self.calibration.short_margin:
-            return text
+            return Draft(text)
         words = hits[short.passage].text[short.start : short.end].strip()
-        return text if not words or words == quoted[0].rsplit(" [", 1)[0] else f"**{words}** — {text}"
+        return Draft(text) if not words or words == quoted[0].rsplit(" [", 1)[0] else Draft(text, short=words)
 
-    def _short(self, best: Span, text: str) -> str:
+    def _short(self, best: Span, text: str) -> Draft:
         s, e = sentence_around(text, best.start, best.end)
         sentence, short = text[s:e].strip(), text[best.start : best.end].strip()
         if not short or best.score < self.calibration.short_margin or short == sentence:
-            return f"{sentence} [{best.passage + 1}]"
-        return f"**{short}** — {sentence} [{best.passage + 1}]"
+            return Draft(f"{sentence} [{best.passage + 1}]")
+        return Draft(f"{sentence} [{best.passage + 1}]", short=short)
 
-    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
-        yield self.compose(question, passages)
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str | Draft]:
+        draft = self.draft(question, passages)
+        if not draft.abstained:
+            yield draft.text
+        yield draft

@@ -24,7 +24,7 @@ import numpy as np
 from vectorstore.ingest.chunker import sentence_around
 from vectorstore.records import Hit
 
-from ..answer import Conflict, Reported
+from ..answer import Conflict, ConflictKind, Reported
 from .values import Value
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -170,7 +170,7 @@ def find_conflict(
             return None
     groups.sort(key=lambda g: (g.day, g.value.score), reverse=True)
     newest, older = groups[0].day, [g.day for g in groups[1:]]
-    kind = "update" if newest and all(d and d < newest for d in older) else "disagreement"
+    kind = ConflictKind.UPDATE if newest and all(d and d < newest for d in older) else ConflictKind.DISAGREEMENT
     return Conflict(kind, tuple(_reported(g) for g in groups))
 
 
@@ -208,7 +208,7 @@ def conflict_line(conflict: Conflict, first: bool = False) -> str:
     years = {r.published[:4] for r in conflict.values if r.published}
     with_year = len(years) > 1
     vs = conflict.values
-    if conflict.kind == "disagreement":
+    if conflict.kind == ConflictKind.DISAGREEMENT:
         newest = vs[0].published
         now = [r for r in vs if r.published == newest]
         earlier = [r for r in vs if r.published != newest]

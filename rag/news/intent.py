@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ANSWER, TIMELINE, BRIEFING = "answer", "timeline", "briefing"
+from ..answer import Mode
 
 _CHANGE = r"(?:develop|unfold|evolve|change|progress|grow|rise|fall)(?:ed|d)?"
 _TIMELINE = [
@@ -54,7 +54,7 @@ _DISAGREE = re.compile(
 
 @dataclass(frozen=True)
 class Intent:
-    kind: str = ANSWER
+    kind: Mode = Mode.ANSWER
     topic: str = ""  # what the timeline or briefing is about ("" : everything in the period)
     value_question: str = ""  # for the reader: the question a value answers ("What was the death toll?")
     first: bool = False  # the question asks for the first report, not the latest
@@ -81,13 +81,13 @@ def classify(question: str) -> Intent:
     for pattern in _TIMELINE:
         if m := pattern.match(q):
             topic = _clean(m.group("topic"))
-            return Intent(TIMELINE, topic, _value_question(topic))
+            return Intent(Mode.TIMELINE, topic, _value_question(topic))
     for i, pattern in enumerate(_BRIEFING):
         if m := pattern.match(q):
             if i == 0 and m.group("topic") and not m.group("rest").strip():
                 break  # "What happened in the final?": a question about one event, not a period
-            return Intent(BRIEFING, _clean(m.groupdict().get("topic") or ""))
+            return Intent(Mode.BRIEFING, _clean(m.groupdict().get("topic") or ""))
     if m := _DISAGREE.match(q):
         topic = _clean(m.group("topic"))
-        return Intent(ANSWER, topic, f"What is {topic}?" if topic else "", disputed=True)
-    return Intent(ANSWER, first=bool(_FIRST.search(q)))
+        return Intent(Mode.ANSWER, topic, f"What is {topic}?" if topic else "", disputed=True)
+    return Intent(Mode.ANSWER, first=bool(_FIRST.search(q)))

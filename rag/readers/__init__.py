@@ -18,33 +18,37 @@ Pick one by name with :func:`make_reader`:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from vectorstore.embedders import Embedder
 from vectorstore.errors import ConfigError
 
 from .base import Reader, Reading, Span
 
+if TYPE_CHECKING:
+    from .span import SpanReader
+
 __all__ = ["READERS", "Reader", "Reading", "Span", "make_reader", "reader_factory"]
 
-ReaderFactory = Callable[[Embedder, int], Reader]  # (the embedder, how many passages are read)
+# (the embedder, how many passages are read, the one span reader of the service)
+ReaderFactory = Callable[[Embedder, int, "SpanReader"], Reader]
 
 
-def _span(embedder: Embedder, passages: int) -> Reader:
-    from .span import SpanReader
+def _span(embedder: Embedder, passages: int, span: SpanReader) -> Reader:
     from .voting import VotingReader
 
-    return VotingReader(SpanReader.shared())
+    return VotingReader(span)
 
 
-def _hybrid(embedder: Embedder, passages: int) -> Reader:
+def _hybrid(embedder: Embedder, passages: int, span: SpanReader) -> Reader:
     from .hybrid import HybridReader
     from .sentences import SentenceReader
 
     # the sentence model never abstains here: the calibrated span evidence decides
-    return HybridReader(_span(embedder, passages), SentenceReader(embedder, passages=passages, threshold=0.0))
+    return HybridReader(_span(embedder, passages, span), SentenceReader(embedder, passages=passages, threshold=0.0))
 
 
-def _sentences(embedder: Embedder, passages: int) -> Reader:
+def _sentences(embedder: Embedder, passages: int, span: SpanReader) -> Reader:
     from .sentences import SentenceReader
 
     return SentenceReader(embedder, passages=passages)
@@ -61,5 +65,11 @@ def reader_factory(name: str) -> ReaderFactory:
         raise ConfigError(f"Unknown reader {name!r}. Choose one of: {', '.join(READERS)} (NEWSRAG_READER).") from None
 
 
-def make_reader(name: str, embedder: Embedder, passages: int = 5) -> Reader:
-    return reader_factory(name)(embedder, passages)
+def make_reader(name: str, embedder: Embedder, passages: int = 5, span: SpanReader | None = None) -> Reader:
+    """The reader ``name``, reading with ``span`` (the service's one span reader: the answer
+    and the news desk share its model and its last readings; a new one when not given)."""
+    if span is None:
+        from .span import SpanReader
+
+        span = SpanReader()
+    return reader_factory(name)(embedder, passages, span)

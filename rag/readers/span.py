@@ -35,8 +35,6 @@ MAX_QUESTION_TOKENS = 96  # and at most this many of the question's (a question 
 MAX_ANSWER_TOKENS = 24
 TOP = 12  # start and end candidates per passage
 REMEMBERED = 16  # readings kept: the answer and the conflict check read the same passages
-_SHARED: dict[Path, SpanReader] = {}
-_SHARED_LOCK = threading.Lock()
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
@@ -63,14 +61,6 @@ class SpanReader:
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self._readings: OrderedDict[tuple[str, tuple[str, ...]], Reading] = OrderedDict()
-
-    @classmethod
-    def shared(cls, model_dir: Path = MODEL_DIR) -> SpanReader:
-        """One reader per model in the process (its session, its pool and its last readings)."""
-        with _SHARED_LOCK:
-            if model_dir not in _SHARED:
-                _SHARED[model_dir] = cls(model_dir)
-            return _SHARED[model_dir]
 
     def _load(self) -> None:
         with self._lock:

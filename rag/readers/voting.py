@@ -16,7 +16,7 @@ with the one-epoch model), three SQuAD articles 0.576 → 0.574 (0.561 → 0.563
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 
 from vectorstore.records import Hit
 
@@ -24,18 +24,14 @@ from ..metrics import normalize_answer
 from .base import Reader, Reading, Span
 
 
-def support(
-    spans: Sequence[Span], texts: Sequence[str], unit: Callable[[int], Hashable] = lambda passage: passage
-) -> dict[str, float]:
-    """Each distinct answer's support: log Σ over the passages holding it of exp(its best score there).
-    ``unit`` groups passages into voters (``benchmarks/span_order.py`` measures one vote per article)."""
-    best: dict[str, dict[Hashable, float]] = {}
+def support(spans: Sequence[Span], texts: Sequence[str]) -> dict[str, float]:
+    """Each distinct answer's support: log Σ over the passages holding it of exp(its best score there)."""
+    best: dict[str, dict[int, float]] = {}
     for s in spans:
         key = normalize_answer(texts[s.passage][s.start : s.end])
         if key:
             seen = best.setdefault(key, {})
-            voter = unit(s.passage)
-            seen[voter] = max(seen.get(voter, -math.inf), s.score)
+            seen[s.passage] = max(seen.get(s.passage, -math.inf), s.score)
     out = {}
     for key, scores in best.items():
         top = max(scores.values())

@@ -20,7 +20,8 @@ from vectorstore.errors import InputError
 
 from ..format import answer_markdown, md_escape
 from ..transcript import conversation_json, conversation_markdown, file_stem
-from .actions import Asked, user_of
+from .api import user_of
+from .conversation import Asked
 
 BROWSER_ID = re.compile(r"[0-9a-f]{32}")
 SECRET_FILE = "browser-secret"  # in the data folder: the key of each browser's stored id

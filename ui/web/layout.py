@@ -37,7 +37,7 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="newsrag", analytics_enabled=False, delete_cache=CACHE_KEPT) as app:
         gr.Markdown("# newsrag — answers from your news articles, every claim cited")
         with gr.Accordion("Settings", open=False) as settings_box:
-            top = SimpleNamespace(box=settings_box, view=gr.Markdown(actions.settings_md()))
+            top = SimpleNamespace(box=settings_box, view=gr.Markdown(actions.views.settings_md()))
             top.answerer = gr.Dropdown(service.answerer_names(), value=service.answerer.name, label="Answerer")
         chat = chat_tab(actions, browser_secret(settings.data_dir))
         add = add_tab()
@@ -80,8 +80,8 @@ def chat_tab(actions: WebActions, secret: str) -> SimpleNamespace:
                                       elem_id="since")  # fmt: skip
                 c.until = gr.DateTime(label="Until", include_time=False, type="string", info="Optional",
                                       elem_id="until")  # fmt: skip
-                c.outlet = gr.Dropdown(label="Outlet", choices=actions.outlets(), value="", allow_custom_value=True,
-                                       info="Optional")  # fmt: skip
+                c.outlet = gr.Dropdown(label="Outlet", choices=actions.views.outlets(), value="",
+                                       allow_custom_value=True, info="Optional")  # fmt: skip
         with gr.Column(scale=2):
             c.source_view = gr.HTML(SOURCE_HINT, elem_id="source-panel", label="Source")
         # a clicked [n] link writes "source-KEY-N@time" here (page script, see page.CITE_SCRIPT)
@@ -167,32 +167,35 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
         outlet: str | None = None,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> Iterator[tuple[Any, ...]]:
-        yield from actions.chat(message, history, asked, as_of, since, until, outlet, request, warn=gr.Warning)
+        yield from actions.conversation.chat(
+            message, history, asked, as_of, since, until, outlet, request, warn=gr.Warning
+        )
 
     inputs = [c.question, c.chatbot, c.asked, c.as_of, c.since, c.until, c.outlet]
     answered = c.question.submit(chat, inputs, [c.chatbot, c.question, c.asked], **PRIVATE)
-    answered.then(actions.settings_md, None, top.view, **PRIVATE)
+    answered.then(actions.views.settings_md, None, top.view, **PRIVATE)
     c.question.submit(None, None, None, js=SHOW_LAST_QUESTION)
     c.question.submit(lambda: SOURCE_HINT, None, c.source_view, **PRIVATE)  # the last answer's source goes
     # the as-of date is today's for each visitor, when the page loads (a server may run for days)
     # ... and the counts are the store's now, not the server's start's (another process, a feed poll or
     # another visitor may have added articles since); opening Settings reads them again
-    app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=actions.outlets()), actions.settings_md()),
+    views = actions.views
+    app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=views.outlets()), views.settings_md()),
              None, [c.as_of, c.outlet, top.view], **PRIVATE)  # fmt: skip
-    top.box.expand(actions.settings_md, None, top.view, **PRIVATE)
+    top.box.expand(actions.views.settings_md, None, top.view, **PRIVATE)
 
     @friendly
     def welcome() -> tuple[Any, ...]:
-        said, asks = actions.welcome()
+        said, asks = actions.views.welcome()
         return said, *(gr.update(value=q, visible=True) if q else gr.update(visible=False)
                        for q in [*asks, "", "", ""][:3])  # fmt: skip
 
     app.load(welcome, None, [c.welcome, *c.examples], **PRIVATE)
     for example in c.examples:  # a suggestion goes into the question box, to send or edit
         example.click(lambda q: q, example, c.question, **PRIVATE)
-    c.cite_request.change(friendly(actions.open_cited), [c.cite_request, c.asked], c.source_view, **PRIVATE).then(
-        None, None, None, js=SHOW_CITED_SENTENCE
-    )
+    c.cite_request.change(
+        friendly(actions.conversation.open_cited), [c.cite_request, c.asked], c.source_view, **PRIVATE
+    ).then(None, None, None, js=SHOW_CITED_SENTENCE)
 
     @friendly
     def switch_answerer(name: str) -> tuple[str, Any]:
@@ -200,7 +203,7 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
             actions.service.use_answerer(name)
         except NewsragError as e:  # keep the working answerer and say why
             gr.Warning(str(e))
-        return actions.settings_md(), gr.update(value=actions.service.answerer.name)
+        return actions.views.settings_md(), gr.update(value=actions.service.answerer.name)
 
     top.answerer.input(switch_answerer, top.answerer, [top.view, top.answerer], **PRIVATE)
     wire_feedback(c, actions)
@@ -214,7 +217,7 @@ def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:
     def rate(asked: dict[int, Asked], evt: gr.LikeData, request: gr.Request) -> tuple[Any, ...]:
         if not isinstance(evt.liked, bool) or not isinstance(evt.index, int):
             return asked, gr.skip(), gr.skip(), gr.skip()  # a thumbs taken back: the rating stays as it was
-        rated = actions.rate_turn(asked, evt.index, evt.liked, request)
+        rated = actions.conversation.rate_turn(asked, evt.index, evt.liked, request)
         said = "Thank you (helpful)." if evt.liked else "Thank you (not helpful). What would have been right?"
         return asked, rated, gr.update(visible=True), said
 
@@ -224,7 +227,7 @@ def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:
 
     @friendly
     def tell(rated: Rated | None, comment: str, correction: str, request: gr.Request) -> tuple[Any, ...]:
-        return actions.tell_more(rated, comment, correction, request), "", ""
+        return actions.conversation.tell_more(rated, comment, correction, request), "", ""
 
     c.send_more.click(tell, [c.rated, c.comment, c.correction], [c.thanks, c.comment, c.correction], **PRIVATE)
 
@@ -232,17 +235,17 @@ def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:
 def wire_add(app: gr.Blocks, actions: WebActions, a: SimpleNamespace, top: Any, library: SimpleNamespace) -> None:
     @friendly
     def add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, ...]:
-        said = actions.added_said(actions.add_article(title, text, source, date, url))
-        return said, actions.settings_md(), "", "", "", "", ""  # the form is cleared for the next article
+        said = actions.views.added_said(actions.api.add_article(title, text, source, date, url))
+        return said, actions.views.settings_md(), "", "", "", "", ""  # the form is cleared for the next article
 
     @friendly
     def add_link(url: str) -> tuple[str, str]:
-        return actions.added_said(actions.add_url(url)), actions.settings_md()
+        return actions.views.added_said(actions.api.add_url(url)), actions.views.settings_md()
 
     @friendly
     def add_files(fs: list[Any] | None, progress: gr.Progress = gr.Progress()) -> list[list[str]]:
         """Add articles from files; one row per article or refused file: file, status, title, reason."""
-        rows = actions.add_files(fs, progress)
+        rows = actions.api.add_files(fs, progress)
         failed = [f"{r[0]}: {r[3]}" for r in rows if r[1] == "failed"]
         if failed:
             gr.Warning(html.escape("Not added — " + "; ".join(failed), quote=False))
@@ -251,39 +254,40 @@ def wire_add(app: gr.Blocks, actions: WebActions, a: SimpleNamespace, top: Any, 
     def upload_summary(rows: Any) -> tuple[str, None]:
         """What the upload did, in one line; the file picker is emptied for the next batch."""
         statuses = list(rows["status"]) if hasattr(rows, "columns") else [r[1] for r in rows or []]
-        return actions.upload_summary(statuses), None
+        return actions.views.upload_summary(statuses), None
 
     form = [a.title, a.text, a.source, a.date, a.url]
-    refresh = (actions.library_view, library.search, [library.table, library.ids, library.msg])
+    refresh = (actions.views.library_view, library.search, [library.table, library.ids, library.msg])
     a.add_btn.click(add, form, [a.result, top.view, *form], **PRIVATE, **ADDS).then(*refresh, **PRIVATE)
     a.link_btn.click(add_link, a.link, [a.link_said, top.view], **PRIVATE, **ADDS).then(*refresh, **PRIVATE)
     a.upload_btn.click(add_files, a.files, a.upload_result, api_name="add_files", **ADDS).then(
         upload_summary, a.upload_result, [a.upload_said, a.files], **PRIVATE
-    ).then(actions.settings_md, None, top.view, **PRIVATE).then(*refresh, **PRIVATE)
+    ).then(actions.views.settings_md, None, top.view, **PRIVATE).then(*refresh, **PRIVATE)
 
 
 def wire_feeds(app: gr.Blocks, actions: WebActions, f: SimpleNamespace, top: Any, library: SimpleNamespace) -> None:
     def then_table(said: Any) -> Any:
         return friendly(lambda *args: (said(*args), feed_rows(actions.service.feeds)))
 
-    for btn, fn, inputs in ((f.follow_btn, actions.follow_said, f.url), (f.unfollow_btn, actions.unfollow_said, f.url),
-                            (f.poll_btn, actions.poll_said, None)):  # fmt: skip
+    views = actions.views
+    for btn, fn, inputs in ((f.follow_btn, views.follow_said, f.url), (f.unfollow_btn, views.unfollow_said, f.url),
+                            (f.poll_btn, views.poll_said, None)):  # fmt: skip
         btn.click(then_table(fn), inputs, [f.msg, f.table], **PRIVATE, **ADDS).then(
-            actions.library_view, library.search, [library.table, library.ids, library.msg], **PRIVATE
-        ).then(actions.settings_md, None, top.view, **PRIVATE)
+            actions.views.library_view, library.search, [library.table, library.ids, library.msg], **PRIVATE
+        ).then(actions.views.settings_md, None, top.view, **PRIVATE)
     app.load(lambda: feed_rows(actions.service.feeds), None, f.table, **PRIVATE)
 
 
 def wire_library(app: gr.Blocks, actions: WebActions, b: SimpleNamespace, top: Any) -> None:
     listing = [b.table, b.ids, b.msg]
-    b.search.change(actions.library_view, b.search, listing, **PRIVATE)
-    app.load(actions.library_view, b.search, listing, **PRIVATE)
+    b.search.change(actions.views.library_view, b.search, listing, **PRIVATE)
+    app.load(actions.views.library_view, b.search, listing, **PRIVATE)
 
     @friendly
     def select(ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
         row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
         article_id = ids[row]
-        head, text = actions.library_reader(article_id)
+        head, text = actions.views.library_reader(article_id)
         return article_id, head, text, gr.update(visible=True)  # "Delete" once selected
 
     b.table.select(select, b.ids, [b.selected, b.reader_head, b.reader, b.delete_btn], **PRIVATE)
@@ -300,10 +304,10 @@ def wire_library(app: gr.Blocks, actions: WebActions, b: SimpleNamespace, top: A
 
     @friendly
     def delete(article_id: str | None, query: str) -> tuple[Any, ...]:
-        said = actions.delete_said(article_id)
+        said = actions.views.delete_said(article_id)
         hidden = gr.update(visible=False)
-        rows, ids, _ = actions.library_view(query)
-        return None, "", "", hidden, hidden, hidden, said, rows, ids, actions.settings_md()
+        rows, ids, _ = actions.views.library_view(query)
+        return None, "", "", hidden, hidden, hidden, said, rows, ids, actions.views.settings_md()
 
     outputs = [b.selected, b.reader_head, b.reader, b.confirm_btn, b.cancel_btn, b.delete_btn, b.msg, b.table,
                b.ids, top.view]  # fmt: skip
@@ -312,13 +316,13 @@ def wire_library(app: gr.Blocks, actions: WebActions, b: SimpleNamespace, top: A
 
 def wire_api(actions: WebActions) -> None:
     """The endpoints for ``gradio_client``: each one of :class:`WebActions`' methods, its docstring the API's."""
-    gr.api(friendly(actions.ask), api_name="ask")
-    gr.api(friendly(actions.add_article), api_name="add_article", **ADDS)
-    gr.api(friendly(actions.add_url), api_name="add_url", **ADDS)
-    gr.api(friendly(actions.list_articles), api_name="list_articles")
-    gr.api(friendly(actions.delete_article), api_name="delete_article")
-    gr.api(friendly(actions.follow_feed), api_name="follow_feed", **ADDS)
-    gr.api(friendly(actions.list_feeds), api_name="list_feeds")
-    gr.api(friendly(actions.unfollow_feed), api_name="unfollow_feed")
-    gr.api(friendly(actions.poll_feeds), api_name="poll_feeds", **ADDS)
-    gr.api(friendly(actions.feedback), api_name="feedback")
+    gr.api(friendly(actions.api.ask), api_name="ask")
+    gr.api(friendly(actions.api.add_article), api_name="add_article", **ADDS)
+    gr.api(friendly(actions.api.add_url), api_name="add_url", **ADDS)
+    gr.api(friendly(actions.api.list_articles), api_name="list_articles")
+    gr.api(friendly(actions.api.delete_article), api_name="delete_article")
+    gr.api(friendly(actions.api.follow_feed), api_name="follow_feed", **ADDS)
+    gr.api(friendly(actions.api.list_feeds), api_name="list_feeds")
+    gr.api(friendly(actions.api.unfollow_feed), api_name="unfollow_feed")
+    gr.api(friendly(actions.api.poll_feeds), api_name="poll_feeds", **ADDS)
+    gr.api(friendly(actions.api.feedback), api_name="feedback")

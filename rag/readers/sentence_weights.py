@@ -1,4 +1,4 @@
-"""Weights of the extractive answerer's models (:mod:`.sentences`).  Written by
+"""Weights of the extractive answerer's models (:mod:`.sentence_model`).  Written by
 ``benchmarks/fit_sentences.py``; refit rather than edit by hand."""
 
 SPACE = "minilm"  # the similarities were this embedding space's

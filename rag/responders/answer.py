@@ -1,0 +1,77 @@
+"""The answer to a question: "not in the articles" when nothing retrieved is close enough,
+else the answerer's draft, cited; where the sources revise or dispute the figure asked
+for, the line that says so leads (known before anything is sent)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from vectorstore.records import StoredArticle
+
+from ..answer import Answer, Closest
+from ..answerers import Answerer, Draft
+from ..cite import cite_answer
+from ..news.desk import NewsDesk
+from ..prompts import NOT_COVERED, NOT_COVERED_NONE
+from ..retriever import NewsRetriever
+from ..turn import Turn
+
+
+class AnswerResponder:
+    def __init__(
+        self, retriever: NewsRetriever, answerer: Answerer, desk: NewsDesk | None, min_score: float, closest_k: int
+    ) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.desk = desk
+        self.min_score = min_score
+        self.closest_k = closest_k
+
+    def respond(self, turn: Turn) -> Iterator[str | Answer]:
+        if not turn.passages or max(h.score for h in turn.passages) < self.min_score:
+            yield from self._abstain(turn)
+            return
+        conflict, extra = (
+            (None, [])
+            if self.desk is None
+            else self.desk.conflict(turn.standalone, turn.intent, turn.passages, turn.vector)
+        )  # known before the first piece goes out: its line leads the answer
+        t = time.perf_counter()
+        draft = Draft(abstained=True)
+        for item in self.answerer.stream(turn.standalone, turn.passages):
+            if isinstance(item, Draft):
+                draft = item
+            elif conflict is None:
+                yield item
+        turn.timings["answer_ms"] = (time.perf_counter() - t) * 1000
+        if draft.abstained or not draft.text.strip():
+            yield from self._abstain(turn)
+            return
+        if conflict is not None:
+            turn.passages = [*turn.passages, *extra]
+        answer = cite_answer(turn, draft, conflict)
+        if conflict is not None:
+            yield answer.text
+        yield answer
+
+    def _abstain(self, turn: Turn) -> Iterator[str | Answer]:
+        closest = self._closest(turn)  # listed once, under the message (not also inside it)
+        answer = turn.answer(text=NOT_COVERED if closest else NOT_COVERED_NONE, citations=[], abstained=True,
+                             closest=closest)  # fmt: skip
+        yield answer.text
+        yield answer
+
+    def _closest(self, turn: Turn) -> list[Closest]:
+        """The stories nearest the question, one line each: the nearest copy, the others as ``also``
+        (within what the question may use: nothing after its as-of date, its filters)."""
+        if turn.vector is None:
+            return []
+        scope = self.retriever.scope(turn.filters)
+        stories: dict[str, list[tuple[StoredArticle, float]]] = {}
+        for a, score in self.retriever.store.nearest_articles(turn.vector, self.closest_k * 4, scope):
+            stories.setdefault(a.story or a.id, []).append((a, score))
+        return [
+            Closest(**first.ref().ref_fields(), score=score, also=tuple(a.ref() for a, _ in rest))
+            for (first, score), *rest in list(stories.values())[: self.closest_k]
+        ]
