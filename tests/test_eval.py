@@ -174,7 +174,7 @@ def test_a_set_labelled_in_part_also_reports_answers_on_its_labelled_questions()
     """RealTimeQA labels evidence for 83 of its 240 questions: the news-aware issue's answer
     target is on those, so eval reports them apart."""
     from rag.answer import Answer
-    from rag.evaluate import Question, score_ours
+    from rag.eval_scores import Question, score_ours
 
     def q(i: int, evidence: list[str]) -> Question:
         return Question(id=str(i), question=f"q{i}", answers=["Bills"], evidence_ids=evidence)
@@ -193,7 +193,7 @@ def test_eval_scores_the_short_answer_and_abstention_with_and_without_evidence()
     """short_em/short_f1 (SQuAD normalisation, answerable questions), abstention apart for the
     questions whose answer the store holds (evidence) and the others, and one row a question."""
     from rag.answer import Answer
-    from rag.evaluate import Question, question_rows, score_ours
+    from rag.eval_scores import Question, question_rows, score_ours
 
     def q(i: int, evidence: list[str]) -> Question:
         return Question(id=str(i), question=f"q{i}", answers=["the Buffalo Bills"], evidence_ids=evidence)

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from rag.answer import Answer
-from rag.evaluate import EvalInputs, Question
+from rag.eval_scores import Question
+from rag.evaluate import EvalInputs
 from rag.filters import Filters
 from rag.metrics import contains_gold
 from rag.service import NewsRAG

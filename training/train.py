@@ -134,6 +134,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def training_rows(a: argparse.Namespace, tok: Any) -> tuple[int, list[dict[str, Any]]]:
+    """The questions trained on and their encoded windows, in the seeded order."""
+    leave_out = {json.loads(line)["title"] for line in (a.leave_out / "corpus.jsonl").open()}
+    gathered = gather(a.squad, a.rtqa, leave_out, a.cache, a.squad_train, a.squad_negatives)
+    items = subsample(gathered, a.limit, a.seed, a.squad_questions)
+    questions = len({question_of(e.qid) for e in items})
+    random.Random(a.seed).shuffle(items)
+    rows = encode(tok, items)
+    print(f"{questions} questions, {len(rows)} windows ({sum(e.answerable for e in items)} with an answer)")
+    return questions, rows
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     a = parse_args(argv)
 
@@ -153,14 +165,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     set_seed(a.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    leave_out = {json.loads(line)["title"] for line in (a.leave_out / "corpus.jsonl").open()}
-    gathered = gather(a.squad, a.rtqa, leave_out, a.cache, a.squad_train, a.squad_negatives)
-    items = subsample(gathered, a.limit, a.seed, a.squad_questions)
-    questions = len({question_of(e.qid) for e in items})
-    random.Random(a.seed).shuffle(items)
     tok = AutoTokenizer.from_pretrained(minilm_path())
-    rows = encode(tok, items)
-    print(f"{questions} questions, {len(rows)} windows ({sum(e.answerable for e in items)} with an answer)")
+    questions, rows = training_rows(a, tok)
     model = BertForQuestionAnswering.from_pretrained(a.init or minilm_path())
     per_question = len(rows) / max(1, questions)
     marks = sorted(int(int(c) * per_question / a.batch) for c in a.curve.split(",") if c)

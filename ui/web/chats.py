@@ -88,6 +88,12 @@ def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c:
     k.new.click(new, [k.browser], opened, **PRIVATE)
     c.chatbot.clear(new, [k.browser], opened, **PRIVATE)  # the chat's own Clear starts a new one too
 
+    _wire_management(kept, k, opened, shown, listing)
+
+
+def _wire_management(kept: KeptActions, k: SimpleNamespace, opened: list[Any], shown: Any, listing: list[Any]) -> None:
+    """Rename, delete (after a confirmation) and export the open conversation."""
+
     @friendly
     def rename(conv_id: str, name: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
         owner = owner_of(request, browser)

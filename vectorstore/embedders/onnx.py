@@ -78,6 +78,31 @@ def cache_entry(cache_dir: Path) -> Path:
     return cache_dir / f"all-MiniLM-L6-v2-{pkg}-onnx-r{RECIPE}"
 
 
+def _quantise(fp32: Path, int8: Path) -> None:
+    """ONNX Runtime's dynamic int8 of the encoder's MatMuls (per channel, 7-bit), quietly."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    root.setLevel(logging.ERROR)  # the quantiser's advice ("run pre-processing") goes to the root logger
+    try:
+        quantize_dynamic(
+            str(fp32),
+            str(int8),
+            op_types_to_quantize=["MatMul"],
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            reduce_range=True,
+            nodes_to_exclude=list(FP32_NODES),
+            extra_options={"MatMulConstBOnly": True},
+        )
+    finally:
+        root.setLevel(level)
+        for h in root.handlers[:]:
+            if h not in handlers:  # logging.warning() installs a stderr handler when none is set
+                root.removeHandler(h)
+
+
 def export(model_dir: Path, dest: Path) -> Path:
     """Export the packaged model to ONNX (fp32), quantise a copy (int8), and move both into ``dest`` atomically.
 
@@ -85,7 +110,6 @@ def export(model_dir: Path, dest: Path) -> Path:
     another process exporting at the same time (the first finished copy wins).
     """
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -121,25 +145,7 @@ def export(model_dir: Path, dest: Path) -> Path:
                 opset_version=17,
                 dynamo=False,
             )
-        root = logging.getLogger()
-        level, handlers = root.level, list(root.handlers)
-        root.setLevel(logging.ERROR)  # the quantiser's advice ("run pre-processing") goes to the root logger
-        try:
-            quantize_dynamic(
-                str(fp32),
-                str(final / "model-int8.onnx"),
-                op_types_to_quantize=["MatMul"],
-                weight_type=QuantType.QInt8,
-                per_channel=True,
-                reduce_range=True,
-                nodes_to_exclude=list(FP32_NODES),
-                extra_options={"MatMulConstBOnly": True},
-            )
-        finally:
-            root.setLevel(level)
-            for h in root.handlers[:]:
-                if h not in handlers:  # logging.warning() installs a stderr handler when none is set
-                    root.removeHandler(h)
+        _quantise(fp32, final / "model-int8.onnx")
         (final / "recipe.json").write_text(json.dumps({"recipe": RECIPE, "source": str(model_dir)}))
         try:
             os.rename(final, dest)

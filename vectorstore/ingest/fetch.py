@@ -130,6 +130,29 @@ def _transport(allow_private: bool, deadline: float) -> Any:
     return transport
 
 
+def _body(r: Any, url: str, policy: FetchPolicy, deadline: float, slow: IngestError) -> tuple[str, bytes]:
+    """A response's content type and body, read within the size limit and the deadline."""
+    if r.status_code >= 400:
+        raise IngestError(
+            f"the server answered HTTP {r.status_code} ({r.reason_phrase}). Check the address, "
+            "or save the page from your browser and add the file.",
+            path=url,
+        )
+    kind = r.headers.get("content-type", "").split(";")[0].strip().lower()
+    limit, body = int(policy.max_mb * 1024 * 1024), bytearray()
+    for part in r.iter_bytes():
+        body += part
+        if len(body) > limit:
+            raise IngestError(
+                f"the page is over the {policy.max_mb:g} MB limit. Raise NEWSRAG_MAX_FILE_MB, "
+                "or save the article's text into a file.",
+                path=url,
+            )
+        if time.monotonic() > deadline:
+            raise slow
+    return kind, bytes(body)
+
+
 def get(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
     """``(final URL, content type, body)``; raises IngestError naming the cause.
 
@@ -138,7 +161,6 @@ def get(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
     import httpx
 
     policy = policy or FetchPolicy()
-    limit = int(policy.max_mb * 1024 * 1024)
     deadline = time.monotonic() + policy.seconds
     slow = IngestError(
         f"the page took over {policy.seconds:g} s to arrive, so it was given up. Try again later, or save "
@@ -162,25 +184,7 @@ def get(url: str, policy: FetchPolicy | None = None) -> tuple[str, str, bytes]:
                     if r.is_redirect and "location" in r.headers:
                         current = current.join(r.headers["location"])
                         continue
-                    if r.status_code >= 400:
-                        raise IngestError(
-                            f"the server answered HTTP {r.status_code} ({r.reason_phrase}). Check the address, "
-                            "or save the page from your browser and add the file.",
-                            path=url,
-                        )
-                    kind = r.headers.get("content-type", "").split(";")[0].strip().lower()
-                    body = bytearray()
-                    for part in r.iter_bytes():
-                        body += part
-                        if len(body) > limit:
-                            raise IngestError(
-                                f"the page is over the {policy.max_mb:g} MB limit. Raise NEWSRAG_MAX_FILE_MB, "
-                                "or save the article's text into a file.",
-                                path=url,
-                            )
-                        if time.monotonic() > deadline:
-                            raise slow
-                    return str(current), kind, bytes(body)
+                    return str(current), *_body(r, url, policy, deadline, slow)
                 finally:
                     r.close()
             raise IngestError(

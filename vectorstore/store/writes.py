@@ -18,6 +18,22 @@ from vectorstore.store.reads import Reads
 log = logging.getLogger(__name__)
 
 
+def _record(article: Article, n_chunks: int, story: StoryRecord | None) -> dict[str, Any]:
+    """An article's record: its metadata, its passage count, its story and signature (alone:
+    a story of its own)."""
+    return {
+        "title": article.title,
+        "source": article.source or "",
+        "url": article.url or "",
+        "published": article.published or "",
+        "published_days": day_of(article.published),
+        "content_hash": article.content_hash,
+        "n_chunks": n_chunks,
+        "story": story.story if story is not None else article.id,
+        "minhash": story.signature if story is not None else "",
+    }
+
+
 class Writes(Reads):
     # ---- writing -------------------------------------------------------
     @guarded
@@ -49,19 +65,7 @@ class Writes(Reads):
             vecs.append(vectors)
             mean = vectors.mean(axis=0)
             means.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
-            records.append(
-                {
-                    "title": article.title,
-                    "source": article.source or "",
-                    "url": article.url or "",
-                    "published": article.published or "",
-                    "published_days": days,
-                    "content_hash": h,
-                    "n_chunks": len(chunks),
-                    "story": stories[article.id].story if article.id in stories else article.id,
-                    "minhash": stories[article.id].signature if article.id in stories else "",
-                }
-            )
+            records.append(_record(article, len(chunks), stories.get(article.id)))
         if not items:
             return
         self.keywords.invalidate()
