@@ -146,3 +146,29 @@ def test_the_web_ui_asks_the_service_never_its_store() -> None:
     for name, path in modules().items():
         if name.startswith("ui.web"):
             assert "service.store" not in path.read_text(), name
+
+
+def test_chroma_s_internals_are_touched_in_one_module_that_knows_its_versions() -> None:
+    import logging
+
+    import chromadb
+
+    from vectorstore import chroma_internals
+
+    for name, path in modules().items():
+        text = path.read_text()
+        if name != "vectorstore.chroma_internals":
+            assert "SharedSystemClient" not in text and "FROM segments" not in text, name
+    assert chroma_internals.check_version()  # the Chroma installed is one it was written for
+    real = chromadb.__version__
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    chroma_internals.log.addHandler(handler)
+    try:
+        chromadb.__version__ = "9.1.0"
+        assert not chroma_internals.check_version() and not chroma_internals.check_version()
+    finally:
+        chromadb.__version__ = real
+        chroma_internals.log.removeHandler(handler)
+    assert len(records) == 1 and "Chroma 9.1.0 is installed" in records[0].getMessage()  # said once

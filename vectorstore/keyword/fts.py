@@ -1,6 +1,7 @@
 """A persistent BM25 keyword index in SQLite FTS5, updated record by record.
 
-One SQLite file (``DATA_DIR/keywords.sqlite3``) holds an FTS5 table per Chroma
+One SQLite file (``DATA_DIR/keywords-<collection>.sqlite3``; for a Chroma server
+``keywords-<collection>-<host>-<port>.sqlite3``) holds an FTS5 table per Chroma
 collection indexed (the passages, and whole articles for the article stage),
 beside a plain table of each record's article and day.  Nothing is rebuilt
 after a change: every process follows the change log kept in Chroma

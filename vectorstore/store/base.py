@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from vectorstore import chroma_internals
 from vectorstore.changelog import ChangeLog
 from vectorstore.chroma_config import SYNC_EVERY, sync_every
 from vectorstore.errors import (
@@ -100,15 +101,12 @@ class StoreBase:
         settings = self.client.get_settings()
         if not getattr(settings, "is_persistent", False) or not getattr(settings, "persist_directory", None):
             return False
-        from chromadb.api.shared_system_client import SharedSystemClient
-
         with self._reopening:
             if self.opened != opened:
                 return True
             log.info("another process changed the store: opening %s again", settings.persist_directory)
             # Chroma shares one system per folder in a process: forget it, so the new client gets its own.
-            SharedSystemClient._identifier_to_system.pop(str(settings.persist_directory), None)
-            SharedSystemClient._identifier_to_refcount.pop(str(settings.persist_directory), None)
+            chroma_internals.forget_system(str(settings.persist_directory))
             client = open_client(str(settings.persist_directory))
             self.chunks = client.get_collection(self.chunks.name, embedding_function=None)
             self.articles = client.get_collection(self.articles.name, embedding_function=None)

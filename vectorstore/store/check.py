@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-import vectorstore.chroma_repair as chroma_repair
+import vectorstore.chroma_internals as chroma_internals
 from vectorstore.errors import StoreDamaged, is_damaged_index
 from vectorstore.store.base import guarded
 from vectorstore.store.writes import Writes
@@ -45,7 +45,7 @@ class CheckReport:
 
 
 class Checks(Writes):
-    # ---- vector indexes a crash tore (vectorstore.chroma_repair) ---------------------
+    # ---- vector indexes a crash tore (vectorstore.chroma_internals) ---------------------
     def _kinds(self) -> dict[str, Any]:
         return {"passages": self.chunks, "articles": self.articles}
 
@@ -53,7 +53,7 @@ class Checks(Writes):
         settings = self.client.get_settings()
         if not getattr(settings, "is_persistent", False) or not settings.persist_directory:
             return None
-        return chroma_repair.vector_folder(settings.persist_directory, str(collection.id))
+        return chroma_internals.vector_folder(settings.persist_directory, str(collection.id))
 
     def torn_indexes(self) -> list[str]:
         """Which of "passages" and "articles" have a vector index Chroma cannot read, or one
@@ -61,7 +61,7 @@ class Checks(Writes):
         torn = []
         for kind, collection in self._kinds().items():
             folder = self._vector_folder(collection)
-            if folder is not None and chroma_repair.aside(folder).exists():
+            if folder is not None and chroma_internals.aside(folder).exists():
                 torn.append(kind)
                 continue
             try:
@@ -85,7 +85,7 @@ class Checks(Writes):
                     f"The {kind}' vector index on the Chroma server cannot be read. Restart the server; "
                     "if that does not help, ingest the articles again into a new store."
                 )
-            chroma_repair.set_aside(folder)
+            chroma_internals.set_aside(folder)
             means = self._passage_means() if kind == "articles" else {}
             ids, _ = self._all(collection, [])
             for i in range(0, len(ids), self.max_batch):
@@ -101,7 +101,7 @@ class Checks(Writes):
                     vectors = np.stack([means.get(k, zero) for k in keys]) if keys else zero[:0]
                 with self.changes.change("chunks" if kind == "passages" else "articles", res["ids"]):
                     collection.upsert(ids=res["ids"], embeddings=vectors.tolist(), documents=docs, metadatas=metas)
-            chroma_repair.repaired(folder)
+            chroma_internals.repaired(folder)
             log.warning("rebuilt the vector index of %d %s", len(ids), kind)
         self.keywords.invalidate()
         self.article_keywords.invalidate()

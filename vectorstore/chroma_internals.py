@@ -1,4 +1,8 @@
-"""Vector indexes a crash tore: found, and set aside so that Chroma reads the collection again.
+"""Every use of Chroma's internals, in one place, with the Chroma versions they were written for.
+
+- **Reopening** (:func:`forget_system`): Chroma shares one system per folder in a process;
+  to open an embedded store afresh, that cache entry is forgotten.
+- **Torn vector indexes**: found, and set aside so that Chroma reads the collection again.
 
 Chroma 1.5 saves a collection's vector index by rewriting its files in place
 (``index_metadata.pickle`` and hnswlib's files).  A process killed during that save
@@ -12,15 +16,48 @@ Embedded stores only: a Chroma server keeps its files to itself.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 SUFFIX = ".torn"
+WRITTEN_FOR = ("1.5",)  # the Chroma versions (major.minor) whose internals this module reads
+_warned: set[str] = set()
+
+
+def check_version() -> bool:
+    """Whether the installed Chroma is one this module was written for; warned once otherwise."""
+    import chromadb
+
+    version = str(getattr(chromadb, "__version__", "unknown"))
+    if ".".join(version.split(".")[:2]) in WRITTEN_FOR:
+        return True
+    if version not in _warned:
+        _warned.add(version)
+        log.warning(
+            "Chroma %s is installed; newsrag's repair and reopening of an embedded store were written for Chroma %s "
+            "(its segments table, its per-folder cache). If `newsrag check --repair` or a store changed by another "
+            "process misbehaves, install chromadb %s.*.",
+            version, " or ".join(WRITTEN_FOR), WRITTEN_FOR[-1],
+        )  # fmt: skip
+    return False
+
+
+def forget_system(persist_directory: str) -> None:
+    """Forget the system Chroma keeps for this folder, so that the next client gets its own."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    check_version()
+    SharedSystemClient._identifier_to_system.pop(persist_directory, None)
+    SharedSystemClient._identifier_to_refcount.pop(persist_directory, None)
 
 
 def vector_folder(persist_dir: str, collection_id: str) -> Path | None:
     """The folder of a collection's vector index in an embedded store (None: not found)."""
+    check_version()
     db = Path(persist_dir) / "chroma.sqlite3"
     if not db.is_file():
         return None
