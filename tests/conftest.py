@@ -112,6 +112,24 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         yield host, port
 
 
+@pytest.fixture(autouse=True)
+def _not_slow_loads_no_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markers mean what they say: a test not marked slow loads no model (the trained reader
+    refuses to load in it, and the embedding model's fixtures are refused) and starts no server
+    (a test marked ``server`` is slow too)."""
+    if request.node.get_closest_marker("slow"):
+        return
+    for name in ("minilm", "minilm_torch", "chroma_server"):
+        if name in request.fixturenames:
+            pytest.fail(f"{request.node.nodeid} uses {name}: mark it @pytest.mark.slow")
+    from rag.readers.span import SpanReader
+
+    def refuse(self: SpanReader) -> None:
+        raise AssertionError(f"{request.node.nodeid} loads the trained reader: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(SpanReader, "_load", refuse)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that starts a server is slow as well: ``-m "not slow"`` starts none."""

@@ -71,6 +71,7 @@ def with_stages(svc: NewsRAG, stages: str) -> NewsRAG:
     return NewsRAG(svc.settings.with_(stages=stages), svc.store, svc.embedder, svc.answerer, svc.span)
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_a_story_matching_by_title_and_body_outranks_one_strong_passage(svc: NewsRAG) -> None:
     passages_only = with_stages(svc, "dense,keyword").ask(QUESTION).retrieved
     with_articles = with_stages(svc, "dense,keyword,article").ask(QUESTION).retrieved
@@ -78,6 +79,7 @@ def test_a_story_matching_by_title_and_body_outranks_one_strong_passage(svc: New
     assert with_articles[0] == "story"  # the article stage puts the story first: the switch changes the ranking
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_retrieved_order_is_the_order_of_the_answers_passages(svc: NewsRAG) -> None:
     rag = with_stages(svc, "dense,keyword,article,time")
     answer = rag.ask(QUESTION)

@@ -75,6 +75,7 @@ def test_low_similarity_abstains_without_calling_the_answerer(svc: NewsRAG) -> N
     assert answer.closest and answer.closest[0].title in {"Storm hits coast", "Harbour strike ends"}
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_extractive_answer_is_verbatim_from_the_cited_passage(svc: NewsRAG) -> None:
     answer = svc.ask("When did dock workers return to work?")
     assert answer.citations and not answer.abstained
@@ -87,6 +88,7 @@ def test_extractive_answer_is_verbatim_from_the_cited_passage(svc: NewsRAG) -> N
     assert set(answer.timings) >= {"embed_ms", "search_ms", "answer_ms", "total_ms"}
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_follow_up_is_condensed_for_retrieval(svc: NewsRAG) -> None:
     history = [{"role": "user", "content": "What did Peskov say?"}, {"role": "assistant", "content": "..."}]
     answer = svc.ask("What is his job?", history)
@@ -169,11 +171,13 @@ def test_generated_sentences_are_checked_against_the_passages_they_cite(svc: New
     assert answer.to_dict()["unsupported"] == 3
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_extractive_answers_pass_their_own_check(svc: NewsRAG) -> None:
     answer = svc.ask("When did dock workers return to work?")
     assert answer.checks and answer.unsupported == 0
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_a_heading_or_a_question_in_the_passage_is_never_quoted_as_the_answer(hash_service: NewsRAG) -> None:
     hash_service.add_article(Article(id="tram", title="Bergen tram", text=(
         "How much did the Bergen tram extension cost?\n"
@@ -185,6 +189,7 @@ def test_a_heading_or_a_question_in_the_passage_is_never_quoted_as_the_answer(ha
     assert "cost and schedule" not in answer.text
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_questions_answered_at_once_each_keep_their_own_period(svc: NewsRAG) -> None:
     """The web UI answers two questions at a time: what one question said about time (and its
     timings) must not be taken from another answered meanwhile."""
@@ -212,6 +217,7 @@ def test_questions_answered_at_once_each_keep_their_own_period(svc: NewsRAG) -> 
     assert answers["week"].time_scope == f"{week.since}..{week.until}" != answers["year"].time_scope
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_retrieval_depth_and_the_answers_context_are_the_two_settings(tmp_path: Path) -> None:
     """NEWSRAG_RETRIEVE_K: how many passages retrieval ranks (what eval measures);
     NEWSRAG_CONTEXT_K: how many of the first the answer reads, whatever the answerer."""

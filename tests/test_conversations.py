@@ -28,11 +28,13 @@ def svc(two_stories: NewsRAG) -> NewsRAG:
     return two_stories
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_an_answer_read_back_is_the_answer_that_was_kept(svc: NewsRAG) -> None:
     answer = svc.ask("How many homes lost power?")
     assert answer.citations and Answer.from_dict(json.loads(json.dumps(answer.to_dict()))) == answer
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_conversations_are_kept_per_owner_and_another_owner_never_finds_them(svc: NewsRAG, tmp_path: Path) -> None:
     log = svc.conversations
     question = "How many homes lost power after the storm on the coast this Monday, and who restored it?"
@@ -68,6 +70,7 @@ def test_a_damaged_conversation_store_says_to_move_it_aside(svc: NewsRAG, tmp_pa
         assert "conversations.sqlite3" in said and str(tmp_path) not in said and "/data/" not in said
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_the_web_keeps_reopens_and_exports_a_conversation(svc: NewsRAG, tmp_path: Path) -> None:
     actions, kept = WebActions(svc, svc.settings), KeptActions(svc, tmp_path / "exports")
     owner = owner_of(None, browser_id(None))
@@ -174,6 +177,7 @@ BEACON = "http://127.0.0.1:9/beacon"
 PAYLOADS = f"![x]({BEACON}.png) [Log in]({BEACON}) <script>window.x=1</script> <img src={BEACON}> www.evil.example"
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_the_markdown_export_shows_what_articles_and_users_wrote_and_acts_on_none_of_it(
     svc: NewsRAG, tmp_path: Path
 ) -> None:
@@ -200,6 +204,7 @@ def test_the_markdown_export_shows_what_articles_and_users_wrote_and_acts_on_non
     assert f"# Ferry {PAYLOADS}" in re.sub(r"\\(.)", r"\1", md)
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_exports_are_written_when_asked_readable_by_their_owner_only(svc: NewsRAG, tmp_path: Path) -> None:
     """Every conversation was exported after every answer, world-readable, into a folder left behind."""
     actions, kept = WebActions(svc, svc.settings), KeptActions(svc)

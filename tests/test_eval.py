@@ -74,6 +74,7 @@ def test_ranking_metrics() -> None:
     assert far["hits@10"] == 0.0 and far["mrr@10"] == 0.0
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_eval_on_a_tiny_set_matches_the_hand_worked_figures(tmp_path: Path) -> None:
     inputs = EvalInputs.resolve(write_set(tmp_path / "set"), None, None).load()
     settings = Settings(data_dir=tmp_path / "data", min_score=0.5)
@@ -124,6 +125,7 @@ def _key_paths(report: dict) -> set[str]:  # type: ignore[type-arg]
     return paths
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_json_report_keys_are_documented_in_the_readme(tmp_path: Path) -> None:
     inputs = EvalInputs.resolve(write_set(tmp_path / "set"), None, None).load()
     report = EvalRun(Settings(data_dir=tmp_path / "d"), inputs, TopicEmbedder(), tmp_path / "s", baseline=True).run()

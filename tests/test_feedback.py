@@ -26,6 +26,7 @@ def svc(two_stories: NewsRAG) -> NewsRAG:
     return two_stories
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_a_rating_keeps_the_question_the_answer_its_sentences_and_who_gave_it(svc: NewsRAG, tmp_path: Path) -> None:
     answer = svc.ask("How many homes lost power?").to_dict()
     kept = svc.rate(Feedback.of(answer, "down", " too vague ", " forty thousand ", {"source": "Coast Times"}, "ana"))
@@ -86,6 +87,7 @@ def test_a_damaged_log_says_to_move_it_aside_and_check_fails(svc: NewsRAG, tmp_p
     assert p.returncode == 0 and "Feedback log (0 ratings) and conversations: readable." in p.stdout
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_the_web_actions_rate_an_answer_and_take_the_right_answer(svc: NewsRAG) -> None:
     actions = WebActions(svc, svc.settings)
     *_, asked = list(actions.conversation.chat("When did the strike end?", [], {}, outlet="Harbour News"))[-1]
@@ -104,6 +106,7 @@ def test_the_web_actions_rate_an_answer_and_take_the_right_answer(svc: NewsRAG) 
     assert api["id"] == 2 and api["rating"] == "up"
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_exported_ratings_are_an_eval_set_that_newsrag_eval_runs(svc: NewsRAG, tmp_path: Path) -> None:
     up = svc.ask("How many homes lost power?")
     assert up.citations and up.citations[0].article_id == "storm"

@@ -405,6 +405,7 @@ def test_a_question_at_the_length_limit_is_answered_and_the_timings_say_it_was_r
     assert p.stdout.count("[1]") >= 2  # both turns answered, cited
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_the_span_reader_reads_a_long_question_in_part() -> None:
     from rag.readers.span import SpanReader
 

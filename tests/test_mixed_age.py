@@ -19,6 +19,8 @@ from rag.metrics import contains_gold
 from rag.service import NewsRAG
 from tests.helpers import make_service
 
+pytestmark = pytest.mark.slow  # the real embedding model and the trained reader
+
 MIXED = Path(__file__).parent / "data" / "mixed-age"
 INPUTS = EvalInputs.resolve(MIXED, None, None).load()
 ANSWERABLE = [q for q in INPUTS.items if q.answerable]

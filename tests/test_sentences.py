@@ -53,6 +53,7 @@ def hits(*texts: str) -> list[Hit]:
         ("On what date will Trump and Putin meet?", SUMMIT, "He declined to specify a date"),
     ],
 )
+@pytest.mark.slow  # the real embedding model
 def test_the_quoted_sentence_is_the_one_with_what_was_asked(
     minilm: Embedder, question: str, text: str, holds: str
 ) -> None:
@@ -61,6 +62,7 @@ def test_the_quoted_sentence_is_the_one_with_what_was_asked(
     assert holds in chosen[0][1] or any(holds in s for _, s in chosen), chosen
 
 
+@pytest.mark.slow  # the real embedding model
 def test_a_heading_is_never_quoted(minilm: Embedder) -> None:
     chosen = SentenceChooser(minilm).select("What are Trump's call and future prospects?", hits(SUMMIT))
     assert chosen and all("Trump's Call and Future Prospects" not in s for _, s in chosen)

@@ -69,6 +69,7 @@ def test_every_copy_is_kept_and_joins_the_first_ones_story(svc: NewsRAG) -> None
     assert stored[OTHER.id].story == OTHER.id
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_a_story_is_shown_once_with_its_other_outlets_and_leaves_room_for_others(svc: NewsRAG) -> None:
     answer = svc.ask(QUESTION)
     cited = {c.article_id for c in answer.citations}
@@ -121,6 +122,7 @@ def test_story_survives_a_metadata_update_and_a_replaced_text_is_judged_again(sv
     assert svc.store.get_article(COPIES[2].id).story != COPIES[0].id  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_answer_text_shows_the_other_outlets(svc: NewsRAG) -> None:
     answer = svc.ask(QUESTION)
     wire = [c for c in answer.citations if c.also]
@@ -144,6 +146,7 @@ def test_articles_stored_before_stories_get_one_when_ingested_again(svc: NewsRAG
     assert svc.store.get_article(COPIES[3].id).story == COPIES[0].id  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_the_closest_articles_of_an_abstention_show_a_story_once(svc: NewsRAG) -> None:
     svc.chain.min_score = 2.0  # nothing is relevant enough: the answer abstains and lists the closest
     answer = svc.ask(QUESTION)

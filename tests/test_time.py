@@ -98,12 +98,14 @@ def dated(tmp_path_factory: pytest.TempPathFactory, minilm: Any) -> NewsRAG:
     return svc
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_as_of_never_uses_later_articles(dated: NewsRAG) -> None:
     answer = dated.ask("Did the Rotterdam port strike end?", filters=Filters(as_of=AS_OF))
     assert "later" not in answer.retrieved and answer.as_of == "2023-03-15"
     assert "later" in dated.ask("Did the Rotterdam port strike end?", filters=Filters(as_of=D(2023, 3, 25))).retrieved
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_recent_news_outranks_a_stale_article_that_matches_better(dated: NewsRAG) -> None:
     q = "Which port's dockworkers went on strike this week?"
     dated.retriever.stages = [s for s in dated.retriever.stages if s.name != "time"]
@@ -117,11 +119,13 @@ def test_recent_news_outranks_a_stale_article_that_matches_better(dated: NewsRAG
     assert with_time.time_scope == "2023-03-08..2023-03-15"
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_a_past_period_prefers_articles_from_then(dated: NewsRAG) -> None:
     answer = dated.ask("What happened at the Rotterdam port in 2021?", filters=Filters(as_of=AS_OF))
     assert answer.retrieved[0] == "old"
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_outlet_and_date_range_filters(dated: NewsRAG) -> None:
     only = dated.ask("Rotterdam port strike", filters=Filters(as_of=D(2023, 4, 1), sources=("harbour news",)))
     assert set(only.retrieved) == {"new", "later"}
@@ -132,12 +136,14 @@ def test_outlet_and_date_range_filters(dated: NewsRAG) -> None:
         dated.ask("Rotterdam port strike", filters=Filters(sources=("Le Monde",)))
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_undated_articles_are_not_pushed_aside(tmp_path: Path) -> None:
     svc = make_service(tmp_path, min_score=-1.0)
     svc.add_article(Article(id="u", title="Ferry", text="The island ferry resumed service this week."))
     assert svc.ask("Which ferry resumed service this week?").retrieved == ["u"]
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_eval_asks_each_question_as_of_its_date(tmp_path: Path, minilm: Any) -> None:
     from rag.evaluate import EvalInputs, EvalRun
 
@@ -185,6 +191,7 @@ def test_the_seed_article_has_its_outlet_and_date(tmp_path: Path) -> None:
     assert (seed.source, seed.published) == ("rigth.news", "2025-02-16") and seed.url
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_a_named_period_does_not_push_aside_undated_articles(tmp_path: Path) -> None:
     svc = make_service(tmp_path, min_score=-1.0)
     svc.add_article(

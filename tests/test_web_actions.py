@@ -63,6 +63,7 @@ def test_a_bad_article_is_refused_with_what_to_do(actions: WebActions, fields: t
     assert actions.api.list_articles() == []
 
 
+@pytest.mark.slow  # reads with the trained reader
 def test_the_chat_streams_an_answer_and_opens_its_sources(actions: WebActions) -> None:
     storm = "A storm cut power to forty thousand homes on Monday."
     actions.api.add_article("Storm hits coast", storm, "", "2025-03-01")
