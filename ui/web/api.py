@@ -5,6 +5,7 @@ raise :class:`NewsragError` with a message that says what to do."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -102,10 +103,10 @@ def user_of(request: Any) -> str:
     return str(getattr(request, "username", None) or "")
 
 
+@dataclass
 class ApiActions:
-    def __init__(self, service: Service, limit: QuestionLimit) -> None:
-        self.service = service
-        self.limit = limit  # questions per client per minute (shared with the chat)
+    service: Service
+    limit: QuestionLimit  # questions per client per minute (shared with the chat)
 
     def ask(
         self,

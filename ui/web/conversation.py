@@ -44,10 +44,10 @@ class Rated:
     rating: str
 
 
+@dataclass
 class Conversation:
-    def __init__(self, service: Service, limit: QuestionLimit) -> None:
-        self.service = service
-        self.limit = limit  # questions per client per minute (shared with the API)
+    service: Service
+    limit: QuestionLimit  # questions per client per minute (shared with the API)
 
     def chat(
         self,

@@ -164,22 +164,9 @@ class Writes(Reads):
         self.article_keywords.invalidate()
 
     def _update_records(self, articles: Sequence[Article], old: Mapping[str, StoredArticle]) -> None:
+        kept = {a.id: StoryRecord(a.id, old[a.id].story, old[a.id].signature) for a in articles}
         self.articles.update(
-            ids=[a.id for a in articles],
-            metadatas=[
-                {
-                    "title": a.title,
-                    "source": a.source or "",
-                    "url": a.url or "",
-                    "published": a.published or "",
-                    "published_days": day_of(a.published),
-                    "content_hash": a.content_hash,
-                    "n_chunks": old[a.id].n_chunks,
-                    "story": old[a.id].story,
-                    "minhash": old[a.id].signature,
-                }
-                for a in articles
-            ],
+            ids=[a.id for a in articles], metadatas=[_record(a, old[a.id].n_chunks, kept[a.id]) for a in articles]
         )
 
     def _delete_where(self, where: dict[str, Any]) -> None:
