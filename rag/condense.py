@@ -1,7 +1,9 @@
 """Turn a follow-up question into a standalone one, for retrieval.
 
 No model needed: pronouns that point back ("his", "she", "it", ...) are
-replaced by the named entity of the most recent user turn that has one; when that
+replaced by the named entity of the most recent user turn that has one, unless the question
+names what they point to before them ("Which agency said it…": a complete question is left
+as it is); when that
 turn names two ("Trump and Putin"), both are searched for ("Trump's or Putin's
 spokesman") rather than guessing, and the "searched for" line shows it.  Elliptical
 follow-ups ("And Trump?", "What about 2015?", "Why?") carry the last question that said
@@ -30,6 +32,9 @@ _QUESTION_WORDS = {
 _FILLER = {"that", "this", "so", "then", "there", "exactly", "else", "about", "more", "it", "is", "was", "the"}
 _ENTITY = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’.-]*)*")
 _ELLIPTIC = re.compile(r"^(and|what about|how about|and what about|also)\b", re.I)
+_AUX = r"is|are|was|were|be|been|do|does|did|has|have|had|will|would|can|could|should|may|might|must"
+# a noun phrase a pronoun after it can point to: "which airline", "the company", "a minister"
+_OWN_PHRASE = re.compile(rf"\b(?:which|whose|the|a|an)\s+(?!(?:{_AUX})\b)[a-z][a-z-]{{2,}}", re.I)
 
 
 def message_text(content: Any) -> str | None:
@@ -67,7 +72,7 @@ def entities(text: str) -> list[str]:
         while words and words[0] in _QUESTION_WORDS:
             words = words[1:]
         ent = " ".join(words).rstrip(".'’s").rstrip("'’")
-        if ent and ent not in _QUESTION_WORDS:
+        if len(ent) > 1 and ent not in _QUESTION_WORDS:  # "E" of "E. coli" names nothing
             out.append(ent)
     return out
 
@@ -86,6 +91,14 @@ def _has_subject(turn: str) -> bool:
     return bool(_own_words(q)) and not _ELLIPTIC.match(q) and not words & (_POSSESSIVE | _PERSONAL)
 
 
+def _antecedent_in(q: str) -> bool:
+    """Whether the question names what its first pronoun points to, before it ("Which agency
+    said it…", "When does NASA plan its launch?"): then it is complete and left as it is."""
+    first = re.search(r"\b(" + "|".join(sorted(_POSSESSIVE | _PERSONAL)) + r")\b", q, re.I)
+    before = q[: first.start()] if first else q
+    return bool(entities(before) or _OWN_PHRASE.search(before))
+
+
 def condense(question: str, history: Iterable[Message] | None) -> str:
     q = question.strip()
     turns = user_turns(history or [])
@@ -95,7 +108,7 @@ def condense(question: str, history: Iterable[Message] | None) -> str:
     referents = next((list(dict.fromkeys(ents))[:2] for t in reversed(turns) if (ents := entities(t))), [])
     words = re.findall(r"[A-Za-z]+", q)
     lowered = {w.lower() for w in words}
-    if referents and lowered & (_POSSESSIVE | _PERSONAL):
+    if referents and lowered & (_POSSESSIVE | _PERSONAL) and not _antecedent_in(q):
 
         def sub(m: re.Match[str]) -> str:
             possessive = m.group(0).lower() in _POSSESSIVE

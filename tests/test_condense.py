@@ -1,3 +1,5 @@
+import pytest
+
 from rag.condense import condense, entities
 
 
@@ -61,3 +63,36 @@ def test_standalone_follow_up_is_left_alone() -> None:
 
 def test_entities_skip_question_words() -> None:
     assert entities("Where might Trump and Putin meet?") == ["Trump", "Putin"]
+
+
+ECOLI = [
+    {"role": "user", "content": "What caused the E. coli outbreak linked to McDonald's?"},
+    {"role": "assistant", "content": "Slivered onions ... [1]"},
+]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which US agency said this week it could run out of cash by the end of the year?",
+        "When does NASA plan its launch of the Artemis II crew?",
+        "What did the mayor of Chicago say he would do about the budget?",
+        "Why did the company cut its forecast for the year?",
+        "Which airline said it would cancel flights over the holidays?",
+    ],
+)
+def test_a_complete_question_is_left_as_it_is(question: str) -> None:
+    """A pronoun whose antecedent is in the question itself stays: only a question that needs
+    its context is rewritten (it was searched as "…this week E could run out…")."""
+    assert condense(question, ECOLI) == question
+
+
+def test_a_question_that_needs_its_context_is_still_rewritten() -> None:
+    history = [{"role": "user", "content": "What did Volodymyr Zelensky say about the talks?"}]
+    assert condense("Where did he go next?", history) == "Where did Volodymyr Zelensky go next?"
+    assert condense("What is his plan?", history) == "What is Volodymyr Zelensky's plan?"
+
+
+def test_a_lone_initial_is_no_name_to_put_for_a_pronoun() -> None:
+    assert "E" not in entities("What caused the E. coli outbreak?")
+    assert condense("Who reported it first?", ECOLI) == "Who reported McDonald first?"
