@@ -91,12 +91,17 @@ def _has_subject(turn: str) -> bool:
     return bool(_own_words(q)) and not _ELLIPTIC.match(q) and not words & (_POSSESSIVE | _PERSONAL)
 
 
+COMPLETE_WORDS = 8  # a question this long that names someone or something stands on its own
+
+
 def _antecedent_in(q: str) -> bool:
     """Whether the question names what its first pronoun points to, before it ("Which agency
-    said it…", "When does NASA plan its launch?"): then it is complete and left as it is."""
+    said it…", "When does NASA plan its launch?"), or is long and names someone ("According to
+    his biographer, Keir Starmer…"): then it is complete and left as it is."""
     first = re.search(r"\b(" + "|".join(sorted(_POSSESSIVE | _PERSONAL)) + r")\b", q, re.I)
     before = q[: first.start()] if first else q
-    return bool(entities(before) or _OWN_PHRASE.search(before))
+    long_and_named = len(_own_words(q)) >= COMPLETE_WORDS and bool(entities(q))
+    return bool(entities(before) or _OWN_PHRASE.search(before)) or long_and_named
 
 
 def condense(question: str, history: Iterable[Message] | None) -> str:

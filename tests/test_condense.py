@@ -79,6 +79,8 @@ ECOLI = [
         "What did the mayor of Chicago say he would do about the budget?",
         "Why did the company cut its forecast for the year?",
         "Which airline said it would cancel flights over the holidays?",
+        "According to his biographer, Keir Starmer has had a portrait of which former prime minister removed?",
+        "When did girls flag football make its debut at Delaware high schools?",
     ],
 )
 def test_a_complete_question_is_left_as_it_is(question: str) -> None:
