@@ -9,6 +9,7 @@ import pytest
 from rag.service import NewsRAG
 from rag.settings import Settings
 from tests.helpers import SEEDS
+from vectorstore.article import Article
 
 pytestmark = pytest.mark.slow
 
@@ -118,3 +119,33 @@ def test_the_short_answer_is_the_one_the_articles_agree_on_and_its_sentence_is_q
     assert src is not None
     cited = next(c for c in answer.citations if c.n == src.n)
     assert svc.article_text(cited.article_id)[src.start : src.end] == "Anna Berg"
+
+
+FERRY = Article(
+    title="Ferry service resumes in Lake Tovel",
+    text=(
+        "The first boats left the harbour at Tovel at seven on Monday morning, full of commuters, hikers and "
+        "schoolchildren, as the lake's ferry timetable returned to its summer pattern. Service resumed after "
+        "a three-week strike by deckhands ended with a 6 percent pay rise. The operator plans to add a "
+        "fourth vessel in July and to run late crossings on Fridays and Saturdays until September. Hotel "
+        "owners in the villages around the lake said bookings for June were already recovering, and the "
+        "regional council promised new timetables at every pier by the end of the week."
+    ),
+    source="Valley Courier",
+    published="2025-05-12",
+)
+
+
+def test_an_article_just_added_answers_a_question_about_it_whose_passage_has_a_low_cosine(
+    seeded: NewsRAG,
+) -> None:
+    """The gate before the reader weighs the keyword match: the passage's cosine with this
+    question is under NEWSRAG_MIN_SCORE, but the keyword index finds it, so the reader reads it
+    (it was refused with "I found nothing about that in the articles")."""
+    seeded.add_article(FERRY)
+    answer = seeded.ask("How much of a pay rise did the deckhands get?")
+    assert not answer.abstained, answer.text
+    assert answer.short == "6 percent" or "6 percent" in answer.text
+    assert answer.citations[0].title == FERRY.title
+    off_topic = seeded.ask("Which film won best picture at the Oscars?")
+    assert off_topic.abstained  # no keyword match and no close passage: still "not in the articles"

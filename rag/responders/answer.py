@@ -1,6 +1,6 @@
-"""The answer to a question: "not in the articles" when nothing retrieved is close enough,
-else the answerer's draft, cited; where the sources revise or dispute the figure asked
-for, the line that says so leads (known before anything is sent)."""
+"""The answer to a question: "not in the articles" when nothing retrieved is worth reading
+(:mod:`rag.gate`), else the answerer's draft, cited; where the sources revise or dispute the
+figure asked for, the line that says so leads (known before anything is sent)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from vectorstore.records import StoredArticle
 from ..answer import Answer, Closest
 from ..answerers import Answerer, Draft
 from ..cite import cite_answer
+from ..gate import worth_reading
 from ..news.desk import NewsDesk
 from ..prompts import NOT_COVERED, NOT_COVERED_NONE
 from ..retriever import NewsRetriever
@@ -29,7 +30,7 @@ class AnswerResponder:
         self.closest_k = closest_k
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
-        if not turn.passages or max(h.score for h in turn.passages) < self.min_score:
+        if not worth_reading(turn.standalone, turn.passages, self.min_score):
             yield from self._abstain(turn)
             return
         conflict, extra = (
