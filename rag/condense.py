@@ -7,7 +7,8 @@ as it is); when that
 turn names two ("Trump and Putin"), both are searched for ("Trump's or Putin's
 spokesman") rather than guessing, and the "searched for" line shows it.  Elliptical
 follow-ups ("And Trump?", "What about 2015?", "Why?") carry the last question that said
-what it was about by itself (not "Why?" nor "Who is his spokesman?"); a question with its
+what it was about by itself, and "Why?" after an answer to "Which country was…" asks why of
+that answer ("Why was Cuba…?") (not "Why?" nor "Who is his spokesman?"); a question with its
 own subject ("Who dissented?") is left alone.
 
 Messages come as ``{"role", "content"}`` dicts (content a string, or a list of
@@ -16,6 +17,7 @@ parts as Gradio 6 sends it) or as (user, bot) pairs.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -94,6 +96,35 @@ def _has_subject(turn: str) -> bool:
 COMPLETE_WORDS = 8  # a question this long that names someone or something stands on its own
 
 
+_WHY = re.compile(r"^(?:and )?(?:why|how come|why so|why is that|why was that|why did that happen)\W*$", re.I)
+_AUXES = r"was|were|is|are|has|have|had|will|would|could|can"
+# "Which country was plunged…", "Who was arrested…": the answer is the subject
+_ABOUT_SUBJECT = re.compile(rf"^(?:(?:which|what)\s+[\w'’ -]+?|who)\s+(?P<aux>{_AUXES})\s+(?P<rest>.+?)[?.!\s]*$", re.I)
+# the short answer an answer opens with: the CLI's and the API's **bold**, the web chat's <strong>
+_SHORT = re.compile(r'^\s*(?:\*\*(?P<md>[^*\n]{1,200})\*\*|<strong class="short-answer">(?P<web>[^<]{1,200})</strong>)')
+
+
+def last_short(history: Iterable[Message]) -> str | None:
+    """The short answer the conversation's last answer opened with, if it had one."""
+    said = None
+    for m in history or []:
+        if isinstance(m, Mapping) and m.get("role") == "assistant":
+            said = message_text(m.get("content"))
+        elif isinstance(m, Sequence) and not isinstance(m, str) and len(m) > 1:
+            said = message_text(m[1])
+    found = _SHORT.match(said or "")
+    return html.unescape(found.group("md") or found.group("web")).strip() if found else None
+
+
+def _about_the_answer(q: str, previous: str, short: str | None) -> str | None:
+    """ "Why?" after "Which country was plunged into a blackout?" (Cuba) asks why of the
+    answer: "Why was Cuba plunged into a blackout?"."""
+    if not short or not _WHY.match(q.strip()):
+        return None
+    m = _ABOUT_SUBJECT.match(previous.strip())
+    return f"Why {m.group('aux').lower()} {short} {m.group('rest')}?" if m else None
+
+
 def _antecedent_in(q: str) -> bool:
     """Whether the question names what its first pronoun points to, before it ("Which agency
     said it…", "When does NASA plan its launch?"), or is long and names someone ("According to
@@ -121,6 +152,8 @@ def condense(question: str, history: Iterable[Message] | None) -> str:
 
         pattern = r"\b(" + "|".join(sorted(_POSSESSIVE | _PERSONAL)) + r")\b"
         return re.sub(pattern, sub, q, flags=re.I)
+    if (why := _about_the_answer(q, previous, last_short(history or []))) is not None:
+        return why
     if _ELLIPTIC.match(q) or not _own_words(q):  # "And Crimea?", "Why?", "When was that?"
         return f"{q} ({previous})"
     return q

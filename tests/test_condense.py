@@ -98,3 +98,26 @@ def test_a_question_that_needs_its_context_is_still_rewritten() -> None:
 def test_a_lone_initial_is_no_name_to_put_for_a_pronoun() -> None:
     assert "E" not in entities("What caused the E. coli outbreak?")
     assert condense("Who reported it first?", ECOLI) == "Who reported McDonald first?"
+
+
+BLACKOUT = "Which country was plunged into a nationwide blackout?"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "**Cuba** — Cuba was plunged into a nationwide blackout on Friday. [1]",  # the CLI's and the API's text
+        '<strong class="short-answer">Cuba</strong> — Cuba was plunged into a nationwide blackout. <sup>[1]</sup>',
+    ],
+)
+def test_why_after_an_answer_asks_why_of_the_answer(said: str) -> None:
+    """ "Why?" is a question about the answer: it was searched as "Why? (Which country was
+    plunged…)" and answered Cuba again, though the article says why."""
+    history = [{"role": "user", "content": BLACKOUT}, {"role": "assistant", "content": said}]
+    assert condense("Why?", history) == "Why was Cuba plunged into a nationwide blackout?"
+    assert condense("How come?", history) == "Why was Cuba plunged into a nationwide blackout?"
+
+
+def test_why_after_no_short_answer_carries_the_question_as_before() -> None:
+    history = [{"role": "user", "content": BLACKOUT}, {"role": "assistant", "content": "I found nothing about that."}]
+    assert condense("Why?", history) == f"Why? ({BLACKOUT})"
