@@ -813,3 +813,30 @@ def test_a_question_over_the_minute_limit_says_when_to_ask_again(tmp_path: Path,
         expect(pg.get_by_label("Question", exact=True)).to_have_value("Who is the Kremlin spokesman?")
         shot(pg, tmp_path, "limited")
         browser.close()
+
+
+def test_a_source_deleted_since_the_answer_opens_as_deleted(page: Any, tmp_path: Path) -> None:
+    """An older answer's [n] whose article was deleted since says so in the panel, with the
+    sentence it was cited for (it showed a red error)."""
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Title (required)").fill("Cable car reopens in Lisbon")
+    page.get_by_label("Text (required)").fill("Lisbon's Gloria cable car reopened on Thursday after repairs.")
+    page.get_by_label("Date (YYYY-MM-DD)").fill("2025-03-04")
+    page.get_by_role("button", name="Add article").click()
+    page.get_by_text("added:").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "When did the Gloria cable car in Lisbon reopen?")
+    page.locator("#chat a.cite[href^='#source-1-']").first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_label("Search title, outlet and text").fill("Gloria")
+    page.locator("text=Cable car reopens in Lisbon >> visible=true").first.click()
+    page.get_by_role("button", name="Delete selected").click()
+    page.get_by_role("button", name="Yes, delete it").click()
+    page.get_by_text("Deleted: Cable car reopens in Lisbon").wait_for(timeout=15_000)
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#chat a.cite[href^='#source-1-']").first.click()
+    panel = page.locator("#source-panel")
+    expect(panel).to_contain_text("was deleted", timeout=15_000)
+    expect(panel).to_contain_text("Gloria cable car reopened on Thursday")
+    assert "Error" not in panel.inner_text()
+    shot(page, tmp_path, "deleted-source")

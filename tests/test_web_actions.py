@@ -116,3 +116,21 @@ def test_the_chat_says_what_the_store_holds_and_suggests_questions_about_its_new
     assert said.startswith("**4 articles** from 2 outlets, 2025&#45;03&#45;01 to 2025&#45;03&#45;04. Ask a question")
     newest = ("Tram opens", "Ferry resumes", "Harbour strike ends")
     assert asks == [f"What do the articles say about “{t}”?" for t in newest]
+
+
+@pytest.mark.slow  # reads with the trained reader
+def test_a_source_deleted_after_the_answer_opens_as_deleted_with_the_sentence_it_was_cited_for(
+    actions: WebActions,
+) -> None:
+    """An older answer's [n] whose article was deleted since: the panel says so, shows the cited
+    sentence (escaped), and the answer stays (it showed a red error)."""
+    added = actions.api.add_article(
+        "Storm <b>hits</b> coast", "A storm cut power to forty thousand homes on Monday.", "", "2025-03-01"
+    )
+    *_, (_, _, asked) = actions.conversation.chat("How many homes lost power?", [], {}, as_of="2025-03-02")
+    actions.api.delete_article(added["article_id"])
+    opened = actions.conversation.open_cited("source-1-1@1700000000", asked)
+    assert "was deleted" in opened and "forty thousand homes" in opened
+    assert "Storm &lt;b&gt;hits&lt;/b&gt; coast" in opened and "<b>" not in opened
+    closest = actions.conversation.open_cited("source-1-c1", asked)  # nothing listed: no error either
+    assert "no longer available" in closest or closest == ""

@@ -243,6 +243,18 @@ def cited_source(c: Any, text: str) -> str:
     )
 
 
+def deleted_source(a: Any) -> str:
+    """A source whose article was deleted after the answer: said, with the sentence it was cited
+    for (a citation's), as escaped HTML."""
+    meta = html.escape(outlet_date(a.source, a.published))
+    sentence = getattr(a, "sentence", "") or getattr(a, "passage", "")
+    quoted = f"<blockquote>{html.escape(sentence)}</blockquote>" if sentence else ""
+    return (
+        f'<div class="source-card deleted"><h3>{html.escape(a.title)}</h3><p>{meta}</p>'
+        f"<p>This article was deleted from the store after this answer was given.</p>{quoted}</div>"
+    )
+
+
 def article_view(a: ArticleRef, text: str) -> str:
     """A whole article (a closest one, opened from an abstention), as escaped HTML."""
     meta = html.escape(outlet_date(a.source, a.published)) + url_link(a.url)

@@ -12,9 +12,9 @@ from typing import Any
 from rag.answer import Answer
 from rag.feedback.record import Feedback
 from rag.filters import Filters
-from vectorstore.errors import InputError, NewsragError
+from vectorstore.errors import InputError, NewsragError, NotFound
 
-from ..format import answer_markdown, article_view, cited_source, md_escape
+from ..format import answer_markdown, article_view, cited_source, deleted_source, md_escape
 from .api import Service, expect_text, user_of
 from .guards import QuestionLimit, client_of
 
@@ -99,13 +99,18 @@ class Conversation:
         if not m:
             return ""
         turn, n = (asked or {}).get(int(m.group(1))), int(m.group(3))
+        source: Any = None
+        view: Callable[[Any, str], str] = cited_source
         if turn is not None and m.group(2) and 0 < n <= len(turn.answer.closest):
-            near = turn.answer.closest[n - 1]
-            return article_view(near, self.service.article_text(near.article_id))
-        found = next((c for c in turn.answer.citations if c.n == n), None) if turn and not m.group(2) else None
-        if found is None:
+            source, view = turn.answer.closest[n - 1], article_view
+        elif turn is not None and not m.group(2):
+            source, view = next((c for c in turn.answer.citations if c.n == n), None), cited_source
+        if source is None:
             return "<p>That source is no longer available (the page was reloaded). Ask the question again.</p>"
-        return cited_source(found, self.service.article_text(found.article_id))
+        try:
+            return view(source, self.service.article_text(source.article_id))
+        except NotFound:  # deleted since the answer was given
+            return deleted_source(source)
 
     def rate_turn(self, asked: dict[int, Asked] | None, key: int, liked: bool, request: Any = None) -> Rated:
         """A thumbs on the answer at ``key``: a new rating, or the same answer's rating changed."""
