@@ -134,3 +134,20 @@ def test_a_source_deleted_after_the_answer_opens_as_deleted_with_the_sentence_it
     assert "Storm &lt;b&gt;hits&lt;/b&gt; coast" in opened and "<b>" not in opened
     closest = actions.conversation.open_cited("source-1-c1", asked)  # nothing listed: no error either
     assert "no longer available" in closest or closest == ""
+
+
+@pytest.mark.parametrize(
+    ("title", "outlet", "shown"),
+    [
+        ("Fireball lights up the sky over Texas - USA Today", "usatoday.com", "Fireball lights up the sky over Texas"),
+        ("Ferry resumes | Harbour News", "Harbour News", "Ferry resumes"),
+        ("Biden - Trump debate set for June", "Coast Times", "Biden - Trump debate set for June"),
+    ],
+)
+def test_a_suggested_question_leaves_out_the_outlet_a_title_ends_with(
+    actions: WebActions, title: str, outlet: str, shown: str
+) -> None:
+    """It read "What do the articles say about “… - USA Today”?"."""
+    actions.api.add_article(title, "What happened, as the outlet told it, in a sentence or two.", outlet, "2025-03-01")
+    _, asks = actions.views.welcome()
+    assert asks == [f"What do the articles say about “{shown}”?"]

@@ -3,6 +3,7 @@ and what each click says.  Pure formatting over the service and the API."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,21 @@ TEXT_MATCHES = 200  # a Library search reads the text of at most this many keywo
 
 def status_order(status: str) -> int:
     return STATUSES.index(status) if status in STATUSES else len(STATUSES)
+
+
+def _letters(name: str) -> str:
+    """An outlet's name as letters and digits, its web suffix dropped ("USA Today" = "usatoday.com")."""
+    return re.sub(r"(com|org|net|co\.uk)$", "", re.sub(r"[^a-z0-9.]", "", name.lower())).replace(".", "")
+
+
+def plain_title(title: str, source: str | None) -> str:
+    """A title without the outlet it ends with (" - USA Today", " | Harbour News"), when that is
+    the article's outlet."""
+    title = " ".join(title.split())
+    m = re.fullmatch(r"(?P<head>.+?)\s+[-|–—]\s+(?P<tail>[^-|–—]{2,40})", title)
+    if m and source and _letters(m.group("tail")) == _letters(source):
+        return m.group("head")
+    return title
 
 
 class Views:
@@ -46,7 +62,7 @@ class Views:
         said += f", {md_escape(days[0])} to {md_escape(days[-1])}." if days else "."
         newest = sorted(stored, key=lambda a: a.published or "", reverse=True)
         stories = list({a.story or a.id: a for a in reversed(newest)}.values())[::-1]  # one per story, newest
-        asks = [f"What do the articles say about “{' '.join(a.title.split())[:90]}”?" for a in stories[:3]]
+        asks = [f"What do the articles say about “{plain_title(a.title, a.source)[:90]}”?" for a in stories[:3]]
         return said + " Ask a question, or try one of these:", asks
 
     def outlets(self) -> list[str]:
