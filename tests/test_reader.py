@@ -140,3 +140,20 @@ def test_a_service_reads_with_one_span_reader_shared_by_its_answerer_and_its_new
     assert svc.chain.answerer.reader.spans.inner is span and svc.chain.desk.values.reader is span
     other = NewsRAG.build(svc.settings.with_(data_dir=svc.settings.data_dir.parent / "other"), embedder=HashEmbedder())
     assert other.span is not None and other.span is not span
+
+
+def test_a_sentence_two_passages_hold_is_quoted_once() -> None:
+    """Answers repeated a sentence that two articles carry word for word (issue 40)."""
+    same = "Lena Ruiz was elected mayor on Tuesday, with 61 percent."
+    passages = [hit(1, f"The count ended late. {same}"), hit(2, f"{same} Turnout was low.")]
+
+    class Both:
+        name = "s"
+
+        def read(self, question: str, hits: Sequence[Hit]) -> Reading:
+            a, b = (h.text.find(same) for h in hits)
+            spans = (Span(0, a, a + len(same), 1.0, True), Span(1, b, b + len(same), 0.5, True))
+            return Reading(spans=spans, no_answer=-1.0)
+
+    draft = ReadingAnswerer(Both(), Calibration(threshold=0.5)).draft("Who?", passages)
+    assert draft.text == f"{same} [1]"

@@ -76,6 +76,20 @@ def short_span(reading: Reading) -> Span | None:
     return next((sp for sp in reading.spans if reading.sentences[0].holds(sp)), None)
 
 
+def _quotes(spans: Sequence[Span], hits: Sequence[Hit], strip: bool = True) -> list[str]:
+    """Each span's words with its ``[n]``, in order; a sentence already quoted from another
+    passage (two articles carrying it word for word) is not quoted again."""
+    out, seen = [], set()
+    for s in spans:
+        words = hits[s.passage].text[s.start : s.end]
+        words = words.strip() if strip else words
+        key = " ".join(words.lower().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(f"{words} [{s.passage + 1}]")
+    return out
+
+
 class ReadingAnswerer:
     name = "extractive"
 
@@ -96,7 +110,7 @@ class ReadingAnswerer:
             return self._quoted(reading, hits)
         if reading.spans[0].sentence:
             chosen = sorted(reading.spans, key=lambda s: (s.passage, s.start))
-            return Draft(" ".join(f"{hits[s.passage].text[s.start : s.end]} [{s.passage + 1}]" for s in chosen))
+            return Draft(" ".join(_quotes(chosen, hits, strip=False)))
         best = reading.spans[0]
         return self._short(best, hits[best.passage].text)
 
@@ -104,7 +118,7 @@ class ReadingAnswerer:
         """The chosen sentences, the first holding the short answer (the best span inside them)."""
         first = reading.sentences[0]
         rest = sorted(reading.sentences[1:], key=lambda s: (s.passage, s.start))
-        quoted = [f"{hits[s.passage].text[s.start : s.end].strip()} [{s.passage + 1}]" for s in (first, *rest)]
+        quoted = _quotes((first, *rest), hits)
         short = short_span(reading)
         text = " ".join(quoted)
         if short is None or short.score < self.calibration.short_margin:
