@@ -133,3 +133,32 @@ def test_exported_ratings_are_an_eval_set_that_newsrag_eval_runs(svc: NewsRAG, t
     children.run(cmd, env={**env, "NEWSRAG_MIN_SCORE": "-1"}, timeout=600, check=True)
     ours = json.loads(report.read_text())["ours"]
     assert ours["retrieval_answerable"]["hits@5"] == 1.0  # both questions find the article that holds their answer
+
+
+def rated(question: str, standalone: str, mode: str = "answer") -> Feedback:
+    answer = {"question": question, "standalone_question": standalone, "text": "**Oil** — A lack of oil. [1]",
+              "short": "Oil", "as_of": "2025-03-02", "mode": mode,
+              "citations": [{"n": 1, "article_id": "a1", "title": "Blackout", "source": None, "published": None,
+                             "url": None, "passage": "A lack of oil.", "sentence_start": 0, "sentence_end": 14,
+                             "start": 0}]}  # fmt: skip
+    return Feedback.of(answer, "up")
+
+
+def test_a_follow_up_is_exported_as_the_question_it_stood_for_and_a_briefing_not_at_all(tmp_path: Path) -> None:
+    """A follow-up's rating was exported as "Why?", which means nothing alone; a 👍 on a briefing
+    exported a timestamp as the right answer (a briefing is not a question with an answer)."""
+    from rag.feedback.export import export
+
+    class Store:
+        def list_articles(self) -> list:
+            return []
+
+        def article_text(self, article_id: str) -> str:
+            return ""
+
+    ratings = [rated("Why?", "Why was Cuba plunged into a nationwide blackout?"),
+               rated("What happened this week?", "What happened this week?", mode="briefing")]  # fmt: skip
+    done = export(ratings, Store(), tmp_path / "set")
+    rows = [json.loads(line) for line in (tmp_path / "set" / "questions.jsonl").read_text().splitlines()]
+    assert [r["question"] for r in rows] == ["Why was Cuba plunged into a nationwide blackout?"]
+    assert done.questions == 1 and done.left_out == 1

@@ -32,7 +32,7 @@ class Articles(Protocol):
 class Exported:
     questions: int
     articles: int
-    left_out: int  # thumbs-down without the right answer
+    left_out: int  # thumbs-down without the right answer, and ratings of timelines and briefings
 
 
 def _norm(text: str) -> str:
@@ -40,7 +40,10 @@ def _norm(text: str) -> str:
 
 
 def question_row(fb: Feedback, texts: dict[str, str]) -> dict[str, Any] | None:
-    """``fb`` as an eval question, or None when it says no right answer."""
+    """``fb`` as an eval question (a follow-up as the question it stood for), or None when it
+    says no right answer or rates a timeline or a briefing (not a question with an answer)."""
+    if fb.mode != "answer":
+        return None
     if fb.rating == "up" and fb.abstained and not fb.correction:
         answers, evidence, kind = [], [], "unanswerable"
     elif fb.gold:
@@ -52,8 +55,9 @@ def question_row(fb: Feedback, texts: dict[str, str]) -> dict[str, Any] | None:
             evidence = list(dict.fromkeys(c.article_id for c in fb.cited))
     else:
         return None
-    return {"id": f"feedback-{fb.id}", "question": fb.question, "answers": answers, "evidence_ids": evidence,
-            "type": kind, "question_date": fb.as_of or None, "comment": fb.comment or None}  # fmt: skip
+    return {"id": f"feedback-{fb.id}", "question": fb.standalone or fb.question, "answers": answers,
+            "evidence_ids": evidence, "type": kind, "question_date": fb.as_of or None,
+            "comment": fb.comment or None}  # fmt: skip
 
 
 def export(ratings: Iterable[Feedback], articles: Articles, folder: Path) -> Exported:

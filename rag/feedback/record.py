@@ -42,6 +42,8 @@ class Feedback:
     comment: str = ""
     correction: str = ""  # the right answer, as the user gives it
     user: str = ""  # the signed-in user (NEWSRAG_AUTH), else empty
+    standalone: str = ""  # the question as it was searched (a follow-up with what it refers to)
+    mode: str = "answer"  # "answer", or a timeline's or a briefing's (no question with an answer)
     at: str = ""  # when it was given (UTC, ISO 8601); set by the log
     id: int = 0  # set by the log
 
@@ -60,6 +62,7 @@ class Feedback:
             raise InputError("Send the answer as /ask returned it (its JSON, with question and text) with the rating.")
         fb = cls(
             rating=rating, question=answer["question"], as_of=str(answer.get("as_of") or ""),
+            standalone=str(answer.get("standalone_question") or ""), mode=str(answer.get("mode") or "answer"),
             answer=str(answer.get("text") or ""), short=answer.get("short"), abstained=bool(answer.get("abstained")),
             cited=_all_cited(answer.get("citations")),
             retrieved=tuple(str(i) for i in answer.get("retrieved") or []),
