@@ -111,6 +111,10 @@ class NewsRAG:
         return cls(settings, store, embedder, answerer, span)
 
     # ---- answering -------------------------------------------------------
+    def load_embedder(self) -> None:
+        """Load the embedding model now (what a first batch of articles would wait for)."""
+        self.embedder.embed(["load"])
+
     def warm_up(self) -> None:
         """Load now what the first question would wait for: the embedding model, the vector
         and keyword indexes.  (A server calls this before it opens, so its first visitor

@@ -78,6 +78,7 @@ def test_ingest_report_list_ask_delete(tmp_path: Path) -> None:
     assert "Summary: 1 added, 0 unchanged, 0 replaced, 0 updated, 2 failed." in p.stdout
 
     p = run("ingest", str(docs / "volcano.txt"), "--source", "RUV", "--date", "2024-03-17", data=data, check=True)
+    assert "Loading the embedding model" in p.stderr  # said, not a bar standing at "0 articles" while it loads
     assert "Summary: 0 added, 1 unchanged" in p.stdout
 
     listing = json.loads(run("list", "--json", data=data, check=True).stdout)

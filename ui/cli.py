@@ -67,6 +67,9 @@ def ingest(obj: Context, paths: tuple[str, ...], source: str | None, published: 
             raise InputError(f"--date: {e}.") from None
         overrides = Overrides(title=title, source=source, published=date, url=url, id=article_id)
         service = obj.service()
+        if not obj.quiet:  # the first batch would wait for it with the bar at "0 articles"
+            click.echo("Loading the embedding model…", err=True)
+            service.load_embedder()
         with progress_bar(obj.quiet, "Ingesting") as tick:
             from vectorstore.ingest.fetch import is_url
 
