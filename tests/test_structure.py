@@ -165,10 +165,14 @@ def test_chroma_s_internals_are_touched_in_one_module_that_knows_its_versions() 
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]
     chroma_internals.log.addHandler(handler)
+    level = chroma_internals.log.level
+    chroma_internals.log.setLevel(logging.WARNING)  # whatever another test set its parents to
+    chroma_internals._warned.discard("9.1.0")
     try:
         chromadb.__version__ = "9.1.0"
         assert not chroma_internals.check_version() and not chroma_internals.check_version()
     finally:
         chromadb.__version__ = real
         chroma_internals.log.removeHandler(handler)
+        chroma_internals.log.setLevel(level)
     assert len(records) == 1 and "Chroma 9.1.0 is installed" in records[0].getMessage()  # said once
