@@ -70,7 +70,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     ),
     "min_score": (
         "NEWSRAG_MIN_SCORE",
-        "Abstain when the best passage's similarity is below this. Default tuned on ../shared/eval.",
+        "Abstain without reading when every passage's similarity is below this and none holds the question's "
+        "words. Default tuned on ../shared/eval.",
     ),
     "chunk_words": ("NEWSRAG_CHUNK_WORDS", "Target passage length in words. Default 120."),
     "max_file_mb": ("NEWSRAG_MAX_FILE_MB", "Largest file `ingest` accepts, in MB. Default 10."),
