@@ -93,6 +93,19 @@ def ask(page: Any, question: str) -> None:
     box.press("Enter")
 
 
+def add_by_form(page: Any, title: str, text: str, date: str, outlet: str = "") -> None:
+    """Add an article through the Add articles form, then go back to the chat."""
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Title (required)").fill(title)
+    page.get_by_label("Text (required)").fill(text)
+    if outlet:
+        page.get_by_label("Source / outlet").fill(outlet)
+    page.get_by_label("Date (YYYY-MM-DD)").fill(date)
+    page.get_by_role("button", name="Add article").click()
+    page.get_by_text(f"added: {title[:15]}").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Chat").click()
+
+
 def test_question_streams_an_answer_with_its_sources(page: Any, tmp_path: Path) -> None:
     ask(page, "Where might Trump and Putin meet?")
     page.get_by_text("Sources").first.wait_for(timeout=60_000)
@@ -320,17 +333,12 @@ def test_the_first_load_says_what_is_stored_and_offers_questions_to_try(page: An
 
 
 def test_a_quoted_sentence_drops_its_dateline_and_the_article_keeps_it(page: Any, tmp_path: Path) -> None:
-    page.get_by_role("tab", name="Add articles").click()
-    page.get_by_label("Title (required)").fill("Quake toll rises in eastern Turkey")
-    page.get_by_label("Text (required)").fill(
+    add_by_form(
+        page, "Quake toll rises in eastern Turkey",
         "MALATYA, Turkey - The death toll from the earthquake in eastern Turkey rose to 112 on Monday, "
-        "the provincial governor said. Rescue teams searched collapsed buildings through the night."
-    )
-    page.get_by_label("Source / outlet").fill("Anatolia Times")
-    page.get_by_label("Date (YYYY-MM-DD)").fill("2025-03-04")
-    page.get_by_role("button", name="Add article").click()
-    page.get_by_text("added: Quake toll rises").wait_for(timeout=30_000)
-    page.get_by_role("tab", name="Chat").click()
+        "the provincial governor said. Rescue teams searched collapsed buildings through the night.",
+        "2025-03-04", "Anatolia Times",
+    )  # fmt: skip
     ask(page, "What was the death toll from the earthquake in eastern Turkey?")
     page.get_by_text("Sources").first.wait_for(timeout=60_000)
     answer = page.locator("#chat .message-row.bot-row").last
@@ -818,13 +826,8 @@ def test_a_question_over_the_minute_limit_says_when_to_ask_again(tmp_path: Path,
 def test_a_source_deleted_since_the_answer_opens_as_deleted(page: Any, tmp_path: Path) -> None:
     """An older answer's [n] whose article was deleted since says so in the panel, with the
     sentence it was cited for (it showed a red error)."""
-    page.get_by_role("tab", name="Add articles").click()
-    page.get_by_label("Title (required)").fill("Cable car reopens in Lisbon")
-    page.get_by_label("Text (required)").fill("Lisbon's Gloria cable car reopened on Thursday after repairs.")
-    page.get_by_label("Date (YYYY-MM-DD)").fill("2025-03-04")
-    page.get_by_role("button", name="Add article").click()
-    page.get_by_text("added:").wait_for(timeout=30_000)
-    page.get_by_role("tab", name="Chat").click()
+    add_by_form(page, "Cable car reopens in Lisbon", "Lisbon's Gloria cable car reopened on Thursday after repairs.",
+                "2025-03-04")  # fmt: skip
     ask(page, "When did the Gloria cable car in Lisbon reopen?")
     page.locator("#chat a.cite[href^='#source-1-']").first.wait_for(timeout=60_000)
     page.get_by_role("tab", name="Library").click()
