@@ -96,6 +96,8 @@ def _has_subject(turn: str) -> bool:
 COMPLETE_WORDS = 8  # a question this long that names someone or something stands on its own
 
 
+_ANSWERED = re.compile(r"^(?:which|what|who|whom|where)\b", re.I)  # a question its answer names
+_THING = {"it", "its", "they", "them", "their"}
 _WHY = re.compile(r"^(?:and )?(?:why|how come|why so|why is that|why was that|why did that happen)\W*$", re.I)
 _AUXES = r"was|were|is|are|has|have|had|will|would|could|can"
 # "Which country was plunged…", "Who was arrested…": the answer is the subject
@@ -132,7 +134,12 @@ def _antecedent_in(q: str) -> bool:
     first = re.search(r"\b(" + "|".join(sorted(_POSSESSIVE | _PERSONAL)) + r")\b", q, re.I)
     before = q[: first.start()] if first else q
     long_and_named = len(_own_words(q)) >= COMPLETE_WORDS and bool(entities(q))
-    return bool(entities(before) or _OWN_PHRASE.search(before)) or long_and_named
+    # "Which club is he joining?": a pronoun right after the verb is the question's subject, and
+    # the "which" phrase is what is asked, not what the pronoun points to
+    inverted = bool(re.search(rf"\b(?:{_AUX})\s*$", before, re.I))
+    phrases = [m.group(0).split()[0].lower() for m in _OWN_PHRASE.finditer(before)]
+    named = any(p not in ("which", "whose") for p in phrases) or (bool(phrases) and not inverted)
+    return bool(entities(before)) or named or long_and_named
 
 
 def condense(question: str, history: Iterable[Message] | None) -> str:
@@ -144,6 +151,13 @@ def condense(question: str, history: Iterable[Message] | None) -> str:
     referents = next((list(dict.fromkeys(ents))[:2] for t in reversed(turns) if (ents := entities(t))), [])
     words = re.findall(r"[A-Za-z]+", q)
     lowered = {w.lower() for w in words}
+    short = last_short(history or [])
+    if (
+        short
+        and _ANSWERED.match(turns[-1].strip())
+        and (lowered & _THING or turns[-1].strip().lower().startswith("who"))
+    ):  # "Who runs it?" after "Which car company…?" answered Tesla: it is Tesla
+        referents = [short]
     if referents and lowered & (_POSSESSIVE | _PERSONAL) and not _antecedent_in(q):
 
         def sub(m: re.Match[str]) -> str:
@@ -152,8 +166,10 @@ def condense(question: str, history: Iterable[Message] | None) -> str:
 
         pattern = r"\b(" + "|".join(sorted(_POSSESSIVE | _PERSONAL)) + r")\b"
         return re.sub(pattern, sub, q, flags=re.I)
-    if (why := _about_the_answer(q, previous, last_short(history or []))) is not None:
+    if (why := _about_the_answer(q, previous, short)) is not None:
         return why
+    if short and _WHY.match(q):  # why of an answer whose question is worded otherwise
+        return f"{q} ({previous} {short})"
     if _ELLIPTIC.match(q) or not _own_words(q):  # "And Crimea?", "Why?", "When was that?"
         return f"{q} ({previous})"
     return q

@@ -121,3 +121,15 @@ def test_why_after_an_answer_asks_why_of_the_answer(said: str) -> None:
 def test_why_after_no_short_answer_carries_the_question_as_before() -> None:
     history = [{"role": "user", "content": BLACKOUT}, {"role": "assistant", "content": "I found nothing about that."}]
     assert condense("Why?", history) == f"Why? ({BLACKOUT})"
+
+
+def test_it_after_an_answer_is_the_answer() -> None:
+    """ "Who runs it?" after "Which carmaker…?" answered Tesla means Tesla, not a name the
+    question held ("Who runs Autopilot?")."""
+    history = [
+        {"role": "user", "content": "Which carmaker is under scrutiny over its Autopilot system?"},
+        {"role": "assistant", "content": "**Tesla** — Tesla is under scrutiny … [1]"},
+    ]
+    assert condense("Who runs it?", history) == "Who runs Tesla?"
+    assert condense("What is its share price?", history) == "What is Tesla's share price?"
+    assert condense("Which model is it recalling?", history) == "Which model is Tesla recalling?"  # 'is it': asked of it
