@@ -132,4 +132,5 @@ def test_it_after_an_answer_is_the_answer() -> None:
     ]
     assert condense("Who runs it?", history) == "Who runs Tesla?"
     assert condense("What is its share price?", history) == "What is Tesla's share price?"
-    assert condense("Which model is it recalling?", history) == "Which model is Tesla recalling?"  # 'is it': asked of it
+    # 'is it': asked of it
+    assert condense("Which model is it recalling?", history) == "Which model is Tesla recalling?"
