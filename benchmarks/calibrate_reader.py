@@ -1,7 +1,7 @@
 """Fit the reader's abstention and its short-answer margin on data it was not trained on.
 
     .venv/bin/python -m benchmarks.calibrate_reader eval-data/calib/squad-3 eval-data/calib/rtqa-2025-h2 \\
-        [--max-answerable-abstained 0.05] [--write rag/readers/model/calibration.json]
+        [--max-answerable-abstained 0.05] [--bold-right 0.8] [--write rag/readers/model/calibration.json]
 
 The sets: three squad2-dev-rest articles (Force, Harvard University, Warsaw) and RealTimeQA
 2025's second half, both held out of the reader's training (training/train.py).  Each
@@ -10,8 +10,10 @@ passages the answer reads.  A question "is answered in the store" when it is ans
 (SQuAD) or carries evidence (RealTimeQA).  Fitted: a logistic model of the reader's margin
 and the best cosine (scikit-learn; each set weighs the same), its threshold (the highest that,
 with the chain's floor ``NEWSRAG_MIN_SCORE``, abstains on at most ``--max-answerable-abstained``
-of each set's answered questions); and the short-answer margin (a short answer is shown where
-the shown ones' expected F1 is at least 0.5).
+of each set's answered questions); the short-answer margin (a short answer is shown where
+the shown ones' expected F1 is at least 0.5); and the bold-answer model (``short_gate``: a short
+answer is shown where it is likely right, the shown ones right ``--bold-right`` of the time on the
+questions the store answers; ``--gate-only FILE`` keeps FILE's abstention and fits only this).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from rag.answerers.reading import short_span, signals
+from rag.answerers.short_gate import FEATURES
+from rag.answerers.short_gate import signals as gate_signals
 from rag.evaluate import EvalInputs, EvalRun, Question
 from rag.filters import Filters
 from rag.metrics import exact_match, token_f1
@@ -73,6 +77,8 @@ def features(folder: Path, settings: Settings, embedder: object, model: Path | N
             "em": float(exact_match(short, q.answers)) if q.answers else 0.0,
             "short_score": own.score if own else None,
             "short_f1": token_f1(own_text, q.answers) if q.answers and own else 0.0,
+            "question": q.question, "short": own_text,
+            "gate": gate_signals(q.question, own_text.strip(), own, reading, hits) if own else None,
         })  # fmt: skip
     return rows
 
@@ -145,12 +151,61 @@ def short_margin(rows: list[dict], cal: dict[str, Any], floor: float) -> float:
     return 0.0
 
 
+def gate_fit(rows: list[dict], cal: dict[str, Any], floor: float, target: float) -> dict[str, Any]:
+    """The bold-answer model (rag/answerers/short_gate.py): a logistic model of the short answer's
+    signals for "its F1 is at least 0.5", fitted on the questions whose answer the store holds and
+    the calibration answers (each set weighs the same), and the lowest threshold at which the shown
+    ones are right ``target`` of the time in every set.  (Questions the store does not answer are
+    the abstention's: with them the bold answer would be fitted to stand in for it.)"""
+    from sklearn.linear_model import LogisticRegression
+
+    keep = answered_by(cal, rows, floor)
+    margin = cal["short_margin"]
+    shown = [r for r, k in zip(rows, keep, strict=True)
+             if k and r["answered"] and r.get("gate") and r["short_score"] >= margin]  # fmt: skip
+    x = np.array([[r["gate"][f] for f in FEATURES] for r in shown])
+    y = np.array([r["short_f1"] >= 0.5 for r in shown])
+    sets = np.array([r["set"] for r in shown])
+    weight = np.array([len(shown) / (len(set(sets)) * np.sum(sets == s)) for s in sets])
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(x, y, sample_weight=weight)
+    p = model.predict_proba(x)[:, 1]
+
+    def precise(t: float) -> bool:
+        picked = [(p >= t) & (sets == s) for s in set(sets)]
+        return all(not np.any(m) or np.mean(y[m]) >= target for m in picked)
+
+    threshold = min((t for t in np.arange(0.0, 1.0, 0.005) if precise(t)), default=1.0)
+    return {"bias": float(model.intercept_[0]), "weights": dict(zip(FEATURES, map(float, model.coef_[0]), strict=True)),
+            "threshold": round(float(threshold), 3)}  # fmt: skip
+
+
+def gate_report(rows: list[dict], cal: dict[str, Any], floor: float) -> None:
+    """Per set, on the questions answered whose answer the store holds ("held") and on all answered:
+    the bold answers before (every one the margin allows) and after the gate, how many are shown
+    (coverage) and how many of those are right (precision)."""
+    from rag.answerers.short_gate import ShortGate
+
+    gate = ShortGate.from_dict(cal.get("short_gate"))
+    keep = answered_by(cal, rows, floor)
+    for name in sorted({r["set"] for r in rows}):
+        given = [r for r, k in zip(rows, keep, strict=True) if k and r["set"] == name and r.get("gate")]
+        for which, sub in (("held", [r for r in given if r["answered"]]), ("all", given)):
+            before = [r for r in sub if r["short_score"] >= cal["short_margin"]]
+            after = [r for r in before if gate.threshold <= 0 or gate.probability(r["gate"]) >= gate.threshold]
+            for label, shown in (("before", before), ("after", after)):
+                right = np.mean([r["short_f1"] >= 0.5 for r in shown]) if shown else 0.0
+                print(f"{name} ({which} answered) bold {label}: shown {len(shown)}/{len(sub)} "
+                      f"({len(shown) / max(1, len(sub)):.3f}), right {right:.3f}")  # fmt: skip
+
+
 def main() -> None:
     apply_offline_defaults()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sets", type=Path, nargs="+")
     ap.add_argument("--max-answerable-abstained", type=float, default=0.05)
     ap.add_argument("--write", type=Path)
+    ap.add_argument("--bold-right", type=float, default=0.8, help="a bold answer is shown when this likely right")
+    ap.add_argument("--gate-only", type=Path, help="keep this calibration file's abstention; fit the bold answer's")
     ap.add_argument("--model", type=Path, help="read with this exported model (a learning-curve point)")
     ap.add_argument("--from-rows", action="store_true", help="fit on --rows from an earlier run")
     ap.add_argument("--report-only", action="store_true", help="print the reader's figures per set, fit nothing")
@@ -168,7 +223,12 @@ def main() -> None:
         return
     if not a.from_rows:
         a.rows.write_text(json.dumps(rows))
-    cal = fit(rows, a.max_answerable_abstained, settings.min_score)
+    if a.gate_only:  # the abstention and margin as they are, the bold-answer model fitted again
+        cal = {k: v for k, v in json.loads(a.gate_only.read_text()).items() if k != "short_gate"}
+    else:
+        cal = fit(rows, a.max_answerable_abstained, settings.min_score)
+    cal["short_gate"] = gate_fit(rows, cal, settings.min_score, a.bold_right)
+    gate_report(rows, cal, settings.min_score)
     for name in sorted({r["set"] for r in rows}):
         sub = [r for r in rows if r["set"] == name]
         keep = answered_by(cal, sub, settings.min_score)

@@ -26,10 +26,13 @@ MAX_TITLE = 200
 
 @dataclass(frozen=True)
 class Turn:
-    """A question answered: the answer, and the filters it was asked with (since, until, source)."""
+    """A question answered: the answer, the filters it was asked with (since, until, source), and
+    the user's rating of it (its id in the feedback log, "up" or "down") once rated."""
 
     answer: Answer
     filters: dict[str, str] = field(default_factory=dict)
+    rated: int = 0
+    rating: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,11 @@ class ConversationLog:
 
 
 def _turn_dict(t: Turn) -> dict[str, Any]:
-    return {"answer": t.answer.to_dict(), "filters": t.filters}
+    rated = {"rated": t.rated, "rating": t.rating} if t.rated else {}
+    return {"answer": t.answer.to_dict(), "filters": t.filters, **rated}
 
 
 def _turn(d: dict[str, Any]) -> Turn:
-    return Turn(Answer.from_dict(d["answer"]), dict(d.get("filters") or {}))
+    rated = d.get("rated") if isinstance(d.get("rated"), int) else 0
+    rating = d.get("rating") if d.get("rating") in ("up", "down") else ""
+    return Turn(Answer.from_dict(d["answer"]), dict(d.get("filters") or {}), rated or 0, str(rating or ""))

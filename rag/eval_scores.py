@@ -49,12 +49,16 @@ def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
         "short_given": _share(a.short is not None for _, a in answerable),
         "short_em": _share(exact_match(a.short, q.answers) for q, a in answerable),
         "short_f1": _mean(token_f1(a.short, q.answers) if a.short else 0.0 for q, a in answerable),
+        # a bold answer, when one is shown, is right (SQuAD F1 at least 0.5)
+        "short_right": _bold_right(answerable),
     }
     labelled = [(q, a) for q, a in with_evidence if q.answerable]
     if 0 < len(labelled) < len(answerable):  # a set whose questions are not all labelled with evidence
         answer_figures["contains_gold_with_evidence"] = _share(
             contains_gold(a.text, q.answers) and not a.abstained for q, a in labelled
         )
+        answer_figures["short_given_with_evidence"] = _share(a.short is not None for _, a in labelled)
+        answer_figures["short_right_with_evidence"] = _bold_right(labelled)
     return {
         "retrieval": mean_of([ranking(a.retrieved, q.evidence_ids) for q, a in with_evidence]),
         "retrieval_answerable": mean_of(
@@ -73,6 +77,12 @@ def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
         "conflicts": _conflicts(items, answers),
         "latency_ms": {"p50": lat["total"]["p50"], "p95": lat["total"]["p95"], "stages": lat},
     }
+
+
+def _bold_right(pairs: list[tuple[Question, Answer]]) -> float:
+    """Of the answers that show a short answer, the share whose short answer is right (F1 ≥ 0.5)."""
+    shown = [(q, a) for q, a in pairs if a.short]
+    return _share(token_f1(a.short, q.answers) >= 0.5 for q, a in shown if a.short)
 
 
 def _evidence_abstention(items: list[Question], answers: list[Answer]) -> dict[str, float]:

@@ -3,8 +3,10 @@
 These tests never skip: without a browser they fail and say how to install it.
 """
 
+import json
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,6 +190,46 @@ def test_a_thumbs_down_keeps_the_rating_with_the_right_answer(page: Any, app_dat
     expect(page.locator("#feedback-more:visible")).not_to_have_count(0)
     ask(page, "When did Russia invade Ukraine?")  # a new question closes the box
     expect(page.locator("#feedback-more:visible")).to_have_count(0, timeout=15_000)
+
+
+def test_a_reopened_conversation_shows_its_thumbs_and_a_new_thumbs_changes_the_rating(
+    page: Any, app_data: Path, tmp_path: Path
+) -> None:
+    """Reopened (here by a reload), an answer shows the thumbs it was given, and rating it again
+    changes that rating: no second, conflicting one in the feedback log."""
+    log = FeedbackLog(app_data / "feedback.sqlite3")  # the app's (other tests' ratings and conversations too)
+    before = {f.id for f in log.all()}
+
+    def conversations() -> dict[str, list[dict[str, Any]]]:
+        if not (app_data / "conversations.sqlite3").exists():
+            return {}
+        with sqlite3.connect(app_data / "conversations.sqlite3") as db:
+            return {i: json.loads(t) for i, t in db.execute("SELECT id, turns FROM conversations")}
+
+    earlier = set(conversations())
+
+    def kept_rating() -> str:  # this test's conversations as kept (one): their answers' ratings
+        turns = [t for i, ts in conversations().items() if i not in earlier for t in ts]
+        return ",".join(t.get("rating", "") for t in turns)
+
+    ask(page, "Who is Putin's spokesman?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    page.locator("#chat button[aria-label='Like']").last.click()
+    expect(page.locator("#feedback-said")).to_contain_text("helpful", timeout=15_000)
+
+    wait_for(lambda: kept_rating() == "up", 15, "the conversation kept with its rating")
+    page.reload()
+    expect(page.locator("#chat button[aria-label='Liked']")).to_have_count(1, timeout=30_000)
+    expect(page.locator("#chat button[aria-label='Disliked']")).to_have_count(0)
+    shot(page, tmp_path, "reopened-thumbs")
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    expect(page.locator("#feedback-said")).to_contain_text("not helpful", timeout=15_000)
+    wait_for(lambda: [f.rating for f in log.all() if f.id not in before] == ["down"], 15, "the one rating, now down")
+    wait_for(lambda: kept_rating() == "down", 15, "the conversation kept with the new rating")
+    page.get_by_role("button", name="New conversation").click()  # a new conversation starts unrated
+    ask(page, "When did Russia invade Ukraine?")
+    page.get_by_text("Sources").first.wait_for(timeout=60_000)
+    expect(page.locator("#chat button[aria-label='Disliked']")).to_have_count(0)
 
 
 def test_a_conversation_is_kept_across_a_reload_renamed_exported_reopened_and_deleted(
@@ -511,6 +553,29 @@ def test_add_an_article_through_the_form_and_find_it_in_the_library(page: Any, t
     assert page.locator("text=Tram line opens in Bergen >> visible=true").count() == 1  # only the message
 
 
+def test_a_refused_article_says_why_under_the_form_and_keeps_what_was_typed(page: Any, tmp_path: Path) -> None:
+    """No red "Error" pill on every field to close by hand, no reason only in a vanishing toast."""
+    page.get_by_role("tab", name="Add articles").click()
+    page.get_by_label("Title (required)").fill("Tram line opens in Bergen")
+    page.get_by_label("Text (required)").fill("Bergen opened its new tram line to the airport on Monday.")
+    page.get_by_label("Date (YYYY-MM-DD)").fill("03/19/2026")
+    page.get_by_role("button", name="Add article").click()
+    said = page.locator("#add-said")
+    expect(said).to_contain_text("Not added", timeout=30_000)
+    expect(said).to_contain_text("Date:")
+    shot(page, tmp_path, "refused")
+    # every field keeps what was typed, to be fixed and sent again
+    expect(page.get_by_label("Title (required)")).to_have_value("Tram line opens in Bergen")
+    expect(page.get_by_label("Text (required)")).to_have_value(re.compile("new tram line"))
+    expect(page.get_by_label("Date (YYYY-MM-DD)")).to_have_value("03/19/2026")
+    assert page.locator(".error").filter(has_text=re.compile("^Error$")).count() == 0
+    assert page.locator(".toast-body").count() == 0
+    page.get_by_label("Date (YYYY-MM-DD)").fill("2026-03-19")
+    page.get_by_role("button", name="Add article").click()
+    expect(said).to_contain_text("added: Tram line opens in Bergen", timeout=30_000)
+    expect(page.get_by_label("Title (required)")).to_have_value("")
+
+
 def test_article_with_a_script_payload_shows_the_characters_and_runs_nothing(page: Any, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Add articles").click()
     page.get_by_label("Title (required)").fill('<img src=x onerror="window.__xss = 4">Pier news')
@@ -669,7 +734,9 @@ def test_add_an_article_by_url(page: Any, site: str, tmp_path: Path) -> None:
     expect(page.locator("#link-said")).to_contain_text("added: Port strike ends", timeout=30_000)
     page.get_by_label("Article URL").fill(f"{site}/missing.html")
     page.get_by_role("button", name="Fetch and add").click()
-    page.get_by_text("the server answered HTTP 404").first.wait_for(timeout=30_000)
+    expect(page.locator("#link-said")).to_contain_text("the server answered HTTP 404", timeout=30_000)
+    expect(page.get_by_label("Article URL")).to_have_value(f"{site}/missing.html")  # kept, to be fixed
+    assert page.locator(".error").filter(has_text=re.compile("^Error$")).count() == 0
     shot(page, tmp_path, "url")
     page.get_by_role("tab", name="Library").click()
     page.get_by_label("Search title, outlet and text").fill("Port strike")

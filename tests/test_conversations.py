@@ -102,6 +102,33 @@ def test_the_web_keeps_reopens_and_exports_a_conversation(svc: NewsRAG, tmp_path
     assert kept.delete(owner, conv_id) == "How many homes lost power?" and not md_path.exists()
 
 
+@pytest.mark.slow  # reads with the trained reader
+def test_a_reopened_conversation_keeps_its_ratings_and_rating_again_changes_the_first(svc: NewsRAG) -> None:
+    """Closed and reopened, an answer still knows its rating: its thumbs are shown, and a new thumbs
+    changes that rating instead of adding a second, conflicting one."""
+    from ui.web.chats import chat_view
+
+    actions, kept = WebActions(svc, svc.settings), KeptActions(svc)
+    owner = owner_of(None, browser_id(None))
+    history, _, asked = list(actions.conversation.chat("How many homes lost power?", [], {}, as_of="2025-03-05"))[-1]
+    history, _, asked = list(actions.conversation.chat("When did the strike end?", history, asked, as_of="2025-03-05"))[
+        -1
+    ]
+    actions.conversation.rate_turn(asked, 1, liked=True)
+    conv_id = kept.keep(asked, "", owner)
+    messages, reopened = kept.open(owner, conv_id)
+    assert chat_view(messages, reopened)["feedback_value"] == ["Like", None]  # one per answer, in order
+    assert chat_view([], {})["feedback_value"] == []  # a new conversation: no thumbs
+    actions.conversation.rate_turn(reopened, 1, liked=False)
+    actions.conversation.rate_turn(reopened, 3, liked=True)
+    assert sorted((f.question, f.rating) for f in svc.feedback.all()) == [
+        ("How many homes lost power?", "down"),
+        ("When did the strike end?", "up"),
+    ]
+    kept.keep(reopened, conv_id, owner)
+    assert chat_view(*kept.open(owner, conv_id))["feedback_value"] == ["Dislike", "Like"]
+
+
 def test_owners_are_the_signed_in_user_or_this_browser() -> None:
     class Request:
         username = "ana"

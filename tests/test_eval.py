@@ -210,6 +210,9 @@ def test_eval_scores_the_short_answer_and_abstention_with_and_without_evidence()
     assert got["answers"]["short_em"] == 0.25  # "Buffalo Bills" = "the Buffalo Bills" once normalised
     assert got["answers"]["short_f1"] == pytest.approx((1 + 2 / 3) / 4)  # "bills" against "buffalo bills": p 1, r 1/2
     assert got["abstention"]["no_evidence_abstained"] == 0.5 and got["abstention"]["evidence_abstained"] == 0.0
+    # of the three bold answers shown, two are right (F1 ≥ 0.5: "the Bills" is 2/3); both with evidence
+    assert got["answers"]["short_right"] == pytest.approx(2 / 3)
+    assert got["answers"]["short_right_with_evidence"] == 1.0 and got["answers"]["short_given_with_evidence"] == 1.0
     rows = question_rows(items, answers)
     assert [r["short"] for r in rows] == ["Buffalo Bills", "the Bills", None, "Jets"] and rows[2]["abstained"]
     # a set whose questions all carry evidence has no such split

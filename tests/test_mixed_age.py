@@ -80,6 +80,18 @@ def test_each_question_is_answered_from_its_article(mixed: NewsRAG, q: Question)
     assert answer.citations[0].article_id in q.evidence_ids, answer.citations[0].title
 
 
+@pytest.mark.parametrize("qid", ["old-myanmar", "latest-toll", "latest-rate"])
+def test_no_wrong_short_answer_is_shown_in_bold(mixed: NewsRAG, qid: str) -> None:
+    """The reader's short answer to these is wrong (the injured for the dead, the older toll, last
+    year's rate: READER above); the bold-answer model (rag/answerers/short_gate.py) does not show it,
+    and the answer leads with its sentence."""
+    (q,) = [q for q in ANSWERABLE if q.id == qid]
+    answer = ask(mixed, q)
+    assert not answer.abstained and answer.citations
+    assert answer.short is None or contains_gold(answer.short, q.answers), answer.text
+    assert answer.text.startswith("**") == (answer.short is not None)
+
+
 def test_nothing_shown_is_later_than_the_as_of_date(mixed: NewsRAG) -> None:
     as_of = dt.date(2026, 11, 25)
     answer = mixed.ask("When will astronauts land on Mars?", filters=Filters(as_of=as_of))

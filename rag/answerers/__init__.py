@@ -46,6 +46,7 @@ def _extractive(settings: Settings, embedder: Embedder, span: SpanReader | None)
     if embedder.space != sentence_weights.SPACE:
         # Its abstention model was fitted on one space's cosines; in another (a test's)
         # only the relevance floor, NEWSRAG_MIN_SCORE, decides.
+        # (and its short-answer model, which reads cosines too).
         calibration = Calibration(threshold=0.0, short_margin=calibration.short_margin)
     return ReadingAnswerer(make_reader(settings.reader, embedder, settings.context_k, span), calibration,
                            settings.context_k)  # fmt: skip

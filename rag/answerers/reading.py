@@ -3,7 +3,8 @@
 The answer is the short answer in bold, copied from the passage, then the sentence that
 holds it, quoted whole with its ``[n]``: "**Saudi Arabia** — Saudi Arabia will host …
 [1]".  When the reader's best span is not sure enough (its margin over "no answer"
-under ``Calibration.short_margin``) the sentence comes alone; a reader of whole sentences
+under ``Calibration.short_margin``, or not likely right by the bold-answer model,
+:mod:`.short_gate`) the sentence comes alone; a reader of whole sentences
 (``sentences``) gives sentences only, as before; when a sentence chooser picked the
 sentences (``minilm``), they are quoted, the one holding the short answer first.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vectorstore.ingest.chunker import sentence_around
@@ -25,6 +26,7 @@ from vectorstore.records import Hit
 
 from ..readers.base import Reader, Reading, Span
 from .base import Draft
+from .short_gate import ShortGate
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Calibration:
     cosine_weight: float = 0.0
     threshold: float = 0.5  # under it: abstain
     short_margin: float = 0.0  # a short answer needs at least this margin
+    short_gate: ShortGate = field(default_factory=ShortGate)  # and then to be likely right
 
     def answerable(self, reading: Reading, hits: Sequence[Hit]) -> float:
         if not reading.spans:
@@ -54,7 +57,8 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, data: dict) -> Calibration:
-        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+        plain = {k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__ and k != "short_gate"}
+        return cls(**plain, short_gate=ShortGate.from_dict(data.get("short_gate")))
 
 
 FLOOR = -20.0  # the margin of a passage with no span at all
@@ -107,29 +111,37 @@ class ReadingAnswerer:
         if not reading.spans or fit.answerable(reading, hits) < fit.threshold:
             return Draft(abstained=True)
         if reading.sentences:
-            return self._quoted(reading, hits)
+            return self._quoted(question, reading, hits)
         if reading.spans[0].sentence:
             chosen = sorted(reading.spans, key=lambda s: (s.passage, s.start))
             return Draft(" ".join(_quotes(chosen, hits, strip=False)))
-        best = reading.spans[0]
-        return self._short(best, hits[best.passage].text)
+        return self._short(question, reading, hits)
 
-    def _quoted(self, reading: Reading, hits: Sequence[Hit]) -> Draft:
+    def _shown(self, question: str, short: Span, words: str, reading: Reading, hits: Sequence[Hit]) -> bool:
+        """Whether the short answer ``words`` is sure enough to be shown in bold."""
+        fit = self.calibration
+        return short.score >= fit.short_margin and fit.short_gate.shows(question, words, short, reading, hits)
+
+    def _quoted(self, question: str, reading: Reading, hits: Sequence[Hit]) -> Draft:
         """The chosen sentences, the first holding the short answer (the best span inside them)."""
         first = reading.sentences[0]
         rest = sorted(reading.sentences[1:], key=lambda s: (s.passage, s.start))
         quoted = _quotes((first, *rest), hits)
         short = short_span(reading)
         text = " ".join(quoted)
-        if short is None or short.score < self.calibration.short_margin:
+        if short is None:
             return Draft(text)
         words = hits[short.passage].text[short.start : short.end].strip()
-        return Draft(text) if not words or words == quoted[0].rsplit(" [", 1)[0] else Draft(text, short=words)
+        if not words or words == quoted[0].rsplit(" [", 1)[0] or not self._shown(question, short, words, reading, hits):
+            return Draft(text)
+        return Draft(text, short=words)
 
-    def _short(self, best: Span, text: str) -> Draft:
+    def _short(self, question: str, reading: Reading, hits: Sequence[Hit]) -> Draft:
+        best = reading.spans[0]
+        text = hits[best.passage].text
         s, e = sentence_around(text, best.start, best.end)
         sentence, short = text[s:e].strip(), text[best.start : best.end].strip()
-        if not short or best.score < self.calibration.short_margin or short == sentence:
+        if not short or short == sentence or not self._shown(question, best, short, reading, hits):
             return Draft(f"{sentence} [{best.passage + 1}]")
         return Draft(f"{sentence} [{best.passage + 1}]", short=short)
 

@@ -45,8 +45,26 @@ def conversations_panel(secret: str) -> SimpleNamespace:
     return k
 
 
-def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c: SimpleNamespace, asked: Any) -> None:
-    """``c``: the chat's components; ``asked``: the event of an answered question (kept after it)."""
+THUMBS = {"up": "Like", "down": "Dislike"}  # a rating as the chat's thumbs show it
+
+
+def chat_view(messages: list[dict[str, Any]], answers: dict[int, Any]) -> Any:
+    """The chat showing ``messages``, each answer's 👍/👎 as it was rated (none for a new one)."""
+    return gr.update(
+        value=messages,
+        feedback_value=[
+            THUMBS.get(answers[key].rating) if key in answers else None
+            for key, m in enumerate(messages)
+            if m["role"] == "assistant"
+        ],
+    )
+
+
+def wire_conversations(
+    app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c: SimpleNamespace, asked: Any, rated: Any
+) -> None:
+    """``c``: the chat's components; ``asked``: the event of an answered question, ``rated``: of a
+    thumbs (the conversation is kept after each)."""
 
     def shown(owner: str, conv_id: str) -> tuple[Any, ...]:
         """The list and this conversation's name."""
@@ -60,7 +78,7 @@ def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c:
         owner = owner_of(request, bid)
         conv_id = kept.latest(owner)
         messages, answers = kept.open(owner, conv_id) if conv_id else ([], {})
-        return bid, conv_id, messages, answers, *shown(owner, conv_id)
+        return bid, conv_id, chat_view(messages, answers), answers, *shown(owner, conv_id)
 
     app.load(on_load, [k.browser], [k.browser, k.conv_id, c.chatbot, c.asked, *listing], **PRIVATE)
 
@@ -70,20 +88,24 @@ def wire_conversations(app: gr.Blocks, kept: KeptActions, k: SimpleNamespace, c:
         conv_id = kept.keep(answers, conv_id, owner)
         return conv_id, *shown(owner, conv_id)
 
-    asked.then(keep, [c.asked, k.conv_id, k.browser], [k.conv_id, *listing], **PRIVATE)
+    # One at a time, in order: a thumbs given while the answer's keep still runs would otherwise read
+    # no conversation id yet and keep the conversation a second time.
+    for event in (asked, rated):
+        event.then(keep, [c.asked, k.conv_id, k.browser], [k.conv_id, *listing], **PRIVATE,
+                   concurrency_limit=1, concurrency_id="keep-conversation")  # fmt: skip
 
     @friendly
     def open_one(conv_id: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
         owner = owner_of(request, browser)
         messages, answers = kept.open(owner, conv_id)
-        return conv_id, messages, answers, SOURCE_HINT, "", *shown(owner, conv_id)
+        return conv_id, chat_view(messages, answers), answers, SOURCE_HINT, "", *shown(owner, conv_id)
 
     opened = [k.conv_id, c.chatbot, c.asked, c.source_view, k.said, *listing]
     k.list.input(open_one, [k.list, k.browser], opened, **PRIVATE)
 
     @friendly
     def new(browser: Any, request: gr.Request) -> tuple[Any, ...]:
-        return "", [], {}, SOURCE_HINT, "", *shown(owner_of(request, browser), "")
+        return "", chat_view([], {}), {}, SOURCE_HINT, "", *shown(owner_of(request, browser), "")
 
     k.new.click(new, [k.browser], opened, **PRIVATE)
     c.chatbot.clear(new, [k.browser], opened, **PRIVATE)  # the chat's own Clear starts a new one too
@@ -108,7 +130,8 @@ def _wire_management(kept: KeptActions, k: SimpleNamespace, opened: list[Any], s
     def delete(conv_id: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
         owner = owner_of(request, browser)
         title = kept.delete(owner, conv_id)
-        return ("", [], {}, SOURCE_HINT, f"Deleted “{md_escape(title)}”.", *shown(owner, ""), gr.update(visible=False))
+        return ("", chat_view([], {}), {}, SOURCE_HINT, f"Deleted “{md_escape(title)}”.", *shown(owner, ""),
+                gr.update(visible=False))  # fmt: skip
 
     k.confirm.click(delete, [k.conv_id, k.browser], [*opened, k.confirm_row], **PRIVATE)
 

@@ -29,11 +29,13 @@ def as_typed(message: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Asked:
-    """An answer in the conversation, the filters it was asked with, and its rating's id once rated."""
+    """An answer in the conversation, the filters it was asked with, and its rating (its id and
+    "up" or "down") once rated."""
 
     answer: Answer
     filters: dict[str, str]
     rated: int = 0
+    rating: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ class Conversation:
             return deleted_source(source)
 
     def rate_turn(self, asked: dict[int, Asked] | None, key: int, liked: bool, request: Any = None) -> Rated:
-        """A thumbs on the answer at ``key``: a new rating, or the same answer's rating changed."""
+        """A thumbs on the answer at ``key``: a new rating, or the same answer's rating changed (also
+        in a reopened conversation: the conversation keeps its answers' ratings)."""
         turn = (asked or {}).get(key)
         if turn is None:
             raise InputError("That answer is no longer available (the page was reloaded). Ask the question again.")
@@ -123,6 +126,7 @@ class Conversation:
         else:
             fb = self.service.rate(Feedback.of(turn.answer.to_dict(), rating, filters=turn.filters, user=user))
             turn.rated = fb.id
+        turn.rating = rating
         return Rated(fb.id, rating)
 
     def tell_more(self, rated: Rated | None, comment: str, correction: str, request: Any = None) -> str:

@@ -87,7 +87,7 @@ def chat_turns(conv: Conversation) -> tuple[list[dict[str, Any]], dict[int, Aske
         messages.append({"role": "user", "content": md_escape(turn.answer.question)})
         key = len(messages)
         messages.append({"role": "assistant", "content": answer_markdown(turn.answer, key)})
-        asked[key] = Asked(turn.answer, dict(turn.filters))
+        asked[key] = Asked(turn.answer, dict(turn.filters), turn.rated, turn.rating)
     return messages, asked
 
 
@@ -104,8 +104,9 @@ class KeptActions:
         return self.service.conversations
 
     def keep(self, asked: dict[int, Asked] | None, conv_id: str, owner: str) -> str:
-        """Keep the conversation after an answer; returns its id (a new one for a new conversation)."""
-        turns = [Turn(a.answer, a.filters) for _, a in sorted((asked or {}).items())]
+        """Keep the conversation after an answer or a rating; returns its id (a new one for a new
+        conversation)."""
+        turns = [Turn(a.answer, a.filters, a.rated, a.rating) for _, a in sorted((asked or {}).items())]
         return self.log.save(owner, conv_id, turns).id if turns else conv_id
 
     def choices(self, owner: str) -> list[tuple[str, str]]:

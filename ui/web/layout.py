@@ -43,8 +43,8 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
         add = add_tab()
         feeds = feeds_tab(actions, settings)
         library = library_tab(actions)
-        answered = wire_chat(app, actions, chat, top)
-        wire_conversations(app, KeptActions(service), chat.kept, chat, answered)
+        answered, rated = wire_chat(app, actions, chat, top)
+        wire_conversations(app, KeptActions(service), chat.kept, chat, answered, rated)
         wire_add(app, actions, add, top, library)
         wire_feeds(app, actions, feeds, top, library)
         wire_library(app, actions, library, top)
@@ -102,7 +102,7 @@ def add_tab() -> SimpleNamespace:
                 a.date = gr.Textbox(label="Date (YYYY-MM-DD)")
                 a.url = gr.Textbox(label="URL")
             a.add_btn = gr.Button("Add article", variant="primary")
-            a.result = gr.Markdown()
+            a.result = gr.Markdown(elem_id="add-said")
             with gr.Row():
                 a.link = gr.Textbox(label="Article URL", placeholder="https://…", scale=4)
                 a.link_btn = gr.Button("Fetch and add", scale=1)
@@ -154,7 +154,8 @@ def library_tab(actions: WebActions) -> SimpleNamespace:
 
 
 def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: SimpleNamespace) -> Any:
-    """Wires the chat; returns the event of a question answered (the conversation is kept after it)."""
+    """Wires the chat; returns the events of a question answered and of an answer rated (the
+    conversation is kept after each)."""
 
     @friendly
     def chat(
@@ -206,11 +207,10 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
         return actions.views.settings_md(), gr.update(value=actions.service.answerer.name)
 
     top.answerer.input(switch_answerer, top.answerer, [top.view, top.answerer], **PRIVATE)
-    wire_feedback(c, actions)
-    return answered
+    return answered, wire_feedback(c, actions)
 
 
-def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:
+def wire_feedback(c: SimpleNamespace, actions: WebActions) -> Any:
     """👍/👎 under each answer keep a rating; the box that opens takes the right answer and a comment."""
 
     @friendly
@@ -221,7 +221,7 @@ def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:
         said = "Thank you (helpful)." if evt.liked else "Thank you (not helpful). What would have been right?"
         return asked, rated, gr.update(visible=True), said
 
-    c.chatbot.like(rate, [c.asked], [c.asked, c.rated, c.more, c.thanks], **PRIVATE)
+    liked = c.chatbot.like(rate, [c.asked], [c.asked, c.rated, c.more, c.thanks], **PRIVATE)
     # a new question closes the box: what it asks is about the answer that was rated
     c.question.submit(lambda: (gr.update(visible=False), None), None, [c.more, c.rated], **PRIVATE)
 
@@ -230,17 +230,26 @@ def wire_feedback(c: SimpleNamespace, actions: WebActions) -> None:
         return actions.conversation.tell_more(rated, comment, correction, request), "", ""
 
     c.send_more.click(tell, [c.rated, c.comment, c.correction], [c.thanks, c.comment, c.correction], **PRIVATE)
+    return liked
 
 
 def wire_add(app: gr.Blocks, actions: WebActions, a: SimpleNamespace, top: Any, library: SimpleNamespace) -> None:
+    # A refused article (no text, a bad date, a page that would not load) is said under the form and
+    # the fields keep what was typed, to be fixed: raised, Gradio would mark every output "Error".
     @friendly
-    def add(title: str, text: str, source: str, date: str, url: str) -> tuple[str, ...]:
-        said = actions.views.added_said(actions.api.add_article(title, text, source, date, url))
+    def add(title: str, text: str, source: str, date: str, url: str) -> tuple[Any, ...]:
+        try:
+            said = actions.views.added_said(actions.api.add_article(title, text, source, date, url))
+        except NewsragError as e:
+            return (actions.views.refused_said(e), gr.update(), *[gr.update()] * 5)
         return said, actions.views.settings_md(), "", "", "", "", ""  # the form is cleared for the next article
 
     @friendly
-    def add_link(url: str) -> tuple[str, str]:
-        return actions.views.added_said(actions.api.add_url(url)), actions.views.settings_md()
+    def add_link(url: str) -> tuple[Any, Any]:
+        try:
+            return actions.views.added_said(actions.api.add_url(url)), actions.views.settings_md()
+        except NewsragError as e:
+            return actions.views.refused_said(e), gr.update()
 
     @friendly
     def add_files(fs: list[Any] | None, progress: gr.Progress = gr.Progress()) -> list[list[str]]:

@@ -116,6 +116,11 @@ class Views:
         return f"**{o['status']}**: {md_escape(o['title'])} (id {md_escape(o['article_id'])})"
 
     @staticmethod
+    def refused_said(e: Exception) -> str:
+        """Why an article was not added, said where the form is (the fields keep what was typed)."""
+        return f"**Not added:** {md_escape(str(e))}"
+
+    @staticmethod
     def upload_summary(statuses: Sequence[str]) -> str:
         """What an upload did, in one line ("**Done:** 3 added, 1 failed.")."""
         if not statuses:
