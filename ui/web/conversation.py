@@ -6,10 +6,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.answer import Answer
+from rag.conversations import Turn
 from rag.feedback.record import Feedback
 from rag.filters import Filters
 from vectorstore.errors import InputError, NewsragError, NotFound
@@ -27,15 +28,9 @@ def as_typed(message: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-@dataclass
-class Asked:
-    """An answer in the conversation, the filters it was asked with, and its rating (its id and
-    "up" or "down") once rated."""
-
-    answer: Answer
-    filters: dict[str, str]
-    rated: int = 0
-    rating: str = ""
+# An answer in the conversation: the answer, the filters it was asked with, its rating once rated
+# (what a kept conversation keeps of each answer).
+Asked = Turn
 
 
 @dataclass(frozen=True)
@@ -117,16 +112,15 @@ class Conversation:
     def rate_turn(self, asked: dict[int, Asked] | None, key: int, liked: bool, request: Any = None) -> Rated:
         """A thumbs on the answer at ``key``: a new rating, or the same answer's rating changed (also
         in a reopened conversation: the conversation keeps its answers' ratings)."""
-        turn = (asked or {}).get(key)
-        if turn is None:
+        turn = asked.get(key) if asked else None
+        if asked is None or turn is None:
             raise InputError("That answer is no longer available (the page was reloaded). Ask the question again.")
         rating, user = ("up" if liked else "down"), user_of(request)
         if turn.rated:
             fb = self.service.feedback.amend(turn.rated, user, rating=rating)
         else:
             fb = self.service.rate(Feedback.of(turn.answer.to_dict(), rating, filters=turn.filters, user=user))
-            turn.rated = fb.id
-        turn.rating = rating
+        asked[key] = replace(turn, rated=fb.id, rating=rating)  # the conversation's state, kept after
         return Rated(fb.id, rating)
 
     def tell_more(self, rated: Rated | None, comment: str, correction: str, request: Any = None) -> str:

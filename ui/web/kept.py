@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
-from rag.conversations import Conversation, ConversationLog, Turn
+from rag.conversations import Conversation, ConversationLog
 from vectorstore.errors import InputError
 
 from ..format import answer_markdown, md_escape
@@ -87,7 +87,7 @@ def chat_turns(conv: Conversation) -> tuple[list[dict[str, Any]], dict[int, Aske
         messages.append({"role": "user", "content": md_escape(turn.answer.question)})
         key = len(messages)
         messages.append({"role": "assistant", "content": answer_markdown(turn.answer, key)})
-        asked[key] = Asked(turn.answer, dict(turn.filters), turn.rated, turn.rating)
+        asked[key] = turn
     return messages, asked
 
 
@@ -106,7 +106,7 @@ class KeptActions:
     def keep(self, asked: dict[int, Asked] | None, conv_id: str, owner: str) -> str:
         """Keep the conversation after an answer or a rating; returns its id (a new one for a new
         conversation)."""
-        turns = [Turn(a.answer, a.filters, a.rated, a.rating) for _, a in sorted((asked or {}).items())]
+        turns = [a for _, a in sorted((asked or {}).items())]
         return self.log.save(owner, conv_id, turns).id if turns else conv_id
 
     def choices(self, owner: str) -> list[tuple[str, str]]:

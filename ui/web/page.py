@@ -16,6 +16,11 @@ const nameThem = () => {
     name(box.querySelector("button.calendar"), "Choose " + label.trim().toLowerCase() + " on a calendar");
   });
   document.querySelectorAll("button.submit-button").forEach((b) => name(b, "Send"));
+  // the upload box is named by what it shows ("Drop File Here - or - Click to Upload"), not otherwise
+  document.querySelectorAll("#upload .boundedheight").forEach((b) => {
+    const shown = b.textContent.replace(/\s+/g, " ").trim();
+    if (shown && b.getAttribute("aria-label") !== shown) b.setAttribute("aria-label", shown);
+  });
   // a date picker opened near an edge of the window moves into it (Gradio opens it below the field)
   document.querySelectorAll(".picker-container").forEach((p) => {
     const r = p.getBoundingClientRect();
@@ -54,9 +59,17 @@ CSS = """
 #source-panel mark.cited-sentence { background: rgba(255, 196, 0, 0.75); }
 a.cite { text-decoration: none; font-weight: 600; }
 /* hints under labels readable against the page (axe-core: contrast at least 4.5:1) */
-.info-text, footer .show-api, footer .built-with, footer .settings, button[role="tab"] {
+.info-text, footer .show-api, footer .built-with, footer .settings, button[role="tab"], #upload .or {
   color: #595959 !important; opacity: 1 !important;
 }
+/* buttons readable against their fill (axe-core: 4.5:1): Gradio's orange (2.8:1) and red (3.8:1)
+   darkened to 5.5:1 and 6.5:1 with white text */
+button.primary { background: #b34700 !important; border-color: #b34700 !important; color: #fff !important; }
+button.primary:hover { background: #8f3900 !important; }
+button.stop { background: #b91c1c !important; border-color: #b91c1c !important; color: #fff !important; }
+button.stop:hover { background: #991b1b !important; }
+/* a keyboard user sees where they are on an answer's [n] */
+a.cite:focus-visible { outline: 3px solid #1a56db; outline-offset: 2px; border-radius: 2px; }
 /* the page scrolls through the conversation; the question box stays at the bottom of the window */
 .gradio-container { overflow: clip !important; }  /* clips like "hidden" without taking the scroll */
 .form:has(> #question) { position: sticky; bottom: 0; z-index: 20; overflow: visible !important; }
