@@ -18,7 +18,7 @@ const nameThem = () => {
   document.querySelectorAll("button.submit-button").forEach((b) => name(b, "Send"));
   // the upload box is named by what it shows ("Drop File Here - or - Click to Upload"), not otherwise
   document.querySelectorAll("#upload .boundedheight").forEach((b) => {
-    const shown = b.textContent.replace(/\s+/g, " ").trim();
+    const shown = b.textContent.replace(/\\s+/g, " ").trim();
     if (shown && b.getAttribute("aria-label") !== shown) b.setAttribute("aria-label", shown);
   });
   // a date picker opened near an edge of the window moves into it (Gradio opens it below the field)
