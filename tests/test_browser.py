@@ -3,6 +3,7 @@
 These tests never skip: without a browser they fail and say how to install it.
 """
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -230,6 +231,31 @@ def test_a_reopened_conversation_shows_its_thumbs_and_a_new_thumbs_changes_the_r
     ask(page, "When did Russia invade Ukraine?")
     page.get_by_text("Sources").first.wait_for(timeout=60_000)
     expect(page.locator("#chat button[aria-label='Disliked']")).to_have_count(0)
+
+
+def test_a_reopened_conversation_is_asked_as_of_its_day_again(page: Any, tmp_path: Path) -> None:
+    """Reopened (by a reload, or from the list after a new one), a conversation's As-of and Since are
+    what its last question was asked with, not reset to today; a new conversation starts today."""
+    today = dt.date.today().isoformat()
+    as_of, since = page.locator("#as-of input"), page.locator("#since input")
+    as_of.fill("2025-02-20")
+    as_of.press("Enter")
+    since.fill("2025-02-01")
+    since.press("Enter")
+    ask(page, "Who is Putin's spokesman?")
+    page.get_by_text("As of 20 February 2025").first.wait_for(timeout=60_000)
+    expect(page.locator("#conv-list label")).to_have_count(1, timeout=15_000)  # kept
+    page.reload()
+    loaded(page)
+    expect(as_of).to_have_value("2025-02-20", timeout=15_000)
+    expect(since).to_have_value("2025-02-01")
+    page.get_by_role("button", name="New conversation").click()
+    expect(as_of).to_have_value(today, timeout=15_000)
+    expect(since).to_have_value("")
+    page.locator("#conv-list label").first.click()
+    expect(as_of).to_have_value("2025-02-20", timeout=15_000)
+    ask(page, "When did Russia invade Ukraine?")  # asked as of that day again
+    expect(page.get_by_text("As of 20 February 2025")).to_have_count(2, timeout=60_000)
 
 
 def test_a_conversation_is_kept_across_a_reload_renamed_exported_reopened_and_deleted(

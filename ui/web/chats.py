@@ -12,7 +12,7 @@ import gradio as gr
 
 from ..format import md_escape
 from .friendly import friendly
-from .kept import KeptActions, browser_id, owner_of
+from .kept import KeptActions, asked_with, browser_id, owner_of
 from .page import SOURCE_HINT
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -71,6 +71,7 @@ def wire_conversations(
         return gr.update(choices=kept.choices(owner), value=conv_id or None), kept.title(owner, conv_id)
 
     listing = [k.list, k.name]
+    fields = [c.as_of, c.since, c.until, c.outlet]  # set to what the conversation was last asked with
 
     @friendly
     def on_load(browser: Any, request: gr.Request) -> tuple[Any, ...]:
@@ -78,9 +79,9 @@ def wire_conversations(
         owner = owner_of(request, bid)
         conv_id = kept.latest(owner)
         messages, answers = kept.open(owner, conv_id) if conv_id else ([], {})
-        return bid, conv_id, chat_view(messages, answers), answers, *shown(owner, conv_id)
+        return bid, conv_id, chat_view(messages, answers), answers, *shown(owner, conv_id), *asked_with(answers)
 
-    app.load(on_load, [k.browser], [k.browser, k.conv_id, c.chatbot, c.asked, *listing], **PRIVATE)
+    app.load(on_load, [k.browser], [k.browser, k.conv_id, c.chatbot, c.asked, *listing, *fields], **PRIVATE)
 
     @friendly
     def keep(answers: Any, conv_id: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
@@ -98,14 +99,22 @@ def wire_conversations(
     def open_one(conv_id: str, browser: Any, request: gr.Request) -> tuple[Any, ...]:
         owner = owner_of(request, browser)
         messages, answers = kept.open(owner, conv_id)
-        return conv_id, chat_view(messages, answers), answers, SOURCE_HINT, "", *shown(owner, conv_id)
+        return (
+            conv_id,
+            chat_view(messages, answers),
+            answers,
+            SOURCE_HINT,
+            "",
+            *shown(owner, conv_id),
+            *asked_with(answers),
+        )
 
-    opened = [k.conv_id, c.chatbot, c.asked, c.source_view, k.said, *listing]
+    opened = [k.conv_id, c.chatbot, c.asked, c.source_view, k.said, *listing, *fields]
     k.list.input(open_one, [k.list, k.browser], opened, **PRIVATE)
 
     @friendly
     def new(browser: Any, request: gr.Request) -> tuple[Any, ...]:
-        return "", chat_view([], {}), {}, SOURCE_HINT, "", *shown(owner_of(request, browser), "")
+        return "", chat_view([], {}), {}, SOURCE_HINT, "", *shown(owner_of(request, browser), ""), *asked_with({})
 
     k.new.click(new, [k.browser], opened, **PRIVATE)
     c.chatbot.clear(new, [k.browser], opened, **PRIVATE)  # the chat's own Clear starts a new one too
@@ -131,7 +140,7 @@ def _wire_management(kept: KeptActions, k: SimpleNamespace, opened: list[Any], s
         owner = owner_of(request, browser)
         title = kept.delete(owner, conv_id)
         return ("", chat_view([], {}), {}, SOURCE_HINT, f"Deleted “{md_escape(title)}”.", *shown(owner, ""),
-                gr.update(visible=False))  # fmt: skip
+                *asked_with({}), gr.update(visible=False))  # fmt: skip
 
     k.confirm.click(delete, [k.conv_id, k.browser], [*opened, k.confirm_row], **PRIVATE)
 

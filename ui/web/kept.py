@@ -5,6 +5,7 @@ reopening one with its sources still clickable, renaming, deleting, exporting.""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import re
@@ -89,6 +90,17 @@ def chat_turns(conv: Conversation) -> tuple[list[dict[str, Any]], dict[int, Aske
         messages.append({"role": "assistant", "content": answer_markdown(turn.answer, key)})
         asked[key] = turn
     return messages, asked
+
+
+def asked_with(asked: dict[int, Asked] | None) -> tuple[str, str, str, str]:
+    """The fields beside the question box for a conversation: what its last question was asked with
+    (as of the day it chose, else today's; since, until, outlet); today's and none for a new one."""
+    today = dt.date.today().isoformat()  # a server may run for days: today when the page asks
+    if not asked:
+        return today, "", "", ""
+    last = asked[max(asked)]
+    as_of = last.answer.as_of if last.answer.as_of_given and last.answer.as_of else today
+    return as_of, last.filters.get("since", ""), last.filters.get("until", ""), last.filters.get("source", "")
 
 
 class KeptActions:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -177,12 +176,12 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
     answered.then(actions.views.settings_md, None, top.view, **PRIVATE)
     c.question.submit(None, None, None, js=SHOW_LAST_QUESTION)
     c.question.submit(lambda: SOURCE_HINT, None, c.source_view, **PRIVATE)  # the last answer's source goes
-    # the as-of date is today's for each visitor, when the page loads (a server may run for days)
-    # ... and the counts are the store's now, not the server's start's (another process, a feed poll or
-    # another visitor may have added articles since); opening Settings reads them again
+    # the outlets and the counts are the store's now, not the server's start's (another process, a feed
+    # poll or another visitor may have added articles since); opening Settings reads them again.  (The
+    # as-of date is set with the conversation the page opens: chats.wire_conversations.)
     views = actions.views
-    app.load(lambda: (dt.date.today().isoformat(), gr.update(choices=views.outlets()), views.settings_md()),
-             None, [c.as_of, c.outlet, top.view], **PRIVATE)  # fmt: skip
+    app.load(lambda: (gr.update(choices=views.outlets()), views.settings_md()), None, [c.outlet, top.view],
+             **PRIVATE)  # fmt: skip
     top.box.expand(actions.views.settings_md, None, top.view, **PRIVATE)
 
     @friendly
