@@ -721,6 +721,25 @@ def test_as_of_date_beside_the_question_box(page: Any, tmp_path: Path) -> None:
     page.get_by_text("found nothing").last.wait_for(timeout=60_000)
 
 
+def test_a_date_the_field_cannot_read_is_said_under_it(page: Any, tmp_path: Path) -> None:
+    """Gradio marks "03/19/2026" invalid and keeps the last date it read, without a word: the page
+    says it under the field, with the date it most likely means, until it is fixed."""
+    as_of = page.locator("#as-of input")
+    as_of.fill("03/19/2026")
+    as_of.press("Enter")
+    said = page.locator("#as-of p.date-said")
+    expect(said).to_contain_text("YYYY-MM-DD (2026-03-19?)", timeout=10_000)
+    assert said.get_attribute("role") == "alert"
+    shot(page, tmp_path, "unread-date")
+    as_of.fill("2026-03-19")
+    as_of.press("Enter")
+    expect(said).to_have_count(0, timeout=10_000)
+    since = page.locator("#since input")
+    since.fill("1 March")
+    since.press("Enter")
+    expect(page.locator("#since p.date-said")).to_contain_text("e.g. 2026-03-19", timeout=10_000)
+
+
 def test_an_invalid_as_of_date_is_said_once_and_the_conversation_stays(page: Any, tmp_path: Path) -> None:
     ask(page, "Where might Trump and Putin meet?")
     page.get_by_text("Sources").first.wait_for(timeout=60_000)

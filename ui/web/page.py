@@ -38,6 +38,32 @@ const nameThem = () => {
     if (who && was !== text) m.setAttribute("aria-label", text);
   });
 };
+// A date the field cannot read ("03/19/2026") is said under it: Gradio marks it invalid and keeps
+// asking as of the last date it could read, without a word.
+const DATE_SAID = "date-said";
+const sayDate = (input) => {
+  const box = input.closest(".block");
+  if (!box) return;
+  let said = box.querySelector("." + DATE_SAID);
+  const typed = input.value.trim();
+  if (!typed || !input.classList.contains("invalid")) { if (said) said.remove(); return; }
+  const us = typed.match(/^(\\d{1,2})[\\/.-](\\d{1,2})[\\/.-](\\d{4})$/);
+  const pad = (n) => String(n).padStart(2, "0");
+  let hint = "e.g. 2026-03-19";
+  if (us && +us[1] > 12 && +us[2] <= 12) hint = us[3] + "-" + pad(us[2]) + "-" + pad(us[1]) + "?";
+  else if (us && +us[2] > 12 && +us[1] <= 12) hint = us[3] + "-" + pad(us[1]) + "-" + pad(us[2]) + "?";
+  if (!said) {
+    said = document.createElement("p");
+    said.className = DATE_SAID;
+    said.setAttribute("role", "alert");
+    box.appendChild(said);
+  }
+  said.textContent = "Not a date this field reads: write it as YYYY-MM-DD (" + hint + "). "
+    + "Until then questions are asked as of the last date it read.";
+};
+["input", "change", "keyup", "focusout"].forEach((kind) => document.addEventListener(kind, (e) => {
+  if (e.target.matches && e.target.matches(".timebox input")) setTimeout(() => sayDate(e.target), 0);
+}, true));
 const watched = { childList: true, subtree: true, attributes: true, attributeFilter: ["style", "aria-label"] };
 new MutationObserver(nameThem).observe(document.documentElement, watched);
 document.addEventListener("click", (e) => {
@@ -79,6 +105,7 @@ a.cite:focus-visible { outline: 3px solid #1a56db; outline-offset: 2px; border-r
 #as-of .timebox, #since .timebox, #until .timebox { display: flex; }
 #as-of input.time, #since input.time, #until input.time { flex: 1 1 0; min-width: 0; width: auto; }
 #as-of button.calendar, #since button.calendar, #until button.calendar { flex: 0 0 auto; }
+p.date-said { color: #b91c1c; font-size: 0.85rem; margin: 0.25rem 0 0; }
 #as-of [data-testid="block-info"], #since [data-testid="block-info"], #until [data-testid="block-info"] {
   white-space: nowrap;
 }
