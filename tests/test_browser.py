@@ -252,7 +252,12 @@ def test_a_reopened_conversation_is_asked_as_of_its_day_again(page: Any, tmp_pat
     page.get_by_role("button", name="New conversation").click()
     expect(as_of).to_have_value(today, timeout=15_000)
     expect(since).to_have_value("")
-    page.locator("#conv-list label").first.click()
+    ask(page, "Who is Putin's spokesman?")  # begun alike, the same day: the list tells the two apart
+    page.get_by_text(f"As of {dt.date.today().day} ").first.wait_for(timeout=60_000)
+    labels = page.locator("#conv-list label")
+    expect(labels).to_have_count(2, timeout=15_000)
+    assert labels.nth(0).inner_text() != labels.nth(1).inner_text(), labels.all_inner_texts()
+    labels.nth(1).click()  # the older one
     expect(as_of).to_have_value("2025-02-20", timeout=15_000)
     ask(page, "When did Russia invade Ukraine?")  # asked as of that day again
     expect(page.get_by_text("As of 20 February 2025")).to_have_count(2, timeout=60_000)

@@ -129,6 +129,31 @@ def test_a_reopened_conversation_keeps_its_ratings_and_rating_again_changes_the_
     assert chat_view(*kept.open(owner, conv_id))["feedback_value"] == ["Dislike", "Like"]
 
 
+def test_conversations_begun_alike_are_told_apart_in_the_list(tmp_path: Path) -> None:
+    """Four conversations begun with the same question the same day: each has its own label (the time
+    it was last used, then a number when that is the same minute too)."""
+    from rag.answer import Answer
+    from rag.conversations import ConversationLog, Turn
+
+    times = iter(["2026-03-19T09:05:00", "2026-03-19T11:40:00", "2026-03-19T11:40:30", "2026-03-20T08:00:00"])
+    log = ConversationLog(tmp_path / "c.sqlite3", clock=lambda: next(times))
+    answer = Answer(question="Why were the lines long?", standalone_question="Why were the lines long?", text="…",
+                    citations=[], timings={})  # fmt: skip
+    for _ in range(4):
+        log.save("browser:x", "", [Turn(answer)])
+
+    class Keeper:
+        conversations = log
+
+    labels = [label for label, _ in KeptActions(Keeper(), tmp_path / "exports").choices("browser:x")]
+    assert len(set(labels)) == 4, labels
+    assert labels[0] == "Why were the lines long? · 2026-03-20"  # alone that day: its day is enough
+    assert "Why were the lines long? · 2026-03-19 09:05" in labels
+    assert {"Why were the lines long? · 2026-03-19 11:40 (1)", "Why were the lines long? · 2026-03-19 11:40 (2)"} < set(
+        labels
+    )
+
+
 def test_owners_are_the_signed_in_user_or_this_browser() -> None:
     class Request:
         username = "ana"

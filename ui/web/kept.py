@@ -122,8 +122,20 @@ class KeptActions:
         return self.log.save(owner, conv_id, turns).id if turns else conv_id
 
     def choices(self, owner: str) -> list[tuple[str, str]]:
-        """The owner's conversations for the list: ("title · day", id), the last used first."""
-        return [(f"{c.title} · {c.updated[:10]}", c.id) for c in self.log.list(owner)]
+        """The owner's conversations for the list: ("title · day", id), the last used first.  Alike
+        ones (the same first question the same day) are told apart by the time they were last used,
+        then by a number."""
+        listed = self.log.list(owner)
+        labels = [f"{c.title} · {c.updated[:10]}" for c in listed]
+        labels = [f"{c.title} · {c.updated[:16].replace('T', ' ')}" if labels.count(label) > 1 else label
+                  for c, label in zip(listed, labels, strict=True)]  # fmt: skip
+        alike = {label for label in labels if labels.count(label) > 1}
+        seen: dict[str, int] = {}
+        for i, label in enumerate(labels):
+            if label in alike:
+                seen[label] = seen.get(label, 0) + 1
+                labels[i] = f"{label} ({seen[label]})"
+        return list(zip(labels, (c.id for c in listed), strict=True))
 
     def open(self, owner: str, conv_id: str) -> tuple[list[dict[str, Any]], dict[int, Asked]]:
         return chat_turns(self.log.get(owner, conv_id))
