@@ -81,8 +81,7 @@ def score_ours(items: list[Question], answers: list[Answer]) -> dict[str, Any]:
 
 def _bold_right(pairs: list[tuple[Question, Answer]]) -> float:
     """Of the answers that show a short answer, the share whose short answer is right (F1 ≥ 0.5)."""
-    shown = [(q, a) for q, a in pairs if a.short]
-    return _share(token_f1(a.short, q.answers) >= 0.5 for q, a in shown if a.short)
+    return _share(token_f1(a.short, q.answers) >= 0.5 for q, a in pairs if a.short)
 
 
 def _evidence_abstention(items: list[Question], answers: list[Answer]) -> dict[str, float]:
