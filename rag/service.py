@@ -20,7 +20,7 @@ from vectorstore.ingest.feeds import Store as FeedStore
 from vectorstore.ingest.fetch import FetchPolicy
 from vectorstore.ingest.ingestor import ArticleWriter, Ingestor, IngestReport, Outcome, Progress
 from vectorstore.ingest.loaders import Overrides, expand_paths
-from vectorstore.records import StoredArticle
+from vectorstore.records import Hit, StoredArticle
 from vectorstore.store import CheckReport, StorePlace, open_store
 
 from .answer import Answer
@@ -35,6 +35,7 @@ from .filters import Filters
 from .foreground import Foreground
 from .news.desk import NewsDesk
 from .news.values import ReaderValues
+from .prepare import validate_question
 from .readers.span import SpanReader
 from .retriever import NewsRetriever
 from .settings import Settings
@@ -182,6 +183,13 @@ class NewsRAG:
 
     def get_article(self, article_id: str) -> StoredArticle | None:
         return self.store.get_article(article_id)
+
+    def passages(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        """The ``k`` passages the question's ranking puts first, within ``filters`` (as of, since,
+        until, outlets): what an answer would read, for a caller that writes its own."""
+        query = validate_question(query, self.settings.max_question_chars)
+        with self.foreground.question():
+            return self.retriever.retrieve(query, max(k, 1), filters).hits[:k]
 
     def search_articles(self, query: str, k: int) -> list[str]:
         """The ids of the ``k`` articles the keyword index ranks best for ``query``."""

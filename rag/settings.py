@@ -111,6 +111,12 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "`user:password` (several: comma-separated) to require a login in the UI (use it with a public --host); "
         "each user keeps their own conversations and ratings.",
     ),
+    "api_keys": (
+        "NEWSRAG_API_KEYS",
+        "Bearer tokens for the API (`/v1`, `/api`, `/mcp`): `name:token` or `token`, several comma-separated; "
+        "never printed. Once set, or when the server binds another address than 127.0.0.1 or NEWSRAG_AUTH is set, "
+        "every API call needs one (`Authorization: Bearer TOKEN`). See docs/api.md.",
+    ),
 }
 
 
@@ -150,6 +156,7 @@ class Settings:
     questions_per_minute: int = 0
     trusted_proxies: str = ""
     auth: str | None = field(default=None, repr=False)
+    api_keys: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         from rag.stages import stage_names
@@ -241,9 +248,10 @@ class Settings:
 
     def public(self) -> dict[str, Any]:
         """The settings as shown to a user (no secrets)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("api_key", "auth")}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("api_key", "auth", "api_keys")}
         out["api_key"] = "set" if self.api_key else None
         out["auth"] = "set" if self.auth else None
+        out["api_keys"] = "set" if self.api_keys else None
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in out.items()}
 
 

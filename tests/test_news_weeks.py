@@ -120,6 +120,15 @@ def test_a_briefing_ranks_the_periods_stories_by_outlets(desk: NewsRAG) -> None:
     assert "Brightwater port strike ends with 9 percent pay deal" in [e.text for e in a.events]  # the original's title
 
 
+def test_a_briefing_without_a_period_in_its_words_covers_the_since_and_until_chosen(desk: NewsRAG) -> None:
+    """ "What happened?" with Since/Until set (the UI's fields, the API's since/until, MCP's
+    briefing tool) briefs that period, not the week before today."""
+    a = desk.ask("What happened?", filters=Filters(since=dt.date(2026, 11, 1), until=dt.date(2026, 11, 8)))
+    assert a.mode == "briefing" and not a.abstained and "(1 November to 8 November 2026)" in a.text
+    assert a.events and all("2026-11-01" <= (e.day or "") <= "2026-11-08" for e in a.events)
+    assert any("walk out" in e.text.lower() for e in a.events)  # 2 November
+
+
 def test_a_period_with_nothing_published_says_so(desk: NewsRAG) -> None:
     a = desk.ask("What happened last week?", filters=Filters(as_of=dt.date(2026, 10, 20)))
     assert a.abstained and a.text.startswith("No stored article was published last week")

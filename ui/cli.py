@@ -302,5 +302,21 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     run_safely(go)
 
 
+@main.command()
+@click.pass_obj
+def mcp(obj: Context) -> None:
+    """Serve newsrag's MCP tools over stdio, for an MCP host that starts this command (Claude
+    Desktop, Cursor, …): ask, search, briefing, add_article, list_articles.  See docs/api.md."""
+
+    def go() -> None:
+        from .api import stdio_mcp
+
+        service = obj.service()  # (its notices go to stderr: stdout is the protocol's)
+        service.warm_up()
+        stdio_mcp(service, obj.settings()).run("stdio")
+
+    run_safely(go)
+
+
 if __name__ == "__main__":
     main()

@@ -38,12 +38,17 @@ def id_shown(article_id: str) -> str:
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
+    """The answer as the CLI prints it, lines wrapped at ``width`` (0: the answer's own lines, as an
+    API gives it: its text first, unchanged, then the notes and sources)."""
     return term_safe(_answer_text(answer, width))
 
 
+def _fill(text: str, width: int, indent: str = "") -> str:
+    return text if width <= 0 else textwrap.fill(text, width, subsequent_indent=indent)
+
+
 def _answer_text(answer: Answer, width: int) -> str:
-    lines = ["\n".join(textwrap.fill(line, width, subsequent_indent="  " if line.startswith("- ") else "")
-                       for line in answer.text.split("\n"))]  # fmt: skip
+    lines = ["\n".join(_fill(line, width, "  " if line.startswith("- ") else "") for line in answer.text.split("\n"))]
     for check in answer.checks:
         if not check.supported:
             lines.append(f"({NOT_FOUND}: “{answer.text[check.start : check.end]}”)")
@@ -60,7 +65,7 @@ def _answer_text(answer: Answer, width: int) -> str:
             lines.append(f"[{c.n}] {source_label(c)}  (id {c.article_id}, chars {c.start}–{c.end})")
             if c.also:
                 lines.append(f"    {also_line(c.also)}")
-            lines.append(textwrap.indent(textwrap.fill(f"“{c.passage}”", width - 4), "    "))
+            lines.append(textwrap.indent(_fill(f"“{c.passage}”", width - 4 if width > 0 else 0), "    "))
     elif answer.closest:
         lines.append("")
         lines.append("Closest articles:")

@@ -27,8 +27,12 @@ class BriefingResponder:
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         intent, t = turn.intent, turn.time_said
         as_of = turn.filters.as_of_or_today()
-        window = (t.since or shift(as_of, -DEFAULT_DAYS), min(t.until or as_of, as_of))
-        period = t.expression or f"in the {DEFAULT_DAYS} days to {window[1]:%-d %B %Y}"
+        f = turn.filters  # a period the question does not name: the Since/Until chosen, else the week to as-of
+        end = min(t.until or f.until or as_of, as_of)
+        window = (t.since or f.since or shift(end, -DEFAULT_DAYS), end)
+        period = t.expression or (
+            f"in the {DEFAULT_DAYS} days to {end:%-d %B %Y}" if not (f.since or f.until) else "in the period chosen"
+        )
         if intent.topic:
             period = f"about {intent.topic} {period}"
         scope = self.retriever.scope(turn.filters)

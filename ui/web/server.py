@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from rag.settings import Settings
 
 from .actions import Service
-from .guards import LOGIN_MESSAGE, ClientAddress, LoginGuard, auth_accounts, check_port_free
+from .guards import LOGIN_MESSAGE, ClientAddress, LoginGuard, QuestionLimit, auth_accounts, check_port_free
 from .layout import build_app
 from .page import CITE_SCRIPT, CSS
 
@@ -21,7 +21,11 @@ ASK_CONCURRENCY = 2
 
 
 def serve(service: Service, settings: Settings, block: bool = True) -> Any:
+    from ui.api import api_parts
+
     check_port_free(settings.host, settings.port)  # the CLI checks (and warns) before its slow start too
+    # the API (/v1, /api, /mcp) on the same server; its questions limited per key
+    api = api_parts(service, settings, QuestionLimit(settings.questions_per_minute))  # type: ignore[arg-type]
     app = build_app(service, settings)
     app.queue(default_concurrency_limit=ASK_CONCURRENCY)
     # uvicorn takes a client's address from X-Forwarded-For only when the sender is one of these
@@ -29,7 +33,11 @@ def serve(service: Service, settings: Settings, block: bool = True) -> Any:
     # question limit); Gradio passes uvicorn no setting for it but this variable
     os.environ["FORWARDED_ALLOW_IPS"] = settings.trusted_proxies
     app.launch(
-        app_kwargs={"middleware": [Middleware(ClientAddress)]},
+        app_kwargs={
+            "middleware": [Middleware(ClientAddress), *api.middleware()],
+            "routes": api.routes,
+            "lifespan": api.lifespan(),
+        },
         server_name=settings.host,
         server_port=settings.port,
         share=False,
