@@ -75,8 +75,9 @@ def main() -> None:
             ways: dict[str, Callable[[str], Any]] = {
                 "gradio /ask": lambda q: gradio.predict(q, None, api_name="/ask"),
                 "POST /api/ask": lambda q: http.post("/api/ask", json={"question": q}).raise_for_status(),
-                "POST /v1/chat/completions": lambda q: http.post("/v1/chat/completions", json=chat(q))
-                .raise_for_status(),
+                "POST /v1/chat/completions": lambda q: http.post(
+                    "/v1/chat/completions", json=chat(q)
+                ).raise_for_status(),
                 "openai client": lambda q: oai.chat.completions.create(**chat(q)),
                 "openai client, streamed": streamed,
             }
