@@ -40,6 +40,12 @@ _AGO = re.compile(
 )
 _IN_MONTH = re.compile(rf"\b(?:in|during|of|from) ((?:{_MONTHS}|{_MONTHS_SHORT})\.?)(?: (\d{{4}}))?\b", re.I)
 _IN_YEAR = re.compile(r"\b(?:in|during|of|since) ((?:19|20)\d{2})\b", re.I)
+# "in 2014-2015", "the 2014–15 season", "2019/20", "between 2014 and 2016", "from 2014 to 2016"
+_YEARS = re.compile(
+    r"(?<![-/\d])\b(?:(?:in|during|of|for|between|from) )?(?:the )?((?:19|20)\d{2})"
+    r"(?:\s*[-–—/]\s*|\s+(?:and|to|through|until)\s+)((?:19|20)?\d{2})\b(?![-/]\d)",
+    re.I,
+)
 _ON_DATE = re.compile(
     rf"\b(?:on )?((?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b", re.I
 )
@@ -85,6 +91,13 @@ def _parse(text: str, as_of: dt.date) -> dt.date | None:
     return got.date() if got is not None else None
 
 
+def _year_range(first: str, last: str) -> tuple[int, int] | None:
+    """ "2014", "2015" or "15" → (2014, 2015): a later year within a decade, else None (not a range)."""
+    start = int(first)
+    end = int(last) if len(last) == 4 else start // 100 * 100 + int(last)
+    return (start, end) if start < end <= start + 10 else None
+
+
 def _month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
@@ -128,6 +141,8 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
         got = _parse(f"{m.group(1)} {m.group(2) or ''}".strip(), as_of)
         if got is not None:
             window, words = _month_range(got.year, got.month), m.group(0)
+    elif (m := _YEARS.search(question)) and (years := _year_range(m.group(1), m.group(2))):
+        window, words = (dt.date(years[0], 1, 1), min(as_of, dt.date(years[1], 12, 31))), m.group(0)
     elif m := _IN_YEAR.search(question):
         year = int(m.group(1))
         window, words = (dt.date(year, 1, 1), min(as_of, dt.date(year, 12, 31))), m.group(0)

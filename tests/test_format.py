@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ui.format import without_datelines
+from rag.answer import Answer, Citation
+from ui.format import as_of_line, without_datelines
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,20 @@ def test_a_timeline_keeps_one_line_a_day_in_the_terminal_and_its_cards_are_escap
                short="131", conflicts=[conflict])  # fmt: skip
     shown = answer_markdown(a)
     assert 'class="conflict update"' in shown and "<i>" not in shown and "<112>" not in shown
+
+
+def test_the_period_line_never_claims_a_period_the_sources_are_not_from() -> None:
+    """A named period is a preference: when every cited article is from another time, the line
+    says so instead of "articles from 2014 to 2015"."""
+
+    def answered(*days: str) -> Answer:
+        cited = [Citation(article_id=f"a{i}", title="T", source="S", published=d, url=None, n=i + 1, passage="P.",
+                          start=0, end=2, score=0.5) for i, d in enumerate(days)]  # fmt: skip
+        return Answer(question="q", standalone_question="q", text="t", citations=cited, as_of="2025-03-01",
+                      time_scope="2014-01-01..2015-12-31")  # fmt: skip
+
+    assert as_of_line(answered("2014-06-02", "2020-01-01")).endswith("; articles from 2014-01-01 to 2015-12-31")
+    assert as_of_line(answered("2020-01-01")).endswith(
+        "; no article from 2014-01-01 to 2015-12-31 answered it: the sources are of other dates"
+    )
+    assert as_of_line(answered()).endswith("; articles from 2014-01-01 to 2015-12-31")  # nothing cited: searched

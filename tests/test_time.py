@@ -29,6 +29,11 @@ AS_OF = D(2023, 3, 15)  # a Wednesday
         ("What did the court rule last month?", TimeScope(D(2023, 2, 1), D(2023, 2, 28), False)),
         ("What happened in January?", TimeScope(D(2023, 1, 1), D(2023, 1, 31), False)),
         ("Who resigned in 2022?", TimeScope(D(2022, 1, 1), D(2022, 12, 31), False)),
+        ("Who won the league in 2014-2015?", TimeScope(D(2014, 1, 1), D(2015, 12, 31), False)),  # both years
+        ("Who was top scorer in the 2014–15 season?", TimeScope(D(2014, 1, 1), D(2015, 12, 31), False)),
+        ("What was the deficit in 2019/20?", TimeScope(D(2019, 1, 1), D(2020, 12, 31), False)),
+        ("Who led the party between 2014 and 2016?", TimeScope(D(2014, 1, 1), D(2016, 12, 31), False)),
+        ("Who scored 2014 to 12 points?", TimeScope(None, None, True)),  # not a range of years
         ("How many flights were cancelled since Monday?", TimeScope(D(2023, 3, 13), D(2023, 3, 15), True)),
         ("What happened with the strike since 2 March?", TimeScope(D(2023, 3, 2), D(2023, 3, 15), True)),
         ("What happened with the strike since March 2?", TimeScope(D(2023, 3, 2), D(2023, 3, 15), True)),

@@ -53,7 +53,12 @@ def as_of_line(answer: Answer) -> str:
     line = f"As of {day.day} {day.strftime('%B %Y')}"
     if ".." in answer.time_scope:
         since, until = answer.time_scope.split("..")
-        line += f"; articles from {since or 'the start'} to {until or 'then'}"
+        period = f"{since or 'the start'} to {until or 'then'}"
+        dated = [c.published for c in answer.citations if c.published]
+        if dated and not any(since <= day and (not until or day <= until) for day in dated):
+            line += f"; no article from {period} answered it: the sources are of other dates"  # (a preference)
+        else:
+            line += f"; articles from {period}"
     elif answer.time_scope == "recent":
         line += "; recent articles first"
     return line
