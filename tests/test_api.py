@@ -20,8 +20,9 @@ from tests.helpers import BIN, SEEDS, free_port, wait_for
 pytestmark = pytest.mark.slow
 
 ALICE, BOB = "alice-token-0123456789abcdef", "bob-token-0123456789abcdef"
+CAROL = "carol-token-0123456789abcdef"  # only the question limit's test asks with it
 UI_LOGIN = ("ui", "ui-password-0123456789")
-PER_MINUTE = 25  # questions per key per minute (bob's test goes past it; alice asks fewer)
+PER_MINUTE = 25  # questions per key per minute (carol's test goes past it; the others ask fewer)
 SPOKESMAN = "Who is Putin's spokesman?"
 
 
@@ -37,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, minilm: 
     """`newsrag serve` with two API keys, a UI login and a question limit; yields its URL."""
     port = free_port()
     env = server_env(tmp_path_factory.mktemp("api") / "data", model_cache,
-                     NEWSRAG_API_KEYS=f"alice:{ALICE},bob:{BOB}", NEWSRAG_AUTH=":".join(UI_LOGIN),
+                     NEWSRAG_API_KEYS=f"alice:{ALICE},bob:{BOB},carol:{CAROL}", NEWSRAG_AUTH=":".join(UI_LOGIN),
                      NEWSRAG_QUESTIONS_PER_MINUTE=str(PER_MINUTE))  # fmt: skip
     proc = subprocess.Popen([str(BIN / "newsrag"), "-q", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -159,6 +160,28 @@ def test_rest_add_list_read_ask_delete_and_a_valid_schema(server: str) -> None:
     assert wrong.status_code == 400 and wrong.json()["error"]["message"].startswith("until:")
 
 
+def test_a_conversation_kept_through_the_api_is_its_history_and_belongs_to_the_key(server: str) -> None:
+    def api(key: str) -> httpx.Client:
+        return httpx.Client(base_url=f"{server}/api", headers={"Authorization": f"Bearer {key}"}, timeout=120)
+
+    first = api(ALICE).post("/ask", json={"question": SPOKESMAN, "conversation": "new"}).json()
+    conv = first["conversation"]
+    follow = openai_client(server).chat.completions.create(
+        model="newsrag", messages=[{"role": "user", "content": "What did he say about the call?"}],
+        extra_body={"conversation": conv},
+    ).choices[0].message  # fmt: skip
+    assert "Peskov" in extra(follow)["searched_for"] and extra(follow)["conversation"] == conv  # the kept history
+    listed = api(ALICE).get("/conversations").json()
+    assert listed[0]["id"] == conv and listed[0]["title"] == SPOKESMAN
+    kept = api(ALICE).get(f"/conversations/{conv}").json()
+    assert [t["question"] for t in kept["turns"]] == [SPOKESMAN, "What did he say about the call?"]
+    # another key neither sees nor continues it
+    assert conv not in [c["id"] for c in api(BOB).get("/conversations").json()]
+    other = api(BOB).post("/ask", json={"question": SPOKESMAN, "conversation": conv})
+    assert other.status_code == 404 and "another user's" in other.json()["error"]["message"]
+    assert api(ALICE).delete(f"/conversations/{conv}").json()["deleted"] == conv
+
+
 # ---- keys ------------------------------------------------------------------------------------------
 def test_every_api_route_needs_a_key_and_the_ui_login_opens_only_the_ui(server: str) -> None:
     import openai
@@ -189,12 +212,12 @@ def test_every_api_route_needs_a_key_and_the_ui_login_opens_only_the_ui(server: 
 def test_the_question_limit_is_per_key(server: str) -> None:
     import openai
 
-    bob = openai_client(server, key=BOB)
+    carol = openai_client(server, key=CAROL)
     for _ in range(PER_MINUTE):
-        bob.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "Where is Riyadh?"}])
+        carol.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "Where is Riyadh?"}])
     with pytest.raises(openai.RateLimitError, match="Too many questions"):
-        bob.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "Where is Riyadh?"}])
-    over_mcp = asyncio.run(mcp_call(server, BOB, "ask", {"question": "Where is Riyadh?"}))
+        carol.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "Where is Riyadh?"}])
+    over_mcp = asyncio.run(mcp_call(server, CAROL, "ask", {"question": "Where is Riyadh?"}))
     assert over_mcp.is_error and "Too many questions" in over_mcp.content[0].text  # the key's count, whatever way
     alice = openai_client(server)  # another key: its own count
     assert alice.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": SPOKESMAN}])

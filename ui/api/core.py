@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from rag.answer import Answer, Citation
 from rag.condense import Message
+from rag.conversations import ConversationLog
 from rag.filters import Filters
 from vectorstore.article import Article
 from vectorstore.errors import InputError
@@ -19,6 +20,7 @@ from vectorstore.ingest.ingestor import IngestReport, Outcome
 from vectorstore.records import ArticleRef, Hit, StoredArticle
 
 from .errors import TooMany
+from .kept import ApiConversations
 
 # Questions are answered two at a time, as the chat's queue does (ui/web/server.py): the
 # embedder spreads each over the cores, so more at once only queue inside it.
@@ -55,6 +57,9 @@ class ApiService(Protocol):
 
     def delete(self, article_id: str) -> StoredArticle: ...
 
+    @property
+    def conversations(self) -> ConversationLog: ...
+
 
 @dataclass
 class ApiCore:
@@ -78,6 +83,17 @@ class ApiCore:
         with self.answering():
             return self.service.ask(question, history, filters)
 
+    def ask_kept(self, caller: str, conversation: str | None, question: Any, history: Sequence[Message],
+                 filters: Filters, kept_filters: dict[str, str]) -> tuple[Answer, str | None]:  # fmt: skip
+        """:meth:`ask`; with ``conversation`` ("new" or an id), kept in it, its turns the history
+        when none is given.  The answer, and the conversation's id (None when not kept)."""
+        if not conversation:
+            return self.ask(question, history, filters), None
+        kept = ApiConversations(self.service.conversations)
+        turns = kept.earlier(caller, conversation)
+        answer = self.ask(question, history or kept.messages(turns), filters)
+        return answer, kept.keep(caller, conversation, turns, answer, kept_filters)
+
     def stream(self, question: Any, history: Sequence[Message], filters: Filters) -> Iterator[str | Answer]:
         with self.answering():
             yield from self.service.stream(question, history, filters)
@@ -92,6 +108,12 @@ class ApiCore:
 def filters_of(as_of: Any = None, since: Any = None, until: Any = None, source: Any = None) -> Filters:
     """The CLI's --as-of, --since, --until and --source, with its errors ("as_of: …YYYY-MM-DD…")."""
     return Filters.parse(as_of=as_of or None, since=since or None, until=until or None, sources=source or None)
+
+
+def kept_filters(since: str | None, until: str | None, source: str | list[str] | None) -> dict[str, str]:
+    """The filters a kept turn remembers, as the chat keeps them."""
+    outlet = ", ".join(source) if isinstance(source, list) else source or ""
+    return {"since": since or "", "until": until or "", "source": outlet}
 
 
 def ref_json(a: ArticleRef) -> dict[str, Any]:

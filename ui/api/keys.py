@@ -83,6 +83,11 @@ def refusal(keys: ApiKeys, had_header: bool) -> dict[str, Any]:
     return {"error": {"message": message, "type": "invalid_request_error", "code": "invalid_api_key", "param": None}}
 
 
+def caller_of(request: Any) -> str:
+    """The key name a request came with ("" without one)."""
+    return str(getattr(getattr(request, "state", None), "caller", "") or CALLER.get())
+
+
 class KeyGate:
     """ASGI middleware: a request to the API without a valid key gets 401 (OpenAI's error shape);
     one with a key runs with its name in :data:`CALLER`."""

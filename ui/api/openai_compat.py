@@ -21,9 +21,9 @@ from rag.answer import Answer
 from rag.condense import message_text
 from ui.render import answer_text, term_safe
 
-from .core import ApiCore, answer_structure, filters_of
+from .core import ApiCore, answer_structure, filters_of, kept_filters
 from .errors import ApiError, error_response
-from .keys import CALLER
+from .keys import caller_of
 
 MODEL = "newsrag"
 
@@ -46,6 +46,7 @@ class ChatRequest(BaseModel):
     since: str | None = Field(None, description="Only articles published on or after this day (YYYY-MM-DD).")
     until: str | None = Field(None, description="Only articles published on or before this day (YYYY-MM-DD).")
     source: str | list[str] | None = Field(None, description="Only articles from this outlet (or these).")
+    conversation: str | None = Field(None, description='Keep the exchange: "new", or the id a reply gave.')
 
 
 def split_messages(messages: list[ChatMessage]) -> tuple[str, list[dict[str, Any]]]:
@@ -62,15 +63,16 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[dict[str, Any
     return question, history
 
 
-def completion(answer: Answer, model: str) -> dict[str, Any]:
-    """A whole chat completion."""
-    message = {"role": "assistant", "content": answer_text(answer, width=0), **answer_structure(answer)}
+def completion(answer: Answer, model: str, conversation: str | None = None) -> dict[str, Any]:
+    """A whole chat completion (with the id of the conversation it was kept in)."""
+    message = {"role": "assistant", "content": answer_text(answer, width=0), **answer_structure(answer),
+               **({"conversation": conversation} if conversation else {})}  # fmt: skip
     return {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
             "model": model, "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}  # fmt: skip
 
 
-def chunks(items: Iterator[str | Answer], model: str) -> Iterator[str]:
+def chunks(items: Iterator[str | Answer], model: str, conversation: str | None = None) -> Iterator[str]:
     """Server-sent events of ``chat.completion.chunk``: the answer's text as it is written (up to
     its first [n]), then the rest of what the CLI prints with the structure, then ``[DONE]``.  A
     failure mid-answer is an ``error`` event (the official client raises it)."""
@@ -88,7 +90,8 @@ def chunks(items: Iterator[str | Answer], model: str) -> Iterator[str]:
             if isinstance(item, Answer):
                 full = answer_text(item, width=0)
                 rest = full[len(sent) :] if full.startswith(sent) else "\n\n" + full  # (an answerer rewrote it)
-                yield event({"content": rest, **answer_structure(item)}, "stop")
+                kept = {"conversation": conversation} if conversation else {}
+                yield event({"content": rest, **answer_structure(item), **kept}, "stop")
                 continue
             written += term_safe(item)
             # sent as it is written up to its first [n]: the markers are renumbered at the end, so
@@ -120,9 +123,15 @@ def openai_router(core: ApiCore, route_class: type) -> APIRouter:
                            "model_not_found", "model")  # fmt: skip
         filters = filters_of(body.as_of, body.since, body.until, body.source)
         question, history = split_messages(body.messages)
-        core.admit(getattr(request.state, "caller", CALLER.get()), request.client.host if request.client else "")
-        if not body.stream:
-            return completion(core.ask(question, history, filters), body.model)
+        caller = caller_of(request)
+        core.admit(caller, request.client.host if request.client else "")
+        if not body.stream or body.conversation:  # (a kept exchange is answered whole, then sent)
+            answer, kept = core.ask_kept(caller, body.conversation, question, history, filters,
+                                         kept_filters(body.since, body.until, body.source))  # fmt: skip
+            if not body.stream:
+                return completion(answer, body.model, kept)
+            return StreamingResponse(chunks(iter([answer]), body.model, kept), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache"})  # fmt: skip
         items = core.stream(question, history, filters)
         first = next(items)  # a refused question (empty, too long) is a 400, not an event in a 200 stream
 

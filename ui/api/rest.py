@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ui.web.api import ApiActions
 
-from .core import ApiCore, filters_of
+from .core import ApiCore, filters_of, kept_filters
 from .errors import ApiError
-from .keys import CALLER
+from .kept import ApiConversations
+from .keys import caller_of
 
 
 class AskRequest(BaseModel):
@@ -27,6 +28,11 @@ class AskRequest(BaseModel):
     since: str | None = Field(None, description="Only articles published on or after this day (YYYY-MM-DD).")
     until: str | None = Field(None, description="Only articles published on or before this day (YYYY-MM-DD).")
     source: str | list[str] | None = Field(None, description="Only articles from this outlet (or these).")
+    conversation: str | None = Field(
+        None,
+        description='Keep the exchange: "new" starts a conversation, the id an answer gave continues it '
+        "(its questions are the history when none is given).",
+    )
 
 
 class NewArticle(BaseModel):
@@ -53,8 +59,26 @@ def rest_router(core: ApiCore, actions: ApiActions, route_class: type) -> APIRou
         """Answer a question from the articles: its text with [n], the short answer, and each
         citation's article and sentence (the chat's and `newsrag ask --json`'s answer)."""
         filters = filters_of(body.as_of, body.since, body.until, body.source)
-        core.admit(getattr(request.state, "caller", CALLER.get()), request.client.host if request.client else "")
-        return core.ask(body.question, body.history, filters).to_dict()
+        caller = caller_of(request)
+        core.admit(caller, request.client.host if request.client else "")
+        answer, kept = core.ask_kept(caller, body.conversation, body.question, body.history, filters,
+                                     kept_filters(body.since, body.until, body.source))  # fmt: skip
+        return {**answer.to_dict(), **({"conversation": kept} if kept else {})}
+
+    @router.get("/conversations")
+    def conversations(request: Request) -> list[dict[str, Any]]:
+        """This key's kept conversations, the last used first: id, title, created, updated."""
+        return ApiConversations(core.service.conversations).listing(caller_of(request))
+
+    @router.get("/conversations/{conversation_id}")
+    def conversation(conversation_id: str, request: Request) -> dict[str, Any]:
+        """One of this key's conversations: its title and each turn's question, filters and answer."""
+        return ApiConversations(core.service.conversations).one(caller_of(request), conversation_id)
+
+    @router.delete("/conversations/{conversation_id}")
+    def delete_conversation(conversation_id: str, request: Request) -> dict[str, Any]:
+        """Delete one of this key's conversations."""
+        return ApiConversations(core.service.conversations).delete(caller_of(request), conversation_id)
 
     @router.get("/articles")
     def list_articles() -> list[dict[str, Any]]:
