@@ -97,6 +97,13 @@ def test_unusable_data_dir_is_one_clear_line(tmp_path: Path, case: str) -> None:
     assert f.read_text() == "not a folder"
 
 
+def test_serve_with_a_malformed_api_key_says_so_before_starting(tmp_path: Path) -> None:
+    p = cli("serve", "--port", str(free_port()), data=tmp_path / "data", NEWSRAG_API_KEYS="laptop:short")
+    one_line_error(p, "NEWSRAG_API_KEYS", "at least 16 characters")
+    assert "short" not in p.stderr.split("NEWSRAG_API_KEYS", 1)[1]  # the token is not echoed
+    assert not (tmp_path / "data").exists()  # refused before the store was made
+
+
 def test_serve_on_a_busy_port_says_so(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -283,11 +283,16 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         from .web import check_port_free, exposure_warning
         from .web import serve as serve_web
 
+        from .api import ApiKeys
+
         st = obj.settings()
         check_port_free(st.host, st.port)  # before the slow start, not after it
+        keys = ApiKeys.parse(st.api_keys, st.host, ui_login=bool(st.auth))  # a malformed key: said now
         warning = exposure_warning(st)
         if warning:
             click.secho(warning, err=True, fg="red", bold=True)
+        if notice := keys.notice():
+            click.echo(notice, err=True)
         service = obj.service()
         obj.say_preparing()
         click.echo("newsrag: loading the model…", err=True)

@@ -55,6 +55,13 @@ class ApiKeys:
             keys.append(ApiKey(name, token))
         return cls(tuple(keys), required=bool(keys) or host not in LOOPBACK or ui_login)
 
+    def notice(self) -> str | None:
+        """What `serve` says when the API needs a key and has none."""
+        if self.required and not self.keys:
+            return ("newsrag: the API (/v1, /api, /mcp) refuses every call here until NEWSRAG_API_KEYS is set "
+                    "(this server is reachable from other machines, or has a login); see docs/api.md.")  # fmt: skip
+        return None
+
     def caller(self, authorization: str | None) -> str | None:
         """The key's name for an ``Authorization`` header; "" when no key is needed and none was
         given; None when the request may not pass."""
