@@ -280,10 +280,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
 
     def go() -> None:
         obj.overrides.update({"host": host, "port": port})
+        from .api import ApiKeys
         from .web import check_port_free, exposure_warning
         from .web import serve as serve_web
-
-        from .api import ApiKeys
 
         st = obj.settings()
         check_port_free(st.host, st.port)  # before the slow start, not after it
