@@ -209,9 +209,9 @@ def test_a_reopened_conversation_shows_its_thumbs_and_a_new_thumbs_changes_the_r
 
     earlier = set(conversations())
 
-    def kept_rating() -> str:  # this test's conversations as kept (one): their answers' ratings
+    def kept_rating() -> str | None:  # this test's conversation as kept: its answers' ratings (None: not kept yet)
         turns = [t for i, ts in conversations().items() if i not in earlier for t in ts]
-        return ",".join(t.get("rating", "") for t in turns)
+        return ",".join(t.get("rating", "") for t in turns) if turns else None
 
     ask(page, "Who is Putin's spokesman?")
     page.get_by_text("Sources").first.wait_for(timeout=60_000)
