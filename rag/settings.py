@@ -30,10 +30,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "collection": ("NEWSRAG_COLLECTION", "Prefix of the Chroma collection names. Default `newsrag`."),
     "embedder": (
         "NEWSRAG_EMBEDDER",
-        "`minilm-openvino` (all-MiniLM-L6-v2 in static int8 on OpenVINO: the default, vectors within cosine "
-        "0.98 of PyTorch's), `minilm-int8` (the same model in dynamic int8 on ONNX Runtime, slower), `minilm` "
-        "(fp32 on ONNX Runtime: PyTorch's vectors, slower still), `minilm-torch` (the model in PyTorch) "
-        "or `hash` (tests only).",
+        "`minilm-auto` (the default: all-MiniLM-L6-v2 on whichever of the next three runs fastest on this CPU, "
+        "measured once and kept in the model cache with the CPU it was measured on), `minilm-openvino` (static "
+        "int8 on OpenVINO, vectors within cosine 0.98 of PyTorch's), `minilm-int8` (dynamic int8 on ONNX "
+        "Runtime), `minilm` (fp32 on ONNX Runtime: PyTorch's vectors), `minilm-torch` (the model in PyTorch) "
+        "or `hash` (tests only). All MiniLM ones share one vector space: switching never re-embeds a store.",
     ),
     "model_cache": (
         "NEWSRAG_MODEL_CACHE",
@@ -130,7 +131,7 @@ class Settings:
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "newsrag"
-    embedder: str = "minilm-openvino"
+    embedder: str = "minilm-auto"
     model_cache: Path | None = None
     answerer: str = "extractive"
     reader: str = "minilm"

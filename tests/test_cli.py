@@ -48,7 +48,7 @@ def test_first_start_says_it_is_preparing_the_model_before_it_does(tmp_path: Pat
         lines = []
         for line in proc.stderr:  # ends at the line, or when the child ends
             lines.append(line.decode())
-            if "Preparing the embedding model (once, about a minute)" in lines[-1]:
+            if "Preparing the embedding model" in lines[-1]:
                 break
         assert any("Preparing the embedding model" in ln for ln in lines), lines
         assert not any("Indexing seed articles" in ln for ln in lines), "said before the work starts"

@@ -161,7 +161,7 @@ def test_eval_command_with_the_real_model_and_the_baseline(tmp_path: Path) -> No
     assert "retrieval hits@5" in first.stdout and "baseline" in first.stdout
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["counts"]["chunks"] == 3 and report["versions"]["chromadb"]
-    assert report["settings"]["embedder"] == "minilm-openvino"  # the default
+    assert report["settings"]["embedder"] == "minilm-auto"  # the default
     assert set(report["baseline"]) == {"retrieval", "retrieval_answerable", "latency_ms"}
     stores = list((tmp_path / "data" / "eval").iterdir())
     assert len(stores) == 1 and (stores[0] / "ingested").exists()

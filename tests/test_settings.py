@@ -73,7 +73,9 @@ def test_a_store_of_another_vector_space_names_the_settings_that_fit_it(tmp_path
         space = "minilm"
 
     NewsRAG.build(Settings(data_dir=tmp_path / "a"), embedder=MiniLMSpace())
-    with pytest.raises(ConfigError, match=r"Set NEWSRAG_EMBEDDER=minilm-openvino or minilm-int8 or minilm or"):
+    with pytest.raises(
+        ConfigError, match=r"Set NEWSRAG_EMBEDDER=minilm-auto or minilm-openvino or minilm-int8 or minilm or"
+    ):
         NewsRAG.build(Settings(data_dir=tmp_path / "a"), embedder=HashEmbedder())
     NewsRAG.build(Settings(data_dir=tmp_path / "b"), embedder=HashEmbedder())
     with pytest.raises(ConfigError, match=r"in the 'hash' space, not 'minilm'.*Set NEWSRAG_EMBEDDER=hash,"):

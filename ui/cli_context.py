@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-PREPARING = "Preparing the embedding model (once, about a minute)…"
+PREPARING = "Preparing the embedding model and measuring which backend runs fastest here (once, about a minute)…"
 
 
 class Context:

@@ -2,7 +2,8 @@
 
 The room: this module (the ``Embedder`` Protocol, the registry, PyTorch's and the hash
 embedders), ``minilm.py`` (the packaged weights, the runtimes' call), ``onnx.py`` (ONNX Runtime,
-fp32 and int8) and ``openvino.py`` (static int8, the default).  It imports only the errors.
+fp32 and int8), ``openvino.py`` (static int8) and ``choose.py`` (the fastest of them on this CPU,
+measured once: the default).  It imports only the errors.
 """
 
 from __future__ import annotations
@@ -152,8 +153,15 @@ class EmbedderChoice:
     make: Callable[[Path], Embedder]
 
 
+def _chosen_minilm(cache_dir: Path) -> Embedder:
+    from vectorstore.embedders.choose import ChosenMiniLM
+
+    return ChosenMiniLM(cache_dir, lambda name: make_embedder(name, cache_dir))
+
+
 EMBEDDERS: dict[str, EmbedderChoice] = {  # the first of a space is the one suggested for it
-    "minilm-openvino": EmbedderChoice("minilm", lambda cache: _onnx_minilm(cache, "openvino")),  # the default
+    "minilm-auto": EmbedderChoice("minilm", _chosen_minilm),  # the default: the fastest here (choose.py)
+    "minilm-openvino": EmbedderChoice("minilm", lambda cache: _onnx_minilm(cache, "openvino")),  # static int8
     "minilm-int8": EmbedderChoice("minilm", lambda cache: _onnx_minilm(cache, "int8")),  # dynamic int8, ONNX Runtime
     "minilm": EmbedderChoice("minilm", _onnx_minilm),  # fp32 on ONNX Runtime: PyTorch's vectors
     "minilm-torch": EmbedderChoice("minilm", lambda _cache: MiniLMEmbedder()),  # the same model in PyTorch

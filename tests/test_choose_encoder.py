@@ -1,0 +1,111 @@
+"""The default embedder picks the fastest backend for the CPU it runs on, measured once per CPU
+(vectorstore/embedders/choose.py): fakes for the logic, the real backends for the choice."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vectorstore.embedders import make_embedder
+from vectorstore.embedders.choose import CHOICE_FILE, MIN_COSINE, ChosenMiniLM, cpu_signature, read_choice
+
+INTEL = {"model": "Intel Xeon", "flags": ["avx2", "avx512f", "avx512_vnni"], "cores": 2}
+AMD = {"model": "AMD EPYC", "flags": ["avx2", "fma"], "cores": 2}
+
+
+class Fake:
+    """A backend: the reference's vectors (or skewed ones), at a cost per call."""
+
+    space, dim = "minilm", 8
+
+    def __init__(self, name: str, seconds: float, skew: float = 0.0) -> None:
+        self.name, self.seconds, self.skew, self.calls = name, seconds, skew, 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        time.sleep(self.seconds)  # the backend's cost per call, not a wait for anything
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(self.dim) for t in texts]
+        v = np.array(rows, dtype=np.float32)
+        if self.skew:
+            v = v + self.skew * np.random.default_rng(7).standard_normal(v.shape).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def backends(**speeds: Any) -> dict[str, Fake]:
+    openvino = Fake("minilm-openvino", speeds.get("openvino", 0.01), speeds.get("skew", 0.0))
+    return {"minilm": Fake("minilm", 0.05), "minilm-int8": Fake("minilm-int8", speeds.get("int8", 0.02)),
+            "minilm-openvino": openvino}  # fmt: skip
+
+
+def test_the_fastest_backend_whose_vectors_stay_close_is_kept_with_the_cpu(tmp_path: Path) -> None:
+    fakes = backends(openvino=0.0, int8=0.02)
+    emb = ChosenMiniLM(tmp_path, fakes.__getitem__, cpu=lambda: INTEL)
+    assert not emb.prepared
+    emb.embed(["a question"])
+    assert emb.chosen == "minilm-openvino"
+    record = json.loads((tmp_path / CHOICE_FILE).read_text())
+    assert record["cpu"] == INTEL and record["chosen"] == "minilm-openvino"
+    assert {m["backend"] for m in record["measured"]} == {"minilm", "minilm-int8", "minilm-openvino"}
+    assert all(m["min_cosine"] >= MIN_COSINE and m["passages_per_s"] > 0 for m in record["measured"])
+    # read, not measured again, by the next process on this CPU
+    again = backends(openvino=0.0)
+    second = ChosenMiniLM(tmp_path, again.__getitem__, cpu=lambda: INTEL)
+    assert second.prepared and second.chosen == "minilm-openvino" and again["minilm-int8"].calls == 0
+
+
+def test_on_another_cpu_it_is_measured_again(tmp_path: Path) -> None:
+    ChosenMiniLM(tmp_path, backends(openvino=0.0).__getitem__, cpu=lambda: INTEL).embed(["q"])
+    amd = ChosenMiniLM(tmp_path, backends(openvino=0.08, int8=0.0).__getitem__, cpu=lambda: AMD)
+    assert not amd.prepared and amd.chosen == "minilm-int8"  # OpenVINO is the slow one there
+    assert read_choice(tmp_path, AMD)["chosen"] == "minilm-int8" and read_choice(tmp_path, INTEL) is None
+
+
+def test_a_fast_backend_whose_vectors_drift_is_not_chosen(tmp_path: Path) -> None:
+    emb = ChosenMiniLM(tmp_path, backends(openvino=0.0, skew=2.0).__getitem__, cpu=lambda: INTEL)
+    assert emb.chosen == "minilm-int8"
+    drifted = next(m for m in emb.record["measured"] if m["backend"] == "minilm-openvino")  # type: ignore[index]
+    assert drifted["min_cosine"] < MIN_COSINE
+
+
+def test_a_damaged_choice_file_is_measured_again(tmp_path: Path) -> None:
+    (tmp_path / CHOICE_FILE).write_text("{not json")
+    assert ChosenMiniLM(tmp_path, backends(int8=0.0, openvino=0.03).__getitem__, cpu=lambda: INTEL).chosen == (
+        "minilm-int8"
+    )
+
+
+def test_this_cpu_s_signature_names_its_instruction_sets() -> None:
+    cpu = cpu_signature()
+    assert cpu["model"] != "unknown" and "avx2" in cpu["flags"] and cpu["cores"] >= 1
+
+
+@pytest.mark.slow
+def test_the_real_backends_are_measured_and_the_choice_is_one_of_them(model_cache: Path) -> None:
+    emb = make_embedder("minilm-auto", model_cache)
+    vec = emb.embed(["Who is Putin's spokesman?"])
+    record = read_choice(model_cache, cpu_signature())
+    assert record is not None and record["chosen"] in {"minilm-openvino", "minilm-int8", "minilm"}
+    measured = {m["backend"]: m for m in record["measured"]}
+    assert set(measured) == {"minilm-openvino", "minilm-int8", "minilm"}
+    assert measured["minilm"]["min_cosine"] > 0.9999  # the reference itself
+    chosen = measured[record["chosen"]]
+    assert chosen["min_cosine"] >= MIN_COSINE
+    assert chosen["passages_per_s"] == max(m["passages_per_s"] for m in measured.values() if m["min_cosine"] >= 0.98)
+    ref = make_embedder("minilm", model_cache).embed(["Who is Putin's spokesman?"])
+    assert float(vec[0] @ ref[0]) >= MIN_COSINE
+
+
+def test_passages_within_a_tenth_of_the_fastest_are_a_tie_the_question_s_latency_breaks() -> None:
+    from vectorstore.embedders.choose import Measured, pick
+
+    ov, i8, fp = (Measured("minilm-openvino", 106.8, 5.9, 0.983), Measured("minilm-int8", 100.1, 4.1, 0.989),
+                  Measured("minilm", 41.1, 12.1, 1.0))  # fmt: skip
+    assert pick([ov, i8, fp]) == "minilm-int8"  # this machine's figures: a tie on passages, int8 quicker on questions
+    assert pick([Measured("minilm-openvino", 130.0, 5.9, 0.983), i8, fp]) == "minilm-openvino"  # a clear lead
+    assert pick([Measured("minilm-int8", 0.0, 0.0, 0.0, error="no runtime"), fp]) == "minilm"
