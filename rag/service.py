@@ -3,7 +3,10 @@ the operations the CLI and the UI offer (ask, ingest, list, delete)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -121,6 +124,26 @@ class NewsRAG:
         and keyword indexes.  (A server calls this before it opens, so its first visitor
         does not sit on "…" while the model loads.)"""
         self.retriever.retrieve("warm up")
+
+    def measure_encoder(self, nice: int = 19) -> threading.Thread | None:
+        """When the embedder picks its backend per CPU and this CPU has no choice kept yet: measure
+        the backends in a background thread at priority ``nice`` (the lowest: a long-running
+        server's first minute), for the next start.  None when there is nothing to measure."""
+        chooser: Any = getattr(self.embedder, "inner", self.embedder)
+        if getattr(chooser, "measured", True):
+            return None
+
+        def run() -> None:
+            with contextlib.suppress(OSError):  # this thread only (and what it starts): the last in line
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+            try:
+                chooser.measure()
+            except Exception:  # a backend that failed is said in the log; the server keeps serving
+                log.exception("measuring the embedding backends failed; the next start tries again")
+
+        thread = threading.Thread(target=run, name="measure-encoder", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def answerer(self) -> Answerer:

@@ -31,7 +31,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "embedder": (
         "NEWSRAG_EMBEDDER",
         "`minilm-auto` (the default: all-MiniLM-L6-v2 on whichever of the next three runs fastest on this CPU, "
-        "measured once and kept in the model cache with the CPU it was measured on), `minilm-openvino` (static "
+        "measured once by `serve` in the background and kept in the model cache with the CPU; until then the "
+        "shipped OpenVINO model), `minilm-openvino` (static "
         "int8 on OpenVINO, vectors within cosine 0.98 of PyTorch's), `minilm-int8` (dynamic int8 on ONNX "
         "Runtime), `minilm` (fp32 on ONNX Runtime: PyTorch's vectors), `minilm-torch` (the model in PyTorch) "
         "or `hash` (tests only). All MiniLM ones share one vector space: switching never re-embeds a store.",

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow
 NEWSRAG = [str(BIN / "newsrag")]
 
 
-def run(*args: str, data: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
-    return children.run([*NEWSRAG, *args], env={**os.environ, "NEWSRAG_DATA_DIR": str(data)}, check=check)
+def run(*args: str, data: Path, check: bool = False, **env: str) -> subprocess.CompletedProcess[str]:
+    return children.run([*NEWSRAG, *args], env={**os.environ, "NEWSRAG_DATA_DIR": str(data), **env}, check=check)
 
 
 def test_first_start_seeds_then_ask_prints_answer_and_sources(tmp_path: Path) -> None:
@@ -35,9 +35,10 @@ def test_first_start_seeds_then_ask_prints_answer_and_sources(tmp_path: Path) ->
 
 
 def test_first_start_says_it_is_preparing_the_model_before_it_does(tmp_path: Path) -> None:
-    """With no exported model yet, the long first step is named before it starts (then stopped: the export
-    itself is what the rest of the suite's shared model cache holds)."""
-    env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_MODEL_CACHE": str(tmp_path / "m")}
+    """With no exported model yet (a backend other than the shipped one, forced), the long first step is
+    named before it starts (then stopped: the export itself is what the suite's shared model cache holds)."""
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_MODEL_CACHE": str(tmp_path / "m"),
+           "NEWSRAG_EMBEDDER": "minilm-int8"}  # fmt: skip
     proc = subprocess.Popen([*NEWSRAG, "ask", "Who is Peskov?"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             env=children.child_env(env))  # fmt: skip
     assert proc.stderr is not None
@@ -58,6 +59,14 @@ def test_first_start_says_it_is_preparing_the_model_before_it_does(tmp_path: Pat
         proc.wait()
     p = run("ask", "Who is Peskov?", data=tmp_path / "data2", check=True)  # the shared cache: nothing to prepare
     assert "Preparing" not in p.stderr
+
+
+def test_the_very_first_start_with_the_default_embedder_prepares_nothing(tmp_path: Path) -> None:
+    """A new folder and an empty model cache: the shipped model answers at once (no export)."""
+    p = run("ask", "Who is Putin's spokesman?", data=tmp_path / "data", check=True,
+            NEWSRAG_MODEL_CACHE=str(tmp_path / "empty-cache"), NEWSRAG_EMBEDDER="minilm-auto")  # fmt: skip
+    assert "Preparing" not in p.stderr and "Peskov" in p.stdout
+    assert not any((tmp_path / "empty-cache").glob("*/model-fp32.onnx"))  # nothing exported
 
 
 def test_ingest_report_list_ask_delete(tmp_path: Path) -> None:

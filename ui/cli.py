@@ -296,6 +296,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         obj.say_preparing()
         click.echo("newsrag: loading the model…", err=True)
         service.warm_up()
+        service.measure_encoder()  # once per CPU, in the background: which backend runs fastest here
         click.echo(f"newsrag: chat UI on http://{st.host}:{st.port}  (Ctrl+C to stop)", err=True)
         poller = service.feed_poller().start()  # followed feeds, every NEWSRAG_FEED_MINUTES
         try:

@@ -2,7 +2,8 @@
 
 OpenVINO's static int8 was the fastest on a CPU with AVX-512 VNNI and the slowest on an AMD with
 AVX2 only (as slow as PyTorch), where ONNX Runtime's dynamic int8 ran twice as fast: no choice
-fits every CPU.  So the first time the model is prepared on a CPU, each backend that can run here
+fits every CPU.  A first start uses OpenVINO's (shipped: nothing to prepare); then, once per CPU
+(``newsrag serve`` does it in the background, at low priority), each backend that can run here
 embeds the same 64 shipped passages (``data/calibration.jsonl``) and 8 questions; a backend whose
 vectors are not within cosine ``MIN_COSINE`` of fp32's (every text) is out; the fastest on the
 passages is kept (of those within 10% of it, the fastest on a question), with the CPU it was
@@ -38,6 +39,7 @@ REFERENCE = "minilm"
 MIN_COSINE = 0.98
 TIE = 0.10  # passages a second this close to the fastest's count as a tie (this machine's run-to-run noise: 5%)
 CHOICE_FILE = "encoder-choice.json"
+FIRST = "minilm-openvino"  # in use until this CPU is measured: its model is shipped (fastest on VNNI CPUs)
 PASSAGES = 64
 QUESTIONS = (
     "Where might Trump and Putin meet?", "Who is Putin's spokesman?", "How much did the Bergen tram cost?",
@@ -151,7 +153,9 @@ def write_choice(cache_dir: Path, cpu: dict[str, Any], measured: Sequence[Measur
 
 
 class ChosenMiniLM:
-    """The backend measured fastest on this CPU (measured on first use, then read)."""
+    """The backend measured fastest on this CPU; before it is measured here, ``FIRST`` (shipped:
+    a first start prepares nothing).  :meth:`measure` measures and keeps the choice, for the next
+    start (``newsrag serve`` runs it in the background when this CPU has none)."""
 
     space = "minilm"
     dim = 384
@@ -161,33 +165,37 @@ class ChosenMiniLM:
         self.cache_dir, self.make, self.cpu = cache_dir, make, cpu
         self._inner: Embedder | None = None
         self._lock = threading.Lock()
-        self.record: dict[str, Any] | None = None
-
-    @property
-    def prepared(self) -> bool:
-        """Whether this CPU's choice is kept and its model made (else the first use measures: a minute)."""
-        record = read_choice(self.cache_dir, self.cpu())
-        return record is not None and bool(getattr(self.make(record["chosen"]), "prepared", True))
+        self.record: dict[str, Any] | None = read_choice(cache_dir, cpu())
 
     @property
     def chosen(self) -> str:
-        """The backend's name (``NEWSRAG_EMBEDDER``), measured first if need be."""
-        self.inner  # noqa: B018 — resolves the choice
-        return str(self.record["chosen"]) if self.record else REFERENCE
+        """The backend in use (``NEWSRAG_EMBEDDER``'s name for it)."""
+        return str(self.record["chosen"]) if self.record else FIRST
+
+    @property
+    def measured(self) -> bool:
+        """Whether this CPU's choice is kept."""
+        return self.record is not None
+
+    @property
+    def prepared(self) -> bool:
+        """Whether the backend in use is ready (else its first use makes its model: a minute)."""
+        return bool(getattr(self.make(self.chosen), "prepared", True))
 
     @property
     def inner(self) -> Embedder:
         if self._inner is None:
             with self._lock:
                 if self._inner is None:
-                    cpu = self.cpu()
-                    record = read_choice(self.cache_dir, cpu)
-                    if record is None:
-                        log.info("measuring the embedding backends on this CPU (once)")
-                        record = write_choice(self.cache_dir, cpu, measure(self.make, *sample()))
-                    self.record = record
-                    self._inner = self.make(record["chosen"])
+                    self._inner = self.make(self.chosen)
         return self._inner
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.embed(texts)
+
+    def measure(self) -> dict[str, Any]:
+        """Measure every backend on this CPU and keep the choice (the backend in use stays until the
+        next start: its vectors are the same space either way)."""
+        log.info("measuring the embedding backends on this CPU (once)")
+        self.record = write_choice(self.cache_dir, self.cpu(), measure(self.make, *sample()))
+        return self.record

