@@ -65,20 +65,7 @@ def rest_router(core: ApiCore, actions: ApiActions, route_class: type) -> APIRou
                                      kept_filters(body.since, body.until, body.source))  # fmt: skip
         return {**answer.to_dict(), **({"conversation": kept} if kept else {})}
 
-    @router.get("/conversations")
-    def conversations(request: Request) -> list[dict[str, Any]]:
-        """This key's kept conversations, the last used first: id, title, created, updated."""
-        return ApiConversations(core.service.conversations).listing(caller_of(request))
-
-    @router.get("/conversations/{conversation_id}")
-    def conversation(conversation_id: str, request: Request) -> dict[str, Any]:
-        """One of this key's conversations: its title and each turn's question, filters and answer."""
-        return ApiConversations(core.service.conversations).one(caller_of(request), conversation_id)
-
-    @router.delete("/conversations/{conversation_id}")
-    def delete_conversation(conversation_id: str, request: Request) -> dict[str, Any]:
-        """Delete one of this key's conversations."""
-        return ApiConversations(core.service.conversations).delete(caller_of(request), conversation_id)
+    _conversation_routes(router, core)
 
     @router.get("/articles")
     def list_articles() -> list[dict[str, Any]]:
@@ -109,3 +96,22 @@ def rest_router(core: ApiCore, actions: ApiActions, route_class: type) -> APIRou
         return actions.delete_article(article_id)
 
     return router
+
+
+def _conversation_routes(router: APIRouter, core: ApiCore) -> None:
+    """The key's kept conversations: list, read, delete."""
+
+    @router.get("/conversations")
+    def conversations(request: Request) -> list[dict[str, Any]]:
+        """This key's kept conversations, the last used first: id, title, created, updated."""
+        return ApiConversations(core.service.conversations).listing(caller_of(request))
+
+    @router.get("/conversations/{conversation_id}")
+    def conversation(conversation_id: str, request: Request) -> dict[str, Any]:
+        """One of this key's conversations: its title and each turn's question, filters and answer."""
+        return ApiConversations(core.service.conversations).one(caller_of(request), conversation_id)
+
+    @router.delete("/conversations/{conversation_id}")
+    def delete_conversation(conversation_id: str, request: Request) -> dict[str, Any]:
+        """Delete one of this key's conversations."""
+        return ApiConversations(core.service.conversations).delete(caller_of(request), conversation_id)
