@@ -169,3 +169,12 @@ def test_a_server_measures_an_unmeasured_cpu_in_the_background_once(tmp_path: Pa
     assert not thread.is_alive() and read_choice(tmp_path / "models", AMD)["chosen"] == "minilm-int8"
     assert svc.measure_encoder() is None  # kept: not measured again
     assert chooser.chosen == "minilm-int8"  # (the next start loads it; this one keeps what it loaded)
+
+
+@pytest.mark.slow
+def test_openvino_keeps_its_compiled_model_for_the_next_process(tmp_path: Path) -> None:
+    from vectorstore.embedders.onnx import cache_entry
+
+    make_embedder("minilm-openvino", tmp_path).embed(["Who is Putin's spokesman?"])
+    kept = list((cache_entry(tmp_path) / "openvino-compiled").glob("*.blob"))
+    assert kept, "no compiled model kept: every process would compile it again (1.3 s here)"

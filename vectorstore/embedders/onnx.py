@@ -251,7 +251,7 @@ class OnnxMiniLMEmbedder:
                     lambda texts: [self._feed([e]) for e in self._tokenizer.encode_batch(texts)],
                     entry,
                 )
-            return openvino_encoder.load(model, self.workers)
+            return openvino_encoder.load(model, self.workers, entry / "openvino-compiled")
         except ImportError as e:
             raise ConfigError(
                 f"The default embedding model needs {e.name}: run `make install` "
