@@ -20,7 +20,7 @@ import vectorstore.embedders.openvino as openvino_encoder
 from tests import children
 from tests.helpers import ROOT
 from vectorstore.embedders import make_embedder
-from vectorstore.embedders.onnx import cache_entry
+from vectorstore.embedders.onnx import RECIPE, cache_entry, weights_version
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +55,10 @@ LIMIT = 60.0  # seconds a child may take (it needs about 2)
 
 @pytest.fixture(scope="module")
 def openvino_model(model_cache: Path) -> Path:
-    make_embedder("minilm-openvino", model_cache).embed(["warm up"])  # made once into the session's cache
-    return cache_entry(model_cache) / openvino_encoder.FOLDER / openvino_encoder.MODEL
+    """The model the default loads: the shipped one, else the one made once into the session's cache."""
+    make_embedder("minilm-openvino", model_cache).embed(["warm up"])
+    shipped = openvino_encoder.shipped(weights_version(), RECIPE)
+    return shipped or cache_entry(model_cache) / openvino_encoder.FOLDER / openvino_encoder.MODEL
 
 
 def start(model: Path) -> subprocess.Popen[str]:

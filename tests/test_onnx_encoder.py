@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import vectorstore.embedders.onnx as onnx_encoder
+import vectorstore.embedders.openvino as openvino_encoder
 from tests import children
 from tests.helpers import ROOT, SEEDS
 from vectorstore.embedders import make_embedder
@@ -78,6 +79,7 @@ def test_the_export_works_offline_and_privately_from_the_packaged_weights(tmp_pa
     home.mkdir()
     script = (
         "import sys; from pathlib import Path; from vectorstore.embedders.onnx import OnnxMiniLMEmbedder;"
+        "import vectorstore.embedders.openvino as o; o.SHIPPED = Path(sys.argv[1]) / 'none';"  # made, not shipped
         "v = OnnxMiniLMEmbedder(Path(sys.argv[1]), model='openvino').embed(['hello world']);"
         "print(v.shape, 'torch' in sys.modules, 'nncf' in sys.modules)"
     )
@@ -134,10 +136,12 @@ def test_an_openvino_export_that_fails_half_way_leaves_nothing_in_the_cache(
         raise RuntimeError("killed mid-quantisation")
 
     monkeypatch.setattr(nncf, "quantize", crash)
+    monkeypatch.setattr(openvino_encoder, "SHIPPED", tmp_path / "none")  # made here, not the shipped one
     with pytest.raises(RuntimeError, match="killed"):
         OnnxMiniLMEmbedder(tmp_path / "models", model="openvino").embed(["x"])
     assert [p.name for p in entry.iterdir()] == ["model-fp32.onnx"]
     monkeypatch.undo()
+    monkeypatch.setattr(openvino_encoder, "SHIPPED", tmp_path / "none")
     v = OnnxMiniLMEmbedder(tmp_path / "models", model="openvino").embed(SENTENCES)
     assert (v * minilm.embed(SENTENCES)).sum(axis=1).min() >= 0.99
     assert (entry / "openvino-int8" / "model.xml").is_file()
@@ -152,6 +156,7 @@ def test_a_missing_openvino_package_gets_an_error_that_says_how_to_install_it(
     entry = cache_entry(tmp_path / "models")
     entry.mkdir(parents=True)
     shutil.copy(cache_entry(model_cache) / "model-fp32.onnx", entry)
+    monkeypatch.setattr(openvino_encoder, "SHIPPED", tmp_path / "none")  # to be made here, not shipped
     monkeypatch.setitem(sys.modules, missing, None)  # `import missing` fails as if not installed
     with pytest.raises(ConfigError, match=rf"needs {missing}: run `make install`"):
         OnnxMiniLMEmbedder(tmp_path / "models", model="openvino").embed(["x"])
