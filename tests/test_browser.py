@@ -280,7 +280,12 @@ def test_a_conversation_is_kept_across_a_reload_renamed_exported_reopened_and_de
     shot(page, tmp_path, "reloaded")
 
     page.locator("#conv-tools").get_by_text("This conversation").click()
-    page.locator("#conv-name textarea, #conv-name input").first.fill("Kremlin <b>voices</b>")
+    name = page.locator("#conv-name textarea, #conv-name input").first
+    # the opened panel shows the conversation's name before one types over it (typed sooner, its
+    # mounting wrote the old name back and Rename kept that)
+    expect(name).to_have_value("Who is Putin's spokesman?", timeout=15_000)
+    name.fill("Kremlin <b>voices</b>")
+    expect(name).to_have_value("Kremlin <b>voices</b>")
     page.locator("#conv-rename").click()
     expect(conversations).to_contain_text("Kremlin <b>voices</b>", timeout=15_000)  # shown as typed
     with page.expect_download() as got:
