@@ -59,13 +59,13 @@ def page(app_url: str, tmp_path: Path) -> Iterator[Any]:
 
 
 @contextmanager
-def chat_page(url: str, tmp_path: Path) -> Iterator[Any]:
-    """Chromium on the chat at ``url`` (1280×1100); a screenshot of the end is kept."""
+def chat_page(url: str, tmp_path: Path, width: int = 1280, height: int = 1100) -> Iterator[Any]:
+    """Chromium on the chat at ``url`` (1280×1100 unless told); a screenshot of the end is kept."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 1100})
+        pg = browser.new_page(viewport={"width": width, "height": height})
         pg.goto(url)
         loaded(pg)
         yield pg
@@ -436,6 +436,38 @@ def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
         and a["y"] < b["y"] + b["height"]
         and (b["y"] < a["y"] + a["height"])
     )
+
+
+def test_on_a_phone_the_chat_comes_first_and_a_source_leads_back_to_its_answer(app_url: str, tmp_path: Path) -> None:
+    """390 px wide, one column: the chat starts on the first screen however many conversations are
+    kept (their list comes after the chat and the sources, scrolling in its own box); a tapped [n]
+    shows its sentence, and "Back to the answer" returns to that [n]."""
+    with chat_page(app_url, tmp_path, width=390, height=844) as page:
+        for question in ("When did Russia invade Ukraine?", "Where might Trump and Putin meet?",
+                         "Why does the meeting need preparation?", "Who is Putin's spokesman?"):  # fmt: skip
+            page.locator("#conv-new").click()  # each its own conversation: the list grows
+            ask(page, question)
+            expect(page.locator("#conv-list")).to_contain_text(question, timeout=60_000)
+        page.reload()
+        loaded(page)
+        expect(page.locator("#chat")).to_contain_text("Peskov", timeout=30_000)
+        chat, kept = page.locator("#chat").bounding_box(), page.locator("#conversations").bounding_box()
+        assert chat and kept and chat["y"] < 844 / 2, chat  # the chat on the first screen
+        sources = page.locator("#source-panel").bounding_box()
+        assert sources and kept["y"] >= sources["y"] + sources["height"], (kept, sources)
+        listed = page.locator("#conv-list").bounding_box()
+        assert listed and listed["height"] <= 0.4 * 844 + 1, listed
+        shot(page, tmp_path, "phone")
+
+        cite = page.locator("#chat a.cite").first
+        cite.click()
+        expect(page.locator("#source-panel mark#cited-sentence")).to_be_in_viewport(timeout=15_000)
+        expect(cite).not_to_be_in_viewport()  # the source is below the chat: far from the answer
+        page.locator("#source-back").click()
+        expect(cite).to_be_in_viewport()
+        expect(cite).to_be_focused()
+        page.set_viewport_size({"width": 1280, "height": 1100})  # side by side: no way back needed
+        expect(page.locator("#source-back")).to_be_hidden()
 
 
 @pytest.mark.parametrize("width", [1400, 390])

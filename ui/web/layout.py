@@ -19,7 +19,7 @@ from .actions import Asked, Rated, Service, WebActions
 from .chats import conversations_panel, wire_conversations
 from .friendly import friendly
 from .kept import KeptActions, browser_secret
-from .page import SHOW_CITED_SENTENCE, SHOW_LAST_QUESTION, SOURCE_HINT
+from .page import BACK_TO_ANSWER, SHOW_CITED_SENTENCE, SHOW_LAST_QUESTION, SOURCE_HINT
 
 LIBRARY_COLUMNS = ["title", "outlet", "date", "passages", "url"]
 # Adds run beside questions (their own queue) and two at a time, so one long paste
@@ -82,6 +82,7 @@ def chat_tab(actions: WebActions, secret: str) -> SimpleNamespace:
                 c.outlet = gr.Dropdown(label="Outlet", choices=actions.views.outlets(), value="",
                                        allow_custom_value=True, info="Optional")  # fmt: skip
         with gr.Column(scale=2):
+            c.back = gr.Button("↑ Back to the answer", elem_id="source-back", size="sm")  # shown on a phone
             c.source_view = gr.HTML(SOURCE_HINT, elem_id="source-panel", label="Source")
         # a clicked [n] link writes "source-KEY-N@time" here (page script, see page.CITE_SCRIPT)
         c.cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
@@ -196,6 +197,7 @@ def wire_chat(app: gr.Blocks, actions: WebActions, c: SimpleNamespace, top: Simp
     c.cite_request.change(
         friendly(actions.conversation.open_cited), [c.cite_request, c.asked], c.source_view, **PRIVATE
     ).then(None, None, None, js=SHOW_CITED_SENTENCE)
+    c.back.click(None, None, None, js=BACK_TO_ANSWER)
 
     @friendly
     def switch_answerer(name: str) -> tuple[str, Any]:

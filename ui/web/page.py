@@ -71,6 +71,7 @@ document.addEventListener("click", (e) => {
   if (!a) return;
   e.preventDefault();
   e.stopPropagation();
+  window.newsragCite = a;  // "Back to the answer" returns here
   const box = document.querySelector("#cite-request textarea, #cite-request input");
   if (!box) return;
   const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(box), "value").set;
@@ -118,6 +119,14 @@ p.date-said { color: #b91c1c; font-size: 0.85rem; margin: 0.25rem 0 0; }
 #chat div.conflict { border: 2px solid #b35c00; border-radius: 6px; padding: 0.4rem 0.6rem; margin: 0.5rem 0; }
 #chat div.conflict.update { border-color: #8a6d00; }
 #chat div.conflict ul { margin: 0.25rem 0 0; }
+/* a phone (one column): the chat first, then its sources (with a way back to the answer), then the
+   conversations, their list scrolling in its own box */
+#source-back { display: none !important; }
+@media (max-width: 640px) {
+  #conversations { order: 3; }
+  #conv-list { max-height: 40vh; overflow-y: auto; }
+  #source-back { display: inline-block !important; }
+}
 """
 # The chat does not follow the stream to its end (autoscroll off): once a question is sent,
 # the page moves to it, so the answer streams below it and its start stays in view.
@@ -130,3 +139,13 @@ SHOW_CITED_SENTENCE = """() => { setTimeout(() => {
   const m = document.getElementById("cited-sentence");
   if (m) m.scrollIntoView({ block: "center" });
 }, 100); }"""
+# the [n] a source was opened from, back in view (a phone shows the source below the chat)
+BACK_TO_ANSWER = """() => {
+  let a = window.newsragCite;
+  const again = (href) => document.querySelector(`#chat a.cite[href="${CSS.escape(href)}"]`);
+  if (a && !a.isConnected) a = again(a.getAttribute("href"));  // the chat was drawn again
+  const to = a || document.querySelector("#chat");
+  if (!to) return;
+  to.scrollIntoView({ block: "center" });
+  if (a) a.focus({ preventScroll: true });
+}"""
