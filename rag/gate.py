@@ -19,8 +19,8 @@ from vectorstore.records import Hit
 # words that ask rather than say what is asked about
 ASKING = frozenset(
     "how much many what which who whom whose when where why did does do done has have had get got can could "
-    "would should was were is are".split()
-)
+    "would should was were is are say says said tell told".split()
+)  # "What did Peskov say?" asks about Peskov: the passage quotes him with "told" or "said", or neither
 
 
 def content_terms(question: str) -> list[str]:
