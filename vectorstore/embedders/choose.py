@@ -180,7 +180,7 @@ class ChosenMiniLM:
     @property
     def prepared(self) -> bool:
         """Whether the backend in use is ready (else its first use makes its model: a minute)."""
-        return bool(getattr(self.make(self.chosen), "prepared", True))
+        return bool(getattr(self.inner, "prepared", True))
 
     @property
     def inner(self) -> Embedder:
