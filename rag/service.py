@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from vectorstore.article import Article, normalize_id
-from vectorstore.embedders import Embedder, Remembering, make_embedder
+from vectorstore.embedders import Embedder, Remembering
 from vectorstore.errors import InputError
 from vectorstore.ingest.chunker import Chunker
 from vectorstore.ingest.feeds import Feed, FeedList, Poller, PollResult, follow, poll
@@ -38,6 +38,7 @@ from .filters import Filters
 from .foreground import Foreground
 from .news.desk import NewsDesk
 from .news.values import ReaderValues
+from .preload import Models
 from .prepare import validate_question
 from .readers.span import SpanReader
 from .retriever import NewsRetriever
@@ -106,13 +107,17 @@ class NewsRAG:
         return NewsDesk(self.store, self.embedder, values, self.settings.min_score)
 
     @classmethod
-    def build(cls, settings: Settings, embedder: Embedder | None = None, client: Any = None) -> NewsRAG:
-        embedder = Remembering(embedder or make_embedder(settings.embedder, settings.models_dir))
+    def build(
+        cls, settings: Settings, embedder: Embedder | None = None, client: Any = None, models: Models | None = None
+    ) -> NewsRAG:
+        """``models``: the embedder and reader, maybe loading (:mod:`rag.preload`) while the store opens."""
+        models = models or Models(settings, embedder)
         place = StorePlace(settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection)
-        store = open_store(place, embedder.space, embedder.dim, client, settings.keyword_index)
-        span = None if settings.reader == "sentences" else SpanReader()  # loads its model on first use
-        answerer = make_answerer(settings.answerer, settings, embedder, span)
-        return cls(settings, store, embedder, answerer, span)
+        store = open_store(place, models.embedder.space, models.embedder.dim, client, settings.keyword_index)
+        embedder = Remembering(models.embedder)
+        answerer = make_answerer(settings.answerer, settings, embedder, models.span)
+        models.wait()
+        return cls(settings, store, embedder, answerer, models.span)
 
     # ---- answering -------------------------------------------------------
     def load_embedder(self) -> None:

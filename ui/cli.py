@@ -41,7 +41,7 @@ def main(ctx: click.Context, data_dir: Path | None, answerer: str | None, model:
     overrides = {
         "data_dir": data_dir, "answerer": answerer, "model": model, "base_url": base_url, "context_k": context_k,
     }  # fmt: skip
-    ctx.obj = Context(overrides, quiet)
+    ctx.obj = Context(overrides, quiet, own_process=ctx.obj is OWN_PROCESS)
 
 
 @main.command(
@@ -110,13 +110,14 @@ def ask(obj: Context, question: str, as_json: bool, as_of: str | None, since: st
         from rag.filters import Filters
 
         filters = Filters.parse(as_of=as_of, since=since, until=until, sources=list(sources))
-        answer = obj.service().ask(question, filters=filters)
+        answer = obj.service(preload=True).ask(question, filters=filters)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         else:
             from .render import answer_text
 
             click.echo(answer_text(answer))
+        obj.done()
 
     run_safely(go)
 
@@ -136,7 +137,7 @@ def chat(obj: Context, as_of: str | None, since: str | None, until: str | None, 
 
         from .render import answer_text
 
-        service = obj.service()
+        service = obj.service(preload=True)
         history: list[dict[str, str]] = []
         for line in sys.stdin:
             q = line.strip()
@@ -292,7 +293,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
             click.secho(warning, err=True, fg="red", bold=True)
         if notice := keys.notice():
             click.echo(notice, err=True)
-        service = obj.service()
+        service = obj.service(preload=True)
         obj.say_preparing()
         click.echo("newsrag: loading the model…", err=True)
         service.warm_up()
@@ -316,12 +317,20 @@ def mcp(obj: Context) -> None:
     def go() -> None:
         from .api import stdio_mcp
 
-        service = obj.service()  # (its notices go to stderr: stdout is the protocol's)
+        service = obj.service(preload=True)  # (its notices go to stderr: stdout is the protocol's)
         service.warm_up()
         stdio_mcp(service, obj.settings()).run("stdio")
 
     run_safely(go)
 
 
+OWN_PROCESS = object()
+
+
+def console() -> None:
+    """The `newsrag` command: :func:`main` in a process of its own (see :meth:`Context.done`)."""
+    main(obj=OWN_PROCESS)
+
+
 if __name__ == "__main__":
-    main()
+    console()

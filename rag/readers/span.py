@@ -62,6 +62,10 @@ class SpanReader:
         self._pool: ThreadPoolExecutor | None = None
         self._readings: OrderedDict[tuple[str, tuple[str, ...]], Reading] = OrderedDict()
 
+    def load(self) -> None:
+        """Load the model now (else on first use)."""
+        self._load()
+
     def _load(self) -> None:
         with self._lock:
             if self._session is not None:
