@@ -59,9 +59,11 @@ def ask_seconds(data_dir: str, embedder: str, runs: int = 5) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run([NEWSRAG, "-q", "ask", "Where might Trump and Putin meet?"], env=env, check=True,
-                       capture_output=True)  # fmt: skip
+        p = subprocess.run([NEWSRAG, "-q", "ask", "Where might Trump and Putin meet?"], env=env, capture_output=True,
+                           text=True)  # fmt: skip
         times.append(time.perf_counter() - t)
+        if p.returncode != 0 or "Saudi Arabia" not in p.stdout:
+            raise RuntimeError(f"`newsrag ask` with {embedder} failed (exit {p.returncode}): {p.stderr[-1500:]}")
     return sorted(times)[len(times) // 2]
 
 

@@ -108,6 +108,19 @@ def test_the_export_works_offline_and_privately_from_the_packaged_weights(tmp_pa
     assert second.stdout.split() == ["(1,", "384)", "False", "False"]  # the cached model only
 
 
+def test_a_cache_the_default_used_first_still_takes_the_onnx_export(tmp_path: Path) -> None:
+    """The shipped OpenVINO model keeps its compiled form in the cache entry (CACHE_DIR), so the entry
+    exists before any ONNX export; the export (``minilm-int8``, or the background measurement of the
+    backends) must still land there (it failed: "Directory not empty", and the measurement with it)."""
+    cache = tmp_path / "models"
+    OnnxMiniLMEmbedder(cache, model="openvino").embed(["x"])  # the default's first use
+    assert (cache_entry(cache) / "openvino-compiled").is_dir()
+    assert OnnxMiniLMEmbedder(cache, model="int8").embed(["x"]).shape == (1, 384)
+    assert (cache_entry(cache) / "model-int8.onnx").exists() and (cache_entry(cache) / "openvino-compiled").is_dir()
+    assert OnnxMiniLMEmbedder(cache, model="fp32").prepared
+    assert not [p for p in cache.iterdir() if p.name.startswith(".export-")]
+
+
 def test_an_export_that_fails_half_way_leaves_nothing_in_the_cache(tmp_path: Path, monkeypatch: Any) -> None:
     import onnxruntime.quantization as q
 

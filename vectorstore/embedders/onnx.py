@@ -151,11 +151,12 @@ def export(model_dir: Path, dest: Path) -> Path:
             )
         _quantise(fp32, final / "model-int8.onnx")
         (final / "recipe.json").write_text(json.dumps({"recipe": RECIPE, "source": str(model_dir)}))
-        try:
-            os.rename(final, dest)
-        except OSError:
-            if not (dest / "model-int8.onnx").exists():
-                raise
+        # file by file into the entry, which may exist already (OpenVINO's compiled model is kept there),
+        # each whole or not at all, the int8 model last (its presence says the export is done); two
+        # processes exporting at once write the same files
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in ("model-fp32.onnx", "recipe.json", "model-int8.onnx"):
+            os.replace(final / name, dest / name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dest
