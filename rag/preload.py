@@ -9,6 +9,8 @@ again where it is first used, and fails there with its own message.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import threading
 
@@ -18,6 +20,17 @@ from .readers.span import SpanReader
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+# The packages both threads import (the models' loaders and LangChain's and Chroma's imports),
+# imported before the thread starts: two threads importing the same package at once are safe
+# until their imports cross in a package that imports itself in a cycle (email, multiprocessing,
+# importlib.metadata …), where Python may hand one of them a module still half made.
+SHARED = (
+    "argparse", "base64", "bisect", "bz2", "calendar", "csv", "email.feedparser", "email.message",
+    "email.parser", "email.utils", "gettext", "http.client", "importlib.metadata", "importlib.resources", "json",
+    "locale", "lzma", "multiprocessing", "multiprocessing.context", "multiprocessing.reduction", "packaging.version",
+    "random", "selectors", "shutil", "signal", "socket", "ssl", "subprocess", "tempfile", "urllib.request", "uuid",
+)  # fmt: skip
 
 
 class Models:
@@ -30,6 +43,9 @@ class Models:
 
     def start(self) -> Models:
         """Load both now, in a thread."""
+        for name in SHARED:
+            with contextlib.suppress(ImportError):  # not installed: nothing to import twice
+                importlib.import_module(name)
         self._thread = threading.Thread(target=self._load, name="load-models", daemon=True)
         self._thread.start()
         return self

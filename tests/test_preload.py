@@ -4,6 +4,9 @@ collector is off while they load, and the command ends once its answer is writte
 from __future__ import annotations
 
 import gc
+import json
+import os
+import subprocess
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +17,8 @@ import pytest
 from rag.preload import Models
 from rag.service import NewsRAG
 from rag.settings import Settings
-from tests.helpers import SEEDS
+from tests import children
+from tests.helpers import BIN, SEEDS
 from ui.cli_context import Context, collector_off
 from vectorstore.errors import ConfigError
 
@@ -97,3 +101,26 @@ def test_the_collector_is_on_again_after_loading_even_when_loading_failed() -> N
         assert not gc.isenabled()
         raise ConfigError("The reader model is missing.")
     assert gc.isenabled()
+
+
+@pytest.mark.slow
+def test_cold_asks_two_at_a_time_all_answer_and_end(tmp_path: Path) -> None:
+    """Many cold `newsrag ask` processes, two at a time (each imports in two threads at once, and
+    ends itself once the answer is written): every one prints the whole answer and exits 0; a hung
+    one fails with its stacks (tests/children)."""
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_SEEDS_DIR": str(SEEDS)}
+    first = children.run([str(BIN / "newsrag"), "-q", "ask", "Who is Putin's spokesman?"], env=env, check=True)
+    assert "Dmitry Peskov" in first.stdout  # (the store seeded)
+    for _ in range(6):
+        procs = [
+            subprocess.Popen([str(BIN / "newsrag"), "-q", "ask", "--json", "Who is Putin's spokesman?"],
+                             env=children.child_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]  # fmt: skip
+        for p in procs:
+            try:
+                out, err = p.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                children.fail_hung(p, "a cold `newsrag ask`", 120)
+            assert p.returncode == 0 and err == "", err
+            assert json.loads(out)["short"] == "Dmitry Peskov"  # all of it written: it parses
