@@ -48,6 +48,7 @@ def test_an_updated_figure_is_shown_with_dates_and_sources(page: Any, tmp_path: 
     expect(rows.first).to_contain_text("Coastal Wire, 2026-11-17")
     expect(rows.nth(1)).to_contain_text("112")
     shot(page, tmp_path, "update")
+    assert "&#" not in page.locator("#chat").inner_text()  # dates, hyphens and quotes as written
     rows.nth(1).locator("a.cite").click()  # the older figure's [n] opens the sentence that gives it
     expect(page.locator("#source-panel mark.cited-sentence")).to_contain_text("rose to 112", timeout=15_000)
 
@@ -84,6 +85,8 @@ def test_a_timeline_is_a_list_of_dated_cards_and_a_briefing_of_stories(page: Any
     expect(stories.first).to_contain_text("2 outlets")
     expect(page.locator("#chat ol.briefing").last).to_contain_text("one outlet only (Harbour Herald)")
     shot(page, tmp_path, "briefing")
+    shown = page.locator("#chat").inner_text()
+    assert "&#" not in shown and "&amp;" not in shown, shown  # what articles say shows as written ("New York-area")
 
 
 def test_the_api_returns_conflicts_and_a_timelines_events(news_url: str) -> None:
