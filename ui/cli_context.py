@@ -3,6 +3,7 @@ service on first use), a progress bar, and errors as one line on stderr with exi
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -64,8 +65,9 @@ class Context:
         Python's teardown of the models and the store (0.3–0.4 s of a 2 s cold `ask`) frees only
         memory the system frees anyway; a command that wrote ends the usual way (the store closed)."""
         if self.own_process and not self.wrote:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError):  # a reader that closed the pipe (`| head -1`) has read enough
+                    stream.flush()
             logging.shutdown()
             os._exit(0)
 
