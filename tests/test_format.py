@@ -70,3 +70,12 @@ def test_the_period_line_never_claims_a_period_the_sources_are_not_from() -> Non
         "; no article from 2014-01-01 to 2015-12-31 answered it: the sources are of other dates"
     )
     assert as_of_line(answered()).endswith("; articles from 2014-01-01 to 2015-12-31")  # nothing cited: searched
+
+
+def test_a_timeline_listed_oldest_first_does_not_say_recent_articles_first() -> None:
+    def answer(mode: str) -> Answer:
+        return Answer(question="q", standalone_question="q", text="t", citations=[], as_of="2025-03-01",
+                      time_scope="recent", mode=mode)  # type: ignore[arg-type]  # fmt: skip
+
+    assert as_of_line(answer("answer")) == "As of 1 March 2025; recent articles first"
+    assert as_of_line(answer("timeline")) == "As of 1 March 2025; oldest first"

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rag.answer import Answer
+from rag.answer import Answer, Mode
 from vectorstore.ingest.feeds import FeedList
 from vectorstore.records import ArticleRef
 
@@ -59,6 +59,8 @@ def as_of_line(answer: Answer) -> str:
             line += f"; no article from {period} answered it: the sources are of other dates"  # (a preference)
         else:
             line += f"; articles from {period}"
+    elif answer.mode == Mode.TIMELINE:
+        line += "; oldest first"  # a story's development, in order (not "recent articles first")
     elif answer.time_scope == "recent":
         line += "; recent articles first"
     return line
