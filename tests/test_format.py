@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from rag.answer import Answer, Citation
@@ -79,3 +81,17 @@ def test_a_timeline_listed_oldest_first_does_not_say_recent_articles_first() -> 
 
     assert as_of_line(answer("answer")) == "As of 1 March 2025; recent articles first"
     assert as_of_line(answer("timeline")) == "As of 1 March 2025; oldest first"
+
+
+def test_a_briefing_in_the_chat_says_how_many_more_stories_there_are_as_the_cli_does() -> None:
+    from rag.answer import Event
+    from ui.format import answer_markdown
+    from ui.render import answer_text
+
+    text = ("The week's stories, most reported first:\n\n"
+            "1. **Tram line opens** [1] — 2 articles, 2 outlets: NRK, VG\n… and 13 more stories.")  # fmt: skip
+    a = Answer(question="What happened this week?", standalone_question="What happened this week?", text=text,
+               citations=[], mode="briefing", events=[Event("2026-03-03", "Tram line opens", (1,), None, 2,
+                                                            ("NRK", "VG"))])  # type: ignore[arg-type]  # fmt: skip
+    assert "… and 13 more stories." in answer_text(a)
+    assert "… and 13 more stories." in html.unescape(answer_markdown(a))  # (escaped, as all article text)

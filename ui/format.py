@@ -188,6 +188,9 @@ def answer_markdown(answer: Answer, key: int = 0) -> str:
     shown = lambda t: linked(without_datelines(t, answer.short), key)  # noqa: E731
     if answer.events:
         parts = [md_escape(answer.text.split("\n\n", 1)[0]), events_html(answer, key)]
+        last = answer.text.rsplit("\n", 1)[-1]
+        if last.startswith("… and "):  # a briefing's "… and 13 more stories." after its cards
+            parts.append(md_escape(last))
     else:
         body = marked_text(answer, shown, lambda m: f" <sup>{html.escape(m)}</sup>")
         parts = [short_first(answer, body)]
