@@ -1,8 +1,9 @@
 """What happened in a period: its stories, one line each with its [n], ranked by how many
 outlets covered them, then how many articles, then how recent.  A story is a group of
 articles: the copies ingest grouped (near-duplicates), joined with related articles whose
-headline and lead say the same thing (cosine of their embeddings at least ``RELATED``).
-A story only one outlet reported is marked so."""
+headline and lead (the first sentence that says something, :mod:`.lead`, not a byline) say
+the same thing (cosine of their embeddings at least ``RELATED``).  A story only one outlet
+reported is marked so."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from vectorstore.records import Hit, StoredArticle
 
 from ..answer import Event
 from .composed import Composed
+from .lead import lead_span
 
 RELATED = 0.6
 MAX_STORIES = 10
@@ -72,9 +74,7 @@ def _headline(story: list[Copies]) -> list[StoredArticle]:
 def briefing(articles: Sequence[StoredArticle], leads: dict[str, Hit],
              embed: Callable[[list[str]], np.ndarray]) -> Composed:  # fmt: skip
     """The lines of a briefing of ``articles`` (the period's); ``leads``: each one's first passage."""
-    from vectorstore.ingest.chunker import sentence_spans
-
-    firsts = {i: h.text[slice(*(sentence_spans(h.text) or [(0, len(h.text))])[0])] for i, h in leads.items()}
+    firsts = {i: h.text[slice(*lead_span(h.text))] for i, h in leads.items()}
     stories = sorted(_stories(articles, embed, firsts), key=_rank, reverse=True)
     out = Composed()
     lines: list[str] = []
@@ -84,8 +84,7 @@ def briefing(articles: Sequence[StoredArticle], leads: dict[str, Hit],
         if lead is None:
             continue
         hit = leads[lead.id]
-        span = (sentence_spans(hit.text) or [(0, len(hit.text))])[0]
-        n = out.cite(hit, span)
+        n = out.cite(hit, lead_span(hit.text))
         outlets = tuple(dict.fromkeys(a.source or "an unnamed outlet" for a in story))
         count = f"{len(story)} article{'s' if len(story) > 1 else ''}"
         reach = (f"one outlet only ({outlets[0]})" if len(outlets) == 1
