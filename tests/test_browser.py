@@ -443,6 +443,9 @@ def test_on_a_phone_the_chat_comes_first_and_a_source_leads_back_to_its_answer(a
     kept (their list comes after the chat and the sources, scrolling in its own box); a tapped [n]
     shows its sentence, and "Back to the answer" returns to that [n]."""
     with chat_page(app_url, tmp_path, width=390, height=844) as page:
+        expect(page.locator("#welcome")).to_contain_text("Ask a question", timeout=30_000)
+        none_kept = page.locator("#chat").bounding_box()
+        assert none_kept
         for question in ("When did Russia invade Ukraine?", "Where might Trump and Putin meet?",
                          "Why does the meeting need preparation?", "Who is Putin's spokesman?"):  # fmt: skip
             page.locator("#conv-new").click()  # each its own conversation: the list grows
@@ -452,7 +455,9 @@ def test_on_a_phone_the_chat_comes_first_and_a_source_leads_back_to_its_answer(a
         loaded(page)
         expect(page.locator("#chat")).to_contain_text("Peskov", timeout=30_000)
         chat, kept = page.locator("#chat").bounding_box(), page.locator("#conversations").bounding_box()
-        assert chat and kept and chat["y"] < 844 / 2, chat  # the chat on the first screen
+        expect(page.locator("#welcome")).to_contain_text("Ask a question")
+        assert chat and kept and abs(chat["y"] - none_kept["y"]) < 40, (chat, none_kept)  # where it was with none
+        assert chat["y"] < 844 - 200, chat  # and on the first screen
         sources = page.locator("#source-panel").bounding_box()
         assert sources and kept["y"] >= sources["y"] + sources["height"], (kept, sources)
         listed = page.locator("#conv-list").bounding_box()
