@@ -22,6 +22,21 @@ def test_sentence_spans_slice_back_to_sentences() -> None:
     assert sents[-1].startswith("A new paragraph")
 
 
+def test_an_initial_does_not_end_a_sentence() -> None:
+    # a real RealTimeQA 2025 lead was cut at "Robert F." (docs/news.md)
+    text = (
+        "Health Secretary Robert F. Kennedy Jr. said on Monday that the panel would be replaced. "
+        "The move was criticised by J. Robert Smith and George W. Bush. It takes effect in World War I. "
+        "Nothing else changed."
+    )
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Health Secretary Robert F. Kennedy Jr. said on Monday that the panel would be replaced.",
+        "The move was criticised by J. Robert Smith and George W. Bush.",
+        "It takes effect in World War I.",
+        "Nothing else changed.",
+    ]
+
+
 def test_chunk_spans_slice_back_to_chunk_text_with_overlap() -> None:
     art = Article(title="T", text=" ".join([TEXT] * 6))
     chunks = Chunker(max_words=30, overlap=1).split(art)

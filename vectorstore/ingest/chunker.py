@@ -15,6 +15,9 @@ from vectorstore.article import Article, Chunk
 _SENTENCE_END = re.compile(
     r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])|\n+""",
 )
+# A lone capital letter and a full stop is an initial ("Robert F. Kennedy", "J. Robert
+# Oppenheimer"), not a sentence's end; "I." is left to end one ("World War I.").
+_INITIAL = re.compile(r"(?:^|\s)[A-HJ-Z]\.$")
 _ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "Gen.", "Sen.", "Rep.", "Gov.", "U.S.", "U.K.", "Jr.", "No.")
 
 
@@ -24,7 +27,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
         piece = text[start : m.start()]
-        if m.group(0).strip() == "" and "\n" not in m.group(0) and piece.rstrip().endswith(_ABBREVIATIONS):
+        if m.group(0).strip() == "" and "\n" not in m.group(0) and _joined(piece.rstrip()):
             continue
         spans.append((start, m.start()))
         start = m.end()
@@ -38,6 +41,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if e > s:
             out.append((s, e))
     return out
+
+
+def _joined(piece: str) -> bool:
+    """Whether the full stop ending ``piece`` belongs to an abbreviation or an initial."""
+    return piece.endswith(_ABBREVIATIONS) or _INITIAL.search(piece) is not None
 
 
 def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
