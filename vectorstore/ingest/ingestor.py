@@ -20,11 +20,12 @@ import numpy as np
 
 from vectorstore.article import Article
 from vectorstore.embedders import Embedder
-from vectorstore.errors import IngestError, NewsragError
+from vectorstore.errors import IngestError, NewsragError, NotFound
 from vectorstore.ingest.chunker import Chunk, Chunker
 from vectorstore.ingest.dedup import StoryIndex, StoryRecord, encode, signature
 from vectorstore.ingest.fetch import FetchPolicy, load_url
 from vectorstore.ingest.loaders import DEFAULT_MAX_FILE_MB, Loaded, Overrides, expand_paths, load_file
+from vectorstore.ingest.outlets import OutletNames
 from vectorstore.records import StoredArticle
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class _Prepared:
     same: list[tuple[str, str]] = field(default_factory=list)  # (id, content hash) of unchanged articles
     unsigned: list[Article] = field(default_factory=list)  # stored before near-duplicate detection
     updates: list[tuple[str, Article]] = field(default_factory=list)  # same text, new metadata
+    renames: dict[str, str] = field(default_factory=dict)  # stored article id -> its site's outlet name
     unchanged: list[Outcome] = field(default_factory=list)
     chunked: list[tuple[str, Article, str, list[Chunk]]] = field(default_factory=list)  # new or replaced
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
@@ -112,6 +114,10 @@ class ArticleWriter(Protocol):
 
     def update_metadata(self, articles: Sequence[Article]) -> None: ...
 
+    def list_articles(self) -> list[StoredArticle]: ...
+
+    def stored_article(self, id_: str) -> Article: ...
+
     def story_for(self, article_id: str, m: Any) -> str: ...
 
 
@@ -133,12 +139,35 @@ class Ingestor:
         self.chunker = chunker
         self.batch_chunks = batch_chunks
         self.pause = pause
+        self._outlets: OutletNames | None = None  # read from the store on the first batch
+
+    def _named(self, batch: list[tuple[str, Article]]) -> tuple[list[tuple[str, Article]], dict[str, str]]:
+        """The batch with outlets named by their site's name (outlets.py), and the stored articles
+        to rename now that their site's name is known (id -> name)."""
+        if self._outlets is None:
+            self._outlets = OutletNames.of(self.store.list_articles())
+        named = self._outlets.name([a for _, a in batch])
+        batch_ids = {a.id for a in named}
+        renames = {i: s for i, s in self._outlets.renames().items() if i not in batch_ids}
+        return [(path, a) for (path, _), a in zip(batch, named, strict=True)], renames
+
+    def _renamed(self, renames: Mapping[str, str]) -> list[Article]:
+        """The stored articles of ``renames`` under their new outlet name (read here, in the writing
+        thread: an article of the batch written before this one is stored by now)."""
+        out = []
+        for id_, name in renames.items():
+            try:
+                out.append(replace(self.store.stored_article(id_), source=name))
+            except NotFound:  # its write failed, or it was deleted since
+                continue
+        return out
 
     def _prepare(self, batch: list[tuple[str, Article]]) -> _Prepared:
         """Sort a batch into unchanged, updated and new articles, and chunk and embed the new
         ones: reads and the encoder only, so it can run while the previous batch is written."""
-        existing = self.store.get_articles([a.id for _, a in batch])
         prep = _Prepared()
+        batch, prep.renames = self._named(batch)
+        existing = self.store.get_articles([a.id for _, a in batch])
         for path, art in batch:
             old = existing.get(art.id)
             if old is not None and old.content_hash == art.content_hash:
@@ -164,7 +193,7 @@ class Ingestor:
         # A crash after an earlier commit may have left superseded passages: a re-run removes them.
         self.store.drop_superseded(prep.same)
         self.store.set_stories(self._stories(prep.unsigned))
-        self.store.update_metadata([a for _, a in prep.updates])
+        self.store.update_metadata([a for _, a in prep.updates] + self._renamed(prep.renames))
         outcomes += [Outcome("updated", path, art.id, art.title) for path, art in prep.updates]
         # Stories are found here, after the previous batch is stored: a copy in it is seen.
         stories = self._stories([a for _, a, _, _ in prep.chunked])
