@@ -107,6 +107,7 @@ class Event:
     value: str | None = None  # the figure asked about, as that day's source gives it
     articles: int = 1  # how many articles the line stands for
     outlets: tuple[str, ...] = ()  # who reported it
+    members: tuple[str, ...] = ()  # a briefing's story: the ids of its articles, the cited one first
 
 
 @dataclass(frozen=True)
@@ -155,5 +156,6 @@ class Answer:
                       "short_source": ShortSource(**short) if short else None,
                       "conflicts": [Conflict(ConflictKind(c["kind"]), tuple(Reported(**v) for v in c["values"]))
                                     for c in d.get("conflicts", [])],
-                      "events": [Event(**{**e, "cited": tuple(e["cited"]), "outlets": tuple(e["outlets"])})
+                      "events": [Event(**{**e, "cited": tuple(e["cited"]), "outlets": tuple(e["outlets"]),
+                                        "members": tuple(e.get("members", ()))})
                                  for e in d.get("events", [])]})  # fmt: skip

@@ -90,7 +90,8 @@ def briefing(articles: Sequence[StoredArticle], leads: dict[str, Hit],
         reach = (f"one outlet only ({outlets[0]})" if len(outlets) == 1
                  else f"{len(outlets)} outlets: {', '.join(outlets)}")  # fmt: skip
         lines.append(f"{len(lines) + 1}. **{lead.title or firsts.get(lead.id, '')}** [{n}] — {count}, {reach}")
-        out.events.append(Event(lead.published, lead.title, (n,), None, len(story), outlets))
+        members = (lead.id, *(a.id for a in story if a.id != lead.id))
+        out.events.append(Event(lead.published, lead.title, (n,), None, len(story), outlets, members))
     if len(stories) > MAX_STORIES:
         lines.append(f"… and {len(stories) - MAX_STORIES} more stories.")
     out.text = "\n".join(lines)
