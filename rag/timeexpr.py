@@ -23,6 +23,7 @@ _MONTHS_SHORT = r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3}  # fmt: skip
+WEEK_DAYS = 7  # "this week", a briefing's default period: the 7 days up to the as-of date
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 _RECENT = re.compile(
@@ -114,7 +115,7 @@ def parse_time(question: str, as_of: dt.date) -> TimeScope:
         day = shift(as_of, -1)
         window, words = (day, day), "yesterday"
     elif re.search(r"\bthis week\b|\bpast week\b|\blast (?:seven|7) days\b|\b(?:this|past) weekend\b", q):
-        window, words = (shift(as_of, -7), as_of), "this week"
+        window, words = (shift(as_of, -(WEEK_DAYS - 1)), as_of), "this week"  # 7 days, the as-of day the last
     elif re.search(r"\blast week\b", q):
         monday = shift(as_of, -as_of.weekday())  # the previous calendar week, Monday to Sunday
         window, words = (shift(monday, -7), shift(monday, -1)), "last week"

@@ -183,6 +183,7 @@ def test_a_story_with_many_copies_and_two_passages_read_is_answered(tmp_path: Pa
 def test_whats_new_about_a_story_is_a_briefing_of_its_week(desk: NewsRAG) -> None:
     a = desk.ask("What's new about the Brightwater port strike?", filters=Filters(as_of=dt.date(2026, 11, 26)))
     assert a.mode == "briefing" and "about the Brightwater port strike" in a.text
+    assert "(20 November to 26 November 2026)" in a.text  # a week is 7 days, the as-of day the last
     (story,) = a.events  # the deal, in two outlets' copies; the rate cut of the same week is another story
     assert (
         "9 percent" in story.text and story.articles == 2 and set(story.outlets) == {"Meridian Daily", "Coastal Wire"}

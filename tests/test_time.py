@@ -25,7 +25,9 @@ AS_OF = D(2023, 3, 15)  # a Wednesday
     [
         ("Who won the match today?", TimeScope(D(2023, 3, 15), D(2023, 3, 15), True)),
         ("What did the minister say yesterday?", TimeScope(D(2023, 3, 14), D(2023, 3, 14), True)),
-        ("Which country elected a new president this week?", TimeScope(D(2023, 3, 8), D(2023, 3, 15), True)),
+        # this week: the 7 days up to the as-of date (Thursday to Wednesday), not 8
+        ("Which country elected a new president this week?", TimeScope(D(2023, 3, 9), D(2023, 3, 15), True)),
+        ("What happened in the past week?", TimeScope(D(2023, 3, 9), D(2023, 3, 15), True)),
         ("What did the court rule last month?", TimeScope(D(2023, 2, 1), D(2023, 2, 28), False)),
         ("What happened in January?", TimeScope(D(2023, 1, 1), D(2023, 1, 31), False)),
         ("Who resigned in 2022?", TimeScope(D(2022, 1, 1), D(2022, 12, 31), False)),

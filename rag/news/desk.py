@@ -13,6 +13,7 @@ from vectorstore.embedders import Embedder
 from vectorstore.records import Hit, Scope, StoredArticle, passage_id
 
 from ..answer import Conflict
+from ..timeexpr import WEEK_DAYS
 from .briefing import MAX_ARTICLES, briefing
 from .composed import Composed
 from .conflicts import ValueReader, find_conflict
@@ -20,7 +21,7 @@ from .intent import Intent
 from .timeline import relevant, timeline
 from .values import ASKED_CLAIM, SAME_CLAIM
 
-DEFAULT_DAYS = 7  # a briefing with no period named covers the week up to as-of
+DEFAULT_DAYS = WEEK_DAYS  # a briefing with no period named covers the week up to as-of, that day the last
 COPIES = 3  # of a story's copies, the conflict check reads at most this many (a wire story has dozens)
 
 

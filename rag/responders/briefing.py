@@ -29,7 +29,7 @@ class BriefingResponder:
         as_of = turn.filters.as_of_or_today()
         f = turn.filters  # a period the question does not name: the Since/Until chosen, else the week to as-of
         end = min(t.until or f.until or as_of, as_of)
-        window = (t.since or f.since or shift(end, -DEFAULT_DAYS), end)
+        window = (t.since or f.since or shift(end, -(DEFAULT_DAYS - 1)), end)
         period = t.expression or (
             f"in the {DEFAULT_DAYS} days to {end:%-d %B %Y}" if not (f.since or f.until) else "in the period chosen"
         )
