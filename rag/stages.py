@@ -219,14 +219,18 @@ class TimeStage:
     margin: float = 0.2  # benchmarks/tune_stages.py (RealTimeQA 2024): cosine below the pool's best still relevant
     share: float = 0.75  # and at least this share of the best's cosine (a weak best); tune_stages.py, mixed-age
     reported_days: int = 31  # a named period's window runs this far past its end (RealTimeQA 2024, 2025; docs/news.md)
+    announced_days: int = 1  # and starts this far before its start (announced the day before; see window)
 
     def window(self, req: Request) -> Scope | None:
         t = req.time
         if not t.has_window:
             return None
         # news of a past period is reported during it and after it (a year's figures in January,
-        # last week's crash this week): the window runs ``reported_days`` past its end
-        since, until = t.since, min(req.as_of, shift(t.until or req.as_of, self.reported_days))
+        # last week's crash this week): the window runs ``reported_days`` past its end; and what
+        # a period brings is announced just before it ("starting this week, travellers from China
+        # need a test", reported seven days before a quiz's Friday): it starts ``announced_days`` early
+        since = shift(t.since, -self.announced_days) if t.since else None
+        until = min(req.as_of, shift(t.until or req.as_of, self.reported_days))
         max_day = until.toordinal()
         if req.scope.max_day is not None:
             max_day = min(max_day, req.scope.max_day)

@@ -123,7 +123,27 @@ def test_recent_news_outranks_a_stale_article_that_matches_better(dated: NewsRAG
     with_time = dated.ask(q, filters=Filters(as_of=AS_OF))
     assert without[0] == "old"  # the words match the stale article best ...
     assert with_time.retrieved[0] == "new"  # ... the time stage puts this week's first
-    assert with_time.time_scope == "2023-03-08..2023-03-15"
+    assert with_time.time_scope == "2023-03-09..2023-03-15"  # this week: the 7 days to the as-of date
+
+
+ANNOUNCED = [  # RealTimeQA 2023-01-06: "Starting this week, travelers from ..." was reported on 30 December
+    Article(id="stale", title="China travel rules: travelers from China and the COVID-19 test", published="2021-02-01",
+            text="Travelers from China, the rules: a negative COVID-19 test for travelers from China entering the "
+                 "U.S., the test rules for travelers from China. The rules were dropped a month later."),
+    Article(id="announced", title="New rules for flights", published="2023-03-08",
+            text="From next week, people flying in from Beijing and Shanghai must show a negative result taken "
+                 "within two days of departure, officials said."),
+]  # fmt: skip
+
+
+@pytest.mark.slow  # the real model ranks
+def test_what_starts_this_week_may_have_been_announced_the_day_before_it(tmp_path: Path, minilm: Any) -> None:
+    svc = make_service(tmp_path, embedder=minilm, min_score=-1.0)
+    svc.ingestor.ingest(("t", a) for a in ANNOUNCED)
+    q = "Starting this week, travelers from which country need a negative COVID-19 test to enter the U.S.?"
+    answer = svc.ask(q, filters=Filters(as_of=AS_OF))
+    assert answer.time_scope == "2023-03-09..2023-03-15"  # the week said is 7 days ...
+    assert answer.retrieved[0] == "announced"  # ... the announcement of 8 March (7 days before) is searched too
 
 
 @pytest.mark.slow  # reads with the trained reader
