@@ -27,12 +27,13 @@ def test_an_initial_does_not_end_a_sentence() -> None:
     text = (
         "Health Secretary Robert F. Kennedy Jr. said on Monday that the panel would be replaced. "
         "The move was criticised by J. Robert Smith and George W. Bush. It takes effect in World War I. "
-        "Nothing else changed."
+        "The pope wrote on X. Nothing else changed."
     )
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Health Secretary Robert F. Kennedy Jr. said on Monday that the panel would be replaced.",
         "The move was criticised by J. Robert Smith and George W. Bush.",
         "It takes effect in World War I.",
+        "The pope wrote on X.",
         "Nothing else changed.",
     ]
 

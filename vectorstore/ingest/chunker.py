@@ -16,8 +16,9 @@ _SENTENCE_END = re.compile(
     r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])|\n+""",
 )
 # A lone capital letter and a full stop is an initial ("Robert F. Kennedy", "J. Robert
-# Oppenheimer"), not a sentence's end; "I." is left to end one ("World War I.").
-_INITIAL = re.compile(r"(?:^|\s)[A-HJ-Z]\.$")
+# Oppenheimer"), not a sentence's end; "I." and "X." are left to end one ("World War I.",
+# "the pope wrote on X.": 2 of 77 RealTimeQA 2025 H2 answers quoted such a sentence).
+_INITIAL = re.compile(r"(?:^|\s)[A-HJ-WYZ]\.$")
 _ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "Gen.", "Sen.", "Rep.", "Gov.", "U.S.", "U.K.", "Jr.", "No.")
 
 
