@@ -3,9 +3,9 @@
 Real articles often open with lines that are not news: a byline ("Chris Murray"), a dateline on
 its own ("New York CNN Business —"), "Editor's Note: …", "Correction: …", "From USA TODAY Network
 and wire reports", a timestamp ("March 13, 2026, 7:30 a.m.").  In RealTimeQA 2025's articles
-such a line came first in 19 of 40 sampled (judged by hand; 2 of 40 with this module: sentences
-cut at an initial, "Robert F."); the briefing quoted it as the story's lead and grouped stories
-by it.  A sentence says something when it has at least
+such a line came first in 19 of 40 sampled (judged by hand; 2 of 40 with this module, one a
+sentence cut at an initial, "Robert F.", which the splitter now keeps whole); the briefing quoted
+it as the story's lead and grouped stories by it.  A sentence says something when it has at least
 ``MIN_WORDS`` words, ends as a sentence ends, and is none of those lines.
 """
 
