@@ -83,13 +83,14 @@ class NewsRAG:
     """Everything a user can do with newsrag, on injected parts."""
 
     def __init__(
-        self, settings: Settings, store: Library, embedder: Embedder, answerer: Answerer, span: SpanReader | None = None
+        self, settings: Settings, store: Library, embedder: Embedder, answerer: Answerer, span: SpanReader | None
     ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        # the one span reader: the answerer's and the news desk's (their readings are shared)
-        self.span = span if span is not None or settings.reader == "sentences" else SpanReader()
+        # the one span reader: the answerer's and the news desk's (their readings are shared); None when
+        # answers are read by sentences only (rag.preload.Models decides, once)
+        self.span = span
         self.foreground = Foreground()  # questions first: adding articles gives way to them
         self.ingestor = Ingestor(store, embedder, Chunker(max_words=settings.chunk_words), pause=self.foreground.pause)
         self.retriever = NewsRetriever.create(
