@@ -54,9 +54,6 @@ def test_the_latest_figure_leads_and_says_what_it_revised(desk: NewsRAG) -> None
     assert "up from 112" in a.text and "(Coastal Wire, 17 November)" in a.text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the news-stage reader reads 'counting' (hospital deaths), not 97, in the ministry's bulletin"
-)
 def test_reports_of_the_same_day_that_differ_are_a_disagreement(desk: NewsRAG) -> None:
     a = ask(desk, "disagree-toll")
     (c,) = a.conflicts
