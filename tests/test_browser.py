@@ -578,6 +578,7 @@ def test_axe_core_finds_nothing_serious_on_the_chat(app_url: str, tmp_path: Path
         assert ring == "solid 3px", ring
         pg.locator("#chat a.cite").first.click()
         pg.locator("#source-panel mark#cited-sentence").wait_for(timeout=15_000)
+        pg.wait_for_function(SETTLED, timeout=15_000)  # as a person reads it: not mid-fade (CI, loaded)
         pg.add_script_tag(path=str(AXE))
         found = pg.evaluate(AXE_FOUND)
         shot(pg, tmp_path, f"axe-{width}")
@@ -586,6 +587,17 @@ def test_axe_core_finds_nothing_serious_on_the_chat(app_url: str, tmp_path: Path
     assert not bad, bad
 
 
+# The source panel as shown once its update is over: Gradio fades an output while it is pending, and
+# axe-core measured a link's contrast mid-fade on a loaded CI machine (only the blue link fell under 4.5).
+SETTLED = """() => {
+  const panel = document.querySelector("#source-panel");
+  if (!panel || panel.querySelector(".pending") || panel.closest(".pending")) return false;
+  for (let e = panel; e; e = e.parentElement) if (getComputedStyle(e).opacity !== "1") return false;
+  return !document.getAnimations().some((a) => {
+    const t = a.effect && a.effect.target;
+    return t && (t.contains(panel) || panel.contains(t));
+  });
+}"""
 AXE_FOUND = (
     "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
     ".map(v => ({id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"

@@ -336,7 +336,7 @@ def test_ask_as_of_a_day_with_filters(client: Any) -> None:
 
     q = "Where might Trump and Putin meet this week?"
     answer = client.predict(q, None, "2025-02-18", "", "", "", api_name="/ask")
-    assert answer["as_of"] == "2025-02-18" and answer["time_scope"] == "2025-02-11..2025-02-18"
+    assert answer["as_of"] == "2025-02-18" and answer["time_scope"] == "2025-02-12..2025-02-18"  # 7 days
     assert answer["citations"] and answer["citations"][0]["published"] == "2025-02-16"
     before = client.predict(q, None, "2025-02-10", "", "", "", api_name="/ask")  # before the seed was published
     assert before["abstained"] or not before["citations"]
