@@ -17,7 +17,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ MAX_TOKENS = 256  # question + passage; the product's 120-word passages fit (tra
 MAX_QUESTION_TOKENS = 96  # and at most this many of the question's (a question of symbols is many tokens)
 MAX_ANSWER_TOKENS = 24
 TOP = 12  # start and end candidates per passage
-REMEMBERED = 16  # readings kept: the answer and the conflict check read the same passages
+REMEMBERED = 16  # readings kept (or under way): the answer and the conflict check read the same passages
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
@@ -60,7 +60,7 @@ class SpanReader:
         self._session: Any = None
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
-        self._readings: OrderedDict[tuple[str, tuple[str, ...]], Reading] = OrderedDict()
+        self._readings: OrderedDict[tuple[str, tuple[str, ...]], Future[Reading]] = OrderedDict()
 
     def load(self) -> None:
         """Load the model now (else on first use)."""
@@ -128,19 +128,33 @@ class SpanReader:
         if not texts:
             return Reading(spans=(), no_answer=np.inf)
         key = (question, tuple(texts))
-        with self._lock:
-            if key in self._readings:
+        mine: Future[Reading] = Future()
+        with self._lock:  # a reading under way for another caller (the desk, the answer) is waited for
+            kept = self._readings.get(key)
+            if kept is not None:
                 self._readings.move_to_end(key)
-                return self._readings[key]
+            else:
+                self._readings[key] = mine
+                while len(self._readings) > REMEMBERED:
+                    self._readings.popitem(last=False)
+        if kept is not None:
+            return kept.result()
+        try:
+            reading = self._read(question, texts)
+        except BaseException as e:
+            with self._lock:
+                if self._readings.get(key) is mine:
+                    del self._readings[key]  # the next caller tries again
+            mine.set_exception(e)
+            raise
+        mine.set_result(reading)
+        return reading
+
+    def _read(self, question: str, texts: Sequence[str]) -> Reading:
         self._load()
         assert self._pool is not None
         asked = self._question(question)
         results = list(self._pool.map(lambda kp: self._one(asked, kp[1], kp[0]), enumerate(texts)))
         spans = sorted((s for _, ss in results for s in ss), key=lambda x: -x.score)
         best = max(b for b, _ in results)
-        reading = Reading(spans=tuple(spans), no_answer=-best)
-        with self._lock:
-            self._readings[key] = reading
-            while len(self._readings) > REMEMBERED:
-                self._readings.popitem(last=False)
-        return reading
+        return Reading(spans=tuple(spans), no_answer=-best)

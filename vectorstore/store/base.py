@@ -22,6 +22,7 @@ from vectorstore.errors import (
 from vectorstore.ingest.dedup import StoryIndex
 from vectorstore.keyword import KeywordIndex
 from vectorstore.store.client import open_client
+from vectorstore.store.passages import PassageCache
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,6 +79,7 @@ class StoreBase:
     is_new: bool
     keywords: KeywordIndex
     article_keywords: KeywordIndex
+    passages: PassageCache  # passages read, by id (vectorstore.store.passages)
     stories: StoryIndex
     max_batch: int
 

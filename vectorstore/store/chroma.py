@@ -17,6 +17,7 @@ from vectorstore.keyword.fts import fts5_indexes
 from vectorstore.store.base import CHROMA_MAX_BATCH
 from vectorstore.store.check import Checks
 from vectorstore.store.client import StorePlace, open_client, prepare_data_dir
+from vectorstore.store.passages import PassageCache
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class ChromaStore(Checks):
                 f"This store's vectors are in the {stored!r} space, not {space!r} (the embedder set now). "
                 f"{choose}, or use another NEWSRAG_DATA_DIR."
             )
+        self.passages = PassageCache()
         self.keywords, self.article_keywords = keyword_backend(keyword_db, self.chunks, self.articles, self.changes)
         self.stories = story_index(self.story_records, self.count_articles)
         try:

@@ -14,6 +14,7 @@ from vectorstore.errors import NotFound
 from vectorstore.ingest.dedup import StoryRecord
 from vectorstore.records import Hit, Scope, StoredArticle, day_of, passage_id
 from vectorstore.store.base import StoreBase, guarded, text_or_none
+from vectorstore.store.passages import Passage, passage_of
 
 log = logging.getLogger(__name__)
 
@@ -135,38 +136,48 @@ class Reads(StoreBase):
                     break
         if not maybe:
             return []
-        got = self.chunks.get(ids=maybe, include=["documents", "metadatas"])
-        order = {cid: i for i, cid in enumerate(got["ids"])}
-        keep = [c for c in maybe if c in order]
-        metas = [(got["metadatas"] or [])[order[c]] for c in keep]
-        docs = [(got["documents"] or [])[order[c]] for c in keep]
-        return self._live_hits(keep, metas, docs, [scores[c] for c in keep])
+        found = self._passages(maybe)
+        return self._live_hits([(c, found[c], scores[c]) for c in maybe if c in found])
 
     def _query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         res = self.chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
             n_results=k,
             where=where,
-            include=["documents", "metadatas", "distances"],
+            include=["distances"],  # the passages themselves from memory when read before (_passages)
         )
-        metas = (res["metadatas"] or [[]])[0]
-        docs = (res["documents"] or [[]])[0]
+        ids = res["ids"][0]
         scores = [1.0 - float(d) for d in (res["distances"] or [[]])[0]]
-        return self._live_hits(res["ids"][0], metas, docs, scores)
+        found = self._passages(ids)
+        return self._live_hits([(c, found[c], s) for c, s in zip(ids, scores, strict=True) if c in found])
+
+    def _passages(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """The passages ``ids`` that exist (text, place, vector): those read before from memory,
+        the others from Chroma in one read (vectorstore.store.passages)."""
+        found, missing = self.passages.known(ids)
+        if missing:
+            res = self.chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            docs, metas = res["documents"] or [], res["metadatas"] or []
+            embs = res["embeddings"] if res["embeddings"] is not None else []
+            read = {c: passage_of(d, m, e) for c, d, m, e in zip(res["ids"], docs, metas, embs, strict=True)}
+            self.passages.keep(read)
+            found.update(read)
+        return found
 
     @guarded
     def hits_by_ids(self, ids: Sequence[str], vector: np.ndarray) -> list[Hit]:
         """The passages ``ids`` (committed ones only), scored by cosine similarity to ``vector``."""
         if not ids:
             return []
-        res = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
-        order = {cid: i for i, cid in enumerate(res["ids"])}
-        keep = [cid for cid in ids if cid in order]
-        embs = np.asarray(res["embeddings"], dtype=np.float32)
-        scores = [float(embs[order[c]] @ np.asarray(vector, dtype=np.float32)) for c in keep]
-        metas = [(res["metadatas"] or [])[order[c]] for c in keep]
-        docs = [(res["documents"] or [])[order[c]] for c in keep]
-        return self._live_hits(keep, metas, docs, scores)
+        return self._scored(ids, vector)
+
+    def _scored(
+        self, ids: Sequence[str], vector: np.ndarray, records: dict[str, StoredArticle] | None = None
+    ) -> list[Hit]:
+        """:meth:`hits_by_ids`, with the articles' ``records`` when just read."""
+        found = self._passages(ids)
+        v = np.asarray(vector, dtype=np.float32)
+        return self._live_hits([(c, found[c], float(found[c].vector @ v)) for c in ids if c in found], records)
 
     @guarded
     def keyword_search(self, query: str, k: int, scope: Scope | None = None) -> list[str]:
@@ -197,16 +208,17 @@ class Reads(StoreBase):
         ids = [passage_id(a.id, a.content_hash, i) for a in wanted for i in range(a.n_chunks)]
         if not ids:
             return []
-        res = self.chunks.get(ids=ids, include=["embeddings"])  # vectors first: texts only for the winners
-        if not res["ids"]:
+        found = self._passages(ids)
+        kept = [c for c in ids if c in found]
+        if not kept:
             return []
-        scores = np.asarray(res["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        scores = np.stack([found[c].vector for c in kept]) @ np.asarray(vector, dtype=np.float32)
         winners: dict[str, tuple[float, str]] = {}
-        for cid, s in zip(res["ids"], scores.tolist(), strict=True):
-            art = cid.rsplit(":", 2)[0]
+        for cid, s in zip(kept, scores.tolist(), strict=True):
+            art = found[cid].article_id
             if art not in winners or s > winners[art][0]:
                 winners[art] = (s, cid)
-        return self.hits_by_ids([cid for _, cid in winners.values()], vector)
+        return self._scored([cid for _, cid in winners.values()], vector, records)  # records read just now
 
     @guarded
     def article_ids_from(self, sources: Sequence[str]) -> frozenset[str]:
@@ -218,25 +230,20 @@ class Reads(StoreBase):
         )
 
     def _live_hits(
-        self, ids: Sequence[str], metas: Sequence[Any], docs: Sequence[Any], scores: Sequence[float]
+        self, found: Sequence[tuple[str, Passage, float]], records: dict[str, StoredArticle] | None = None
     ) -> list[Hit]:
-        live = self.get_articles(sorted({str(m["article_id"]) for m in metas}))
+        """Hits of ``(id, passage, score)``, in that order, of the passages whose article's record
+        is of their version (committed, not superseded), with that record's title, outlet and date
+        (``records``: those of the same call, when it read them)."""
+        wanted = sorted({p.article_id for _, p, _ in found})
+        live = records if records is not None and all(a in records for a in wanted) else self.get_articles(wanted)
         hits = []
-        for cid, m, doc, score in zip(ids, metas, docs, scores, strict=True):
-            art = live.get(str(m["article_id"]))
-            if art is None or art.content_hash != m.get("content_hash"):
+        for cid, p, score in found:
+            art = live.get(p.article_id)
+            if art is None or art.content_hash != p.content_hash:
                 continue  # an uncommitted or superseded passage
-            hits.append(
-                Hit(
-                    **art.ref().ref_fields(),
-                    chunk_id=cid,
-                    text=str(doc),
-                    start=int(m["start"]),
-                    end=int(m["end"]),
-                    score=score,
-                    story=art.story,
-                )
-            )
+            hits.append(Hit(**art.ref().ref_fields(), chunk_id=cid, text=p.text, start=p.start, end=p.end,
+                            score=score, story=art.story))  # fmt: skip
         return hits
 
     @guarded

@@ -75,6 +75,7 @@ class Writes(Reads):
         previous = self.get_articles([a.id for a in arts])
         for i in range(0, len(ids), self.max_batch):
             sl = slice(i, i + self.max_batch)
+            self.passages.forget(ids[sl])  # the same id holds the same words (passages.py); a repair may differ
             with self.changes.change("chunks", ids[sl]):
                 self.chunks.upsert(ids=ids[sl], embeddings=embeddings[sl], documents=docs[sl], metadatas=metas[sl])
         for i in range(0, len(arts), self.max_batch):
@@ -178,6 +179,7 @@ class Writes(Reads):
             part = list(ids[i : i + self.max_batch])
             with self.changes.change("chunks", part):
                 self.chunks.delete(ids=part)
+            self.passages.forget(part)
 
     @guarded
     def delete_chunks(self, ids: Sequence[str]) -> None:
